@@ -1,0 +1,48 @@
+"""Opening a campaign (发布采集任务): which schools take part, one submission each."""
+
+from datetime import date
+
+from django.db import transaction
+
+from dudao.orgs.models import Level, OrgUnit
+
+from .models import Campaign, DataSet, Period, Submission
+
+
+def yearly_period(year: int) -> Period:
+    period, _ = Period.objects.get_or_create(
+        code=str(year), defaults={"name": f"{year}年度", "start": date(year, 1, 1), "end": date(year, 12, 31)}
+    )
+    return period
+
+
+def participants(dataset: DataSet, owner: OrgUnit):
+    """Schools under ``owner`` that the data set's ``participants`` rule selects (by 学校类型)."""
+    rule = dataset.spec.get("participants") or {}
+    qs = OrgUnit.objects.filter(path__startswith=owner.path, level=rule.get("level", Level.SCHOOL))
+    types = rule.get("school_types")
+    if types:
+        qs = qs.filter(groups__group_set__code="school_type", groups__code__in=types)
+    return qs.distinct()
+
+
+@transaction.atomic
+def open_campaign(dataset: DataSet, period: Period, owner: OrgUnit, opens_at, closes_at, name: str = "",
+                  workflow: str = "default", schools=None) -> Campaign:
+    campaign, _ = Campaign.objects.get_or_create(
+        dataset=dataset,
+        period=period,
+        defaults={
+            "name": name or f"{period.name}{dataset.name}",
+            "owner": owner,
+            "opens_at": opens_at,
+            "closes_at": closes_at,
+            "workflow": workflow,
+        },
+    )
+    existing = set(campaign.submissions.values_list("org_id", flat=True))
+    schools = participants(dataset, owner) if schools is None else schools
+    Submission.objects.bulk_create(
+        [Submission(campaign=campaign, org=s) for s in schools if s.pk not in existing]
+    )
+    return campaign

@@ -1,0 +1,285 @@
+"""Domain functions for entering values and checking a submission.
+
+Views, the Excel importer and the demo loader all go through :func:`save_values`, so type checks, locking and the
+audit trail (who / when / old / new / why, via django-simple-history) apply identically however a value arrives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+
+from dudao.orgs.access import has_role
+from dudao.orgs.models import Role
+from dudao.review import workflow
+
+from .expressions import parse
+from .models import DataElement, DataValue, Explanation, Submission, ValueType
+
+MAX_TEXT = 20000
+EDIT_ROLES = (Role.COLLECTOR, Role.DISTRICT_REVIEWER)
+
+
+class InvalidValue(ValueError):
+    """A value that cannot be stored; ``message`` is shown to the user next to the field or cell."""
+
+
+class Locked(PermissionError):
+    pass
+
+
+# --------------------------------------------------------------------------- values
+
+
+def parse_value(element: DataElement, raw) -> tuple[str, Decimal | None]:
+    """Normalise user input for ``element``: returns (text, number). Empty input clears the value."""
+    if raw is None:
+        return "", None
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = str(raw).strip()
+    if text == "":
+        return "", None
+    if not element.is_numeric:
+        if len(text) > MAX_TEXT:
+            raise InvalidValue(f"文字过长（不超过 {MAX_TEXT} 字）")
+        if element.value_type == ValueType.TEXT and "\n" in text:
+            raise InvalidValue("此项为单行文本")
+        return text, None
+    cleaned = text.replace(",", "").replace("，", "")
+    if element.value_type == ValueType.PERCENT and cleaned.endswith("%"):
+        cleaned = cleaned[:-1].strip()
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        raise InvalidValue(f"应为数字，收到“{text[:20]}”") from None
+    if not number.is_finite():
+        raise InvalidValue("应为有限数字")
+    if element.value_type == ValueType.INTEGER and number != number.to_integral_value():
+        raise InvalidValue("应为整数")
+    if element.minimum is not None and number < element.minimum:
+        raise InvalidValue(f"不能小于 {element.minimum.normalize():f}")
+    if element.maximum is not None and number > element.maximum:
+        raise InvalidValue(f"不能大于 {element.maximum.normalize():f}")
+    if abs(number) >= Decimal(10) ** 17:
+        raise InvalidValue("数值过大")
+    places = element.decimals if element.value_type != ValueType.INTEGER else 0
+    number = number.quantize(Decimal(1).scaleb(-places)) if places else number.to_integral_value()
+    return f"{number:f}", number
+
+
+def accepts_edits(submission: Submission) -> bool:
+    """Values may change in an editable state, and — for a first draft — only while the campaign is open.
+
+    A submission a reviewer returned stays editable after the deadline: the reviewer asked for the fix.
+    """
+    if not workflow.is_editable(submission):
+        return False
+    return submission.state != workflow.workflow_of(submission).initial or submission.campaign.is_open()
+
+
+def can_edit(user, submission: Submission) -> bool:
+    return accepts_edits(submission) and has_role(user, submission.org, *EDIT_ROLES)
+
+
+def edit_refusal(user, submission: Submission) -> str:
+    if not workflow.is_editable(submission):
+        return "当前状态下不能修改数据"
+    if not accepts_edits(submission):
+        return "采集任务未开放或已截止"
+    return "无权修改该学校数据"
+
+
+def save_values(submission: Submission, raw_values: dict[str, object], user, reason: str = "") -> list[DataValue]:
+    """Validate every value first, then write them all in one transaction — or nothing.
+
+    Raises :class:`InvalidValue` with ``errors`` = {code: message} when any value is bad, :class:`Locked` when the
+    submission's state does not allow edits or the user may not edit it.
+    """
+    if not can_edit(user, submission):
+        raise Locked(edit_refusal(user, submission))
+    elements = {m.element.code: m.element for m in submission.campaign.dataset.members.select_related("element")}
+    parsed, errors = {}, {}
+    for code, raw in raw_values.items():
+        element = elements.get(code)
+        if element is None:
+            errors[code] = "数据集中没有此项"
+            continue
+        try:
+            parsed[code] = parse_value(element, raw)
+        except InvalidValue as exc:
+            errors[code] = str(exc)
+    if errors:
+        exc = InvalidValue("；".join(f"{elements[c].name if c in elements else c}：{m}" for c, m in errors.items()))
+        exc.errors = errors
+        raise exc
+    saved = []
+    with transaction.atomic():
+        Submission.objects.select_for_update().filter(pk=submission.pk).first()
+        existing = {
+            v.element.code: v
+            for v in DataValue.objects.select_related("element").filter(
+                period=submission.campaign.period, org=submission.org, element__code__in=parsed, category_option=""
+            )
+        }
+        for code, (text, number) in parsed.items():
+            current = existing.get(code)
+            if current is None:
+                if text == "":
+                    continue
+                current = DataValue(element=elements[code], period=submission.campaign.period, org=submission.org)
+            elif current.value == text:
+                continue
+            current.value, current.number = text, number
+            current._history_user = user
+            current._change_reason = reason[:100]
+            current.save()
+            saved.append(current)
+        if saved:
+            submission.save(update_fields=["updated_at"])
+    return saved
+
+
+def values_of(submission: Submission) -> dict[str, DataValue]:
+    return {
+        v.element.code: v
+        for v in DataValue.objects.select_related("element").filter(
+            period=submission.campaign.period, org=submission.org, category_option=""
+        )
+    }
+
+
+def numbers_of(submission: Submission) -> dict[str, Decimal | None]:
+    return {code: v.number for code, v in values_of(submission).items()}
+
+
+def values_hash(submission: Submission) -> str:
+    """SHA-256 over the canonical JSON of the submission's values (code → text), for the responsibility statement."""
+    codes = set(submission.campaign.dataset.members.values_list("element__code", flat=True))
+    payload = {c: v.value for c, v in sorted(values_of(submission).items()) if c in codes}
+    canonical = json.dumps(
+        {"org": submission.org.code, "period": submission.campaign.period.code, "values": payload},
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- checks
+
+
+@dataclass
+class Finding:
+    key: str  # rule code, "required:<code>" or "outlier:<code>"
+    severity: str  # "error" | "warning"
+    message: str
+    elements: tuple[str, ...] = ()
+    explanation: str = ""
+
+    @property
+    def needs_explanation(self) -> bool:
+        return self.severity == "warning" and not self.explanation
+
+
+def check_submission(submission: Submission) -> list[Finding]:
+    """Every problem that stands between this submission and the checker: missing values, rules, outliers."""
+    dataset = submission.campaign.dataset
+    members = list(dataset.members.select_related("element"))
+    values = values_of(submission)
+    numbers = {c: v.number for c, v in values.items()}
+    findings: list[Finding] = []
+    for m in members:
+        if m.element.required and (m.element.code not in values or values[m.element.code].value == ""):
+            findings.append(Finding(f"required:{m.element.code}", "error", f"“{m.element.name}”未填写", (m.element.code,)))
+    for rule in dataset.rules.all():
+        expression = parse(rule.expression)
+        result = expression.evaluate(numbers)
+        if result is None:  # an input is missing: the required check already says so
+            continue
+        if not result:
+            findings.append(Finding(rule.code, rule.severity, rule.message, tuple(sorted(expression.names))))
+    findings.extend(outlier_findings(submission, numbers))
+    explanations = dict(Explanation.objects.filter(submission=submission).values_list("key", "text"))
+    for finding in findings:
+        finding.explanation = explanations.get(finding.key, "")
+    return findings
+
+
+def blocking(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == "error" or f.needs_explanation]
+
+
+def robust_outliers(changes: dict[str, float], threshold: float) -> set[str]:
+    """Keys whose change lies more than ``threshold`` robust z-scores from the median.
+
+    Median and MAD (scaled by 1.4826 to match σ under normality) instead of mean ± SD, because one school that
+    merged or doubled its campus would otherwise inflate the SD and hide itself.
+    """
+    if not changes:
+        return set()
+    median = statistics.median(changes.values())
+    mad = statistics.median(abs(x - median) for x in changes.values())
+    scale = 1.4826 * mad
+    if scale == 0:
+        return {k for k, x in changes.items() if abs(x - median) > 1e-9}
+    return {k for k, x in changes.items() if abs(x - median) / scale > threshold}
+
+
+def outlier_findings(submission: Submission, numbers: dict[str, Decimal | None]) -> list[Finding]:
+    """Warn when this school's year-on-year change is an outlier among the campaign's schools."""
+    spec = submission.campaign.dataset.spec.get("outliers") or {}
+    previous = submission.campaign.period.previous()
+    if not spec or previous is None:
+        return []
+    codes = [c for c in spec.get("elements", []) if numbers.get(c) is not None]
+    if not codes:
+        return []
+    org_ids = list(submission.campaign.submissions.values_list("org_id", flat=True))
+    rows = DataValue.objects.filter(
+        element__code__in=codes, org_id__in=org_ids, period__in=[previous, submission.campaign.period], category_option=""
+    ).values_list("element__code", "org_id", "period_id", "number")
+    table: dict[tuple[str, int], dict[int, Decimal]] = {}
+    for code, org_id, period_id, number in rows:
+        if number is not None:
+            table.setdefault((code, org_id), {})[period_id] = number
+    findings = []
+    names = dict(submission.campaign.dataset.members.values_list("element__code", "element__name"))
+    for code in codes:
+        changes = {}
+        for (c, org_id), by_period in table.items():
+            before, now = by_period.get(previous.id), by_period.get(submission.campaign.period_id)
+            if c == code and before and now is not None and before > 0:
+                changes[org_id] = float(now / before - 1)
+        if len(changes) < spec.get("min_schools", 8) or submission.org_id not in changes:
+            continue
+        if submission.org_id in robust_outliers(changes, spec.get("threshold", 3.5)):
+            pct = changes[submission.org_id] * 100
+            findings.append(
+                Finding(
+                    f"outlier:{code}",
+                    "warning",
+                    f"“{names[code]}”比{previous.name}变化 {pct:+.1f}%，明显异于其他学校，请说明原因",
+                    (code,),
+                )
+            )
+    return findings
+
+
+def explain(submission: Submission, key: str, text: str, user) -> Explanation:
+    if not can_edit(user, submission):
+        raise Locked(edit_refusal(user, submission))
+    text = text.strip()
+    if not text:
+        raise InvalidValue("说明不能为空")
+    obj, _ = Explanation.objects.get_or_create(submission=submission, key=key, defaults={"text": text})
+    if obj.text != text:
+        obj.text = text
+    obj._history_user = user
+    obj.save()
+    return obj

@@ -1,0 +1,170 @@
+"""Thin views over :mod:`services` and :mod:`excel`: permission check, call, render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from dudao.orgs.access import can_view, top_units, visible_units
+from dudao.orgs.models import Level, OrgUnit
+from dudao.review import workflow
+from dudao.review.audit import audit_trail
+
+from . import excel, services
+from .models import Campaign, Submission
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def visible_submission(request, pk) -> Submission:
+    """The submission, or 404 when it does not exist *or* lies outside the user's subtrees (no existence leak)."""
+    sub = get_object_or_404(Submission.objects.select_related("campaign__dataset", "campaign__period", "org"), pk=pk)
+    if not can_view(request.user, sub.org):
+        raise Http404
+    return sub
+
+
+@login_required
+def home(request):
+    units = visible_units(request.user)
+    rows = []
+    for campaign in Campaign.objects.select_related("dataset", "period"):
+        subs = list(campaign.submissions.filter(org__in=units).select_related("org")[:50])
+        if not subs:
+            continue
+        wf = workflow.workflows()[campaign.workflow]
+        rows.append({"campaign": campaign, "submissions": subs if len(subs) <= 3 else [], "count": len(subs), "wf": wf})
+    tops = [u for u in top_units(request.user) if u.level in (Level.CITY, Level.DISTRICT)]
+    return render(request, "collection/home.html", {"rows": rows, "tops": tops})
+
+
+def _field_context(sub, element, value, error="", saved=False, editable=False):
+    return {"sub": sub, "element": element, "value": value, "error": error, "saved": saved, "editable": editable}
+
+
+@login_required
+def submission_detail(request, pk):
+    sub = visible_submission(request, pk)
+    wf = workflow.workflow_of(sub)
+    values = services.values_of(sub)
+    editable = services.can_edit(request.user, sub)
+    sections: dict[str, dict] = {}
+    for m in sub.campaign.dataset.members.select_related("element"):
+        section = sections.setdefault(m.section_code, {"name": m.section_name, "fields": []})
+        current = values.get(m.element.code)
+        section["fields"].append(_field_context(sub, m.element, current.value if current else "", editable=editable))
+    findings = services.check_submission(sub)
+    context = {
+        "sub": sub,
+        "wf": wf,
+        "state_label": wf.label(sub.state),
+        "sections": sections.values(),
+        "editable": editable,
+        "findings": findings,
+        "blocking": services.blocking(findings),
+        "steps": workflow.available_steps(sub, request.user),
+        "statement": workflow.current_statement(sub),
+        "statement_text": workflow.Statement._meta.get_field("text").default,
+        "trail": audit_trail(sub),
+        "locked": workflow.is_locked(sub),
+    }
+    return render(request, "collection/submission.html", context)
+
+
+@login_required
+@require_POST
+def save_value(request, pk, code):
+    """htmx autosave of one field; answers with the re-rendered field (error or “已保存”)."""
+    sub = visible_submission(request, pk)
+    member = sub.campaign.dataset.members.select_related("element").filter(element__code=code).first()
+    if member is None:
+        raise Http404
+    raw = request.POST.get("value", "")
+    try:
+        services.save_values(sub, {code: raw}, request.user)
+        ctx = _field_context(sub, member.element, raw, saved=True, editable=True)
+        status = 200
+    except services.Locked as exc:
+        return HttpResponse(str(exc), status=403)
+    except services.InvalidValue as exc:
+        ctx = _field_context(sub, member.element, raw, error=exc.errors[code], editable=True)
+        status = 422
+    response = render(request, "collection/_field.html", ctx, status=status)
+    if status == 422:  # htmx swaps 2xx only by default; let the error text replace the field too
+        response["HX-Reswap"] = "outerHTML"
+    return response
+
+
+@login_required
+@require_POST
+def explain(request, pk):
+    sub = visible_submission(request, pk)
+    try:
+        services.explain(sub, request.POST.get("key", ""), request.POST.get("text", ""), request.user)
+        messages.success(request, "说明已保存")
+    except services.Locked as exc:
+        return HttpResponse(str(exc), status=403)
+    except services.InvalidValue as exc:
+        messages.error(request, str(exc))
+    return redirect("submission", pk=sub.pk)
+
+
+@login_required
+def school_template(request, pk):
+    sub = visible_submission(request, pk)
+    response = HttpResponse(excel.school_template(sub), content_type=XLSX)
+    filename = f"{sub.org.code}_{sub.campaign.dataset.code}_{sub.campaign.period.code}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_POST
+def school_upload(request, pk):
+    sub = visible_submission(request, pk)
+    upload = request.FILES.get("file")
+    if not services.can_edit(request.user, sub):
+        return HttpResponse("当前状态下不能导入数据，或您无权修改该学校数据", status=403)
+    if upload is None:
+        messages.error(request, "请选择要上传的 Excel 文件")
+        return redirect("submission", pk=sub.pk)
+    try:
+        result = excel.import_school(sub, upload, request.user)
+        messages.success(request, f"导入成功，更新 {result.saved} 项")
+    except excel.ImportFailed as exc:
+        return render(request, "collection/import_errors.html", {"errors": exc.errors, "back": sub}, status=422)
+    return redirect("submission", pk=sub.pk)
+
+
+def _district_scope(request, pk, org_code):
+    campaign = get_object_or_404(Campaign.objects.select_related("dataset", "period"), pk=pk)
+    org = get_object_or_404(OrgUnit, code=org_code)
+    if not excel.can_bulk(request.user, org) or org.level == Level.SCHOOL:
+        raise Http404
+    return campaign, org
+
+
+@login_required
+def district_template(request, pk, org_code):
+    campaign, org = _district_scope(request, pk, org_code)
+    response = HttpResponse(excel.district_template(campaign, org, request.user), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{org.code}_{campaign.dataset.code}_{campaign.period.code}.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+def district_upload(request, pk, org_code):
+    campaign, org = _district_scope(request, pk, org_code)
+    upload = request.FILES.get("file")
+    back = f"/campaigns/{campaign.pk}/coverage/?org={org.code}"
+    if upload is None:
+        messages.error(request, "请选择要上传的 Excel 文件")
+        return redirect(back)
+    try:
+        result = excel.import_district(campaign, org, upload, request.user)
+        messages.success(request, f"导入成功：{len(result.schools)} 所学校，更新 {result.saved} 项")
+    except excel.ImportFailed as exc:
+        return render(request, "collection/import_errors.html", {"errors": exc.errors, "back_url": back}, status=422)
+    return redirect(back)

@@ -1,0 +1,25 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from dudao.demo.load import DEMO_LOGINS, DEMO_PASSWORD, is_loaded, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the Shanghai demo: 16 districts, 71 secondary vocational schools, 2018–2020 data, users per role."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reset", action="store_true", help="flush the database first")
+
+    def handle(self, *args, reset=False, **options):
+        if reset:
+            call_command("flush", interactive=False, verbosity=0)
+        if is_loaded() and not reset:
+            self.stdout.write("演示数据已存在（--reset 可重新加载）。")
+        else:
+            summary = load_demo()
+            self.stdout.write(
+                self.style.SUCCESS(f"已加载演示数据：{summary.districts} 个区，{summary.schools} 所中职学校，{summary.users} 个用户。")
+            )
+        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+        for username, label in DEMO_LOGINS:
+            self.stdout.write(f"  {username:24s} {label}")

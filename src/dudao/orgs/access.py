@@ -1,0 +1,70 @@
+"""Who may see and do what where — the one place the subtree rule lives.
+
+A role granted at an org unit applies to that unit and everything below it; nothing applies upwards or sideways.
+Views, the Excel importer and (later) the API call these functions instead of filtering by hand, so the rule cannot
+drift between entry points.
+"""
+
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+
+from .models import Level, Membership, OrgUnit, Role
+
+# Roles that may read data (every role reads within its subtree).
+READ_ROLES = frozenset(Role.values)
+
+
+def memberships(user) -> list[Membership]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cache = getattr(user, "_dudao_memberships", None)
+    if cache is None:
+        cache = list(Membership.objects.filter(user=user).select_related("org"))
+        user._dudao_memberships = cache
+    return cache
+
+
+def roles_at(user, org: OrgUnit) -> set[str]:
+    """Roles the user holds at ``org`` through a grant at it or at an ancestor."""
+    if getattr(user, "is_superuser", False):
+        return set(Role.values)
+    return {m.role for m in memberships(user) if org.path.startswith(m.org.path)}
+
+
+def has_role(user, org: OrgUnit, *roles: str) -> bool:
+    return bool(roles_at(user, org) & set(roles))
+
+
+def can_view(user, org: OrgUnit) -> bool:
+    return bool(roles_at(user, org) & READ_ROLES)
+
+
+def visible_units(user, roles: Iterable[str] = READ_ROLES) -> QuerySet[OrgUnit]:
+    """All units inside the subtrees where the user holds one of ``roles``."""
+    if getattr(user, "is_superuser", False):
+        return OrgUnit.objects.all()
+    roots = [m.org.path for m in memberships(user) if m.role in set(roles)]
+    if not roots:
+        return OrgUnit.objects.none()
+    query = Q()
+    for path in roots:
+        query |= Q(path__startswith=path)
+    return OrgUnit.objects.filter(query)
+
+
+def top_units(user) -> list[OrgUnit]:
+    """The highest units where the user holds any role (what their home page starts from)."""
+    if getattr(user, "is_superuser", False):
+        return list(OrgUnit.objects.filter(parent__isnull=True))
+    units = {m.org.path: m.org for m in memberships(user)}
+    return [u for p, u in sorted(units.items()) if not any(p != q and p.startswith(q) for q in units)]
+
+
+def subtree(org: OrgUnit, level: str | None = None) -> QuerySet[OrgUnit]:
+    qs = OrgUnit.objects.filter(path__startswith=org.path)
+    return qs.filter(level=level) if level else qs
+
+
+def schools_under(org: OrgUnit) -> QuerySet[OrgUnit]:
+    return subtree(org, Level.SCHOOL)

@@ -1,0 +1,103 @@
+"""Org units (组织机构), their groups, and who holds which role where.
+
+The tree is city → district → school (departments hang under the city). Each unit stores a materialised ``path`` of
+codes so that "this unit and everything under it" is one indexed ``startswith`` query — the question every
+permission check and every roll-up asks.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.TextChoices):
+    CITY = "city", _("市")
+    DISTRICT = "district", _("区")
+    SCHOOL = "school", _("学校")
+    DEPARTMENT = "department", _("处室")
+
+
+class OrgUnit(models.Model):
+    code = models.CharField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=128)
+    level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    path = models.CharField(max_length=255, db_index=True, editable=False)
+    groups = models.ManyToManyField("OrgGroup", blank=True, related_name="units", verbose_name=_("分组"))
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("组织机构")
+        verbose_name_plural = _("组织机构")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    def save(self, *args, **kwargs):
+        self.path = (self.parent.path if self.parent else "/") + self.code + "/"
+        super().save(*args, **kwargs)
+
+    def is_within(self, other: "OrgUnit") -> bool:
+        """True when ``self`` is ``other`` or lies in its subtree."""
+        return self.path.startswith(other.path)
+
+    @property
+    def district(self) -> "OrgUnit | None":
+        node = self
+        while node is not None and node.level != Level.DISTRICT:
+            node = node.parent
+        return node
+
+    def group_name(self, group_set: str) -> str:
+        for group in self.groups.all():
+            if group.group_set.code == group_set:
+                return group.name
+        return ""
+
+
+class OrgGroupSet(models.Model):
+    """A way to slice units, e.g. 学校类型 or 隶属; each unit belongs to at most one group of a set."""
+
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrgGroup(models.Model):
+    group_set = models.ForeignKey(OrgGroupSet, on_delete=models.CASCADE, related_name="groups")
+    code = models.SlugField()
+    name = models.CharField(max_length=64)
+
+    class Meta:
+        unique_together = [("group_set", "code")]
+
+    def __str__(self) -> str:
+        return f"{self.group_set.name}: {self.name}"
+
+
+class Role(models.TextChoices):
+    COLLECTOR = "collector", _("采集员")
+    CHECKER = "checker", _("审核员")
+    PRINCIPAL = "principal", _("校长")
+    DISTRICT_REVIEWER = "district_reviewer", _("区审核员")
+    CITY_ADMIN = "city_admin", _("市管理员")
+    INSPECTOR = "inspector", _("督学")
+    ANALYST = "analyst", _("分析员")
+
+
+class Membership(models.Model):
+    """A role held at an org unit; it applies to the unit's whole subtree."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    org = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices)
+
+    class Meta:
+        unique_together = [("user", "org", "role")]
+        verbose_name = _("角色授权")
+        verbose_name_plural = _("角色授权")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.org.name}: {self.get_role_display()}"

@@ -1,0 +1,59 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from dudao.collection.models import Campaign
+from dudao.collection.views import visible_submission
+from dudao.orgs.access import can_view, has_role, top_units
+from dudao.orgs.models import Level, OrgUnit, Role
+
+from . import workflow
+from .coverage import coverage
+
+
+@login_required
+@require_POST
+def act(request, pk, action):
+    sub = visible_submission(request, pk)
+    try:
+        workflow.perform(
+            sub,
+            action,
+            request.user,
+            reason=request.POST.get("reason", ""),
+            signer_name=request.POST.get("signer_name", ""),
+            confirm=request.POST.get("confirm") == "on",
+        )
+        messages.success(request, "操作成功")
+    except workflow.WorkflowError as exc:
+        messages.error(request, str(exc))
+    return redirect("submission", pk=sub.pk)
+
+
+@login_required
+def coverage_view(request, pk):
+    """Which schools are at which step, for a district or the city (采集进度)."""
+    campaign = get_object_or_404(Campaign.objects.select_related("dataset", "period"), pk=pk)
+    code = request.GET.get("org")
+    if code:
+        org = get_object_or_404(OrgUnit, code=code)
+    else:
+        tops = [u for u in top_units(request.user) if u.level in (Level.CITY, Level.DISTRICT)]
+        if not tops:
+            raise Http404
+        org = tops[0]
+    if org.level not in (Level.CITY, Level.DISTRICT) or not can_view(request.user, org):
+        raise Http404
+    report = coverage(campaign, org)
+    return render(
+        request,
+        "review/coverage.html",
+        {
+            "campaign": campaign,
+            "org": org,
+            "report": report,
+            "can_bulk": has_role(request.user, org, Role.DISTRICT_REVIEWER, Role.COLLECTOR),
+        },
+    )

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from dudao.collection import views as collection
+from dudao.review import views as review
+
+urlpatterns = [
+    path("", collection.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("submissions/<int:pk>/", collection.submission_detail, name="submission"),
+    path("submissions/<int:pk>/values/<slug:code>/", collection.save_value, name="save_value"),
+    path("submissions/<int:pk>/explain/", collection.explain, name="explain"),
+    path("submissions/<int:pk>/template.xlsx", collection.school_template, name="school_template"),
+    path("submissions/<int:pk>/upload/", collection.school_upload, name="school_upload"),
+    path("submissions/<int:pk>/actions/<slug:action>/", review.act, name="act"),
+    path("campaigns/<int:pk>/coverage/", review.coverage_view, name="coverage"),
+    path("campaigns/<int:pk>/district/<str:org_code>/template.xlsx", collection.district_template, name="district_template"),
+    path("campaigns/<int:pk>/district/<str:org_code>/upload/", collection.district_upload, name="district_upload"),
+]

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what the tests need (Debian packages + the Python test extras) and runs the whole suite twice:
+# on SQLite, then on a throw-away PostgreSQL server started here on loopback. Browser tests drive /usr/bin/chromium.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+APT_PACKAGES="fonts-noto-cjk chromium chromium-driver postgresql libpango-1.0-0 libpangoft2-1.0-0"
+missing=""
+for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+if [ -n "$missing" ]; then
+  echo "== installing Debian packages:$missing"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e ".[test]"
+
+export DJANGO_ALLOW_ASYNC_UNSAFE=true
+export DUDAO_VAR_DIR="$(mktemp -d)"
+
+echo "== tests on SQLite"
+set +e
+.venv/bin/python -m pytest "$@"
+sqlite_rc=$?
+set -e
+
+echo "== tests on PostgreSQL"
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+PGDATA=$(mktemp -d /tmp/dudao-pg.XXXXXX)
+PGPORT=${DUDAO_PG_PORT:-54329}
+RUN_AS=()
+if [ "$(id -u)" = 0 ]; then
+  chown postgres:postgres "$PGDATA"
+  RUN_AS=(runuser -u postgres --)
+fi
+"${RUN_AS[@]}" "$PGBIN/initdb" -D "$PGDATA" -U dudao --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+"${RUN_AS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -o "-p $PGPORT -k $PGDATA -c listen_addresses=127.0.0.1 -c fsync=off" \
+  -l "$PGDATA/server.log" -w start >/dev/null
+cleanup() { "${RUN_AS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PGDATA" "$DUDAO_VAR_DIR"; }
+trap cleanup EXIT
+"${RUN_AS[@]}" "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U dudao dudao
+set +e
+DUDAO_DATABASE_URL="postgres://dudao@127.0.0.1:$PGPORT/dudao" .venv/bin/python -m pytest "$@"
+pg_rc=$?
+set -e
+
+echo "== SQLite: exit $sqlite_rc, PostgreSQL: exit $pg_rc"
+# pytest exit 5 means "no tests collected": that is a failure here, like any other non-zero code.
+[ "$sqlite_rc" = 0 ] && [ "$pg_rc" = 0 ]
