@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("submissions/<int:pk>/", collection.submission_detail, name="submission"),
     path("submissions/<int:pk>/values/<slug:code>/", collection.save_value, name="save_value"),
+    path("submissions/<int:pk>/findings/", collection.findings, name="findings"),
     path("submissions/<int:pk>/explain/", collection.explain, name="explain"),
     path("submissions/<int:pk>/template.xlsx", collection.school_template, name="school_template"),
     path("submissions/<int:pk>/upload/", collection.school_upload, name="school_upload"),

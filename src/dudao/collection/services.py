@@ -277,9 +277,11 @@ def explain(submission: Submission, key: str, text: str, user) -> Explanation:
     text = text.strip()
     if not text:
         raise InvalidValue("说明不能为空")
-    obj, _ = Explanation.objects.get_or_create(submission=submission, key=key, defaults={"text": text})
-    if obj.text != text:
+    obj = Explanation.objects.filter(submission=submission, key=key).first() or Explanation(
+        submission=submission, key=key
+    )
+    if obj.pk is None or obj.text != text:  # one history row per real change
         obj.text = text
-    obj._history_user = user
-    obj.save()
+        obj._history_user = user
+        obj.save()
     return obj

@@ -54,15 +54,13 @@ def submission_detail(request, pk):
         section = sections.setdefault(m.section_code, {"name": m.section_name, "fields": []})
         current = values.get(m.element.code)
         section["fields"].append(_field_context(sub, m.element, current.value if current else "", editable=editable))
-    findings = services.check_submission(sub)
     context = {
         "sub": sub,
         "wf": wf,
         "state_label": wf.label(sub.state),
         "sections": sections.values(),
         "editable": editable,
-        "findings": findings,
-        "blocking": services.blocking(findings),
+        **_findings_context(sub, editable),
         "steps": workflow.available_steps(sub, request.user),
         "statement": workflow.current_statement(sub),
         "statement_text": workflow.Statement._meta.get_field("text").default,
@@ -70,6 +68,24 @@ def submission_detail(request, pk):
         "locked": workflow.is_locked(sub),
     }
     return render(request, "collection/submission.html", context)
+
+
+def _findings_context(sub, editable) -> dict:
+    findings = services.check_submission(sub)
+    return {
+        "sub": sub,
+        "editable": editable,
+        "missing": [f for f in findings if f.key.startswith("required:")],
+        "rules": [f for f in findings if not f.key.startswith("required:")],
+        "blocking": services.blocking(findings),
+    }
+
+
+@login_required
+def findings(request, pk):
+    """The check panel alone, re-fetched by htmx after each autosave."""
+    sub = visible_submission(request, pk)
+    return render(request, "collection/_findings.html", _findings_context(sub, services.can_edit(request.user, sub)))
 
 
 @login_required
@@ -91,8 +107,8 @@ def save_value(request, pk, code):
         ctx = _field_context(sub, member.element, raw, error=exc.errors[code], editable=True)
         status = 422
     response = render(request, "collection/_field.html", ctx, status=status)
-    if status == 422:  # htmx swaps 2xx only by default; let the error text replace the field too
-        response["HX-Reswap"] = "outerHTML"
+    if status == 200:
+        response["HX-Trigger"] = "findings-changed"
     return response
 
 

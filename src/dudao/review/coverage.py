@@ -16,6 +16,11 @@ class CoverageReport:
     total: int = 0
     final_count: int = 0
 
+    @property
+    def cells(self) -> list[int]:
+        """Counts in workflow order (templates cannot index a Counter: ``totals.items`` would look up "items")."""
+        return [self.totals.get(state, 0) for state, _ in self.states]
+
 
 def coverage(campaign, org) -> CoverageReport:
     wf = workflows()[campaign.workflow]

@@ -1,0 +1,104 @@
+"""Shared fixtures: a small org world (two districts, three schools), users for every role, an open campaign."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from dudao.collection.campaigns import open_campaign, yearly_period
+from dudao.collection.catalog import load_all_datasets
+from dudao.collection.models import DataSet
+from dudao.orgs.catalog import group, load_org_catalog
+from dudao.orgs.models import Level, Membership, OrgUnit, Role
+
+# One school's complete, rule-abiding answer to the vocational quality data set.
+VALID = {
+    "students_total": 1200, "enrollment_new": 400, "majors_count": 9,
+    "fixed_assets": "18000.50", "equipment_value": "6500", "books": 70000, "practice_stations": 1000,
+    "staff_total": 140, "staff_established": 130, "teachers_fulltime": 100, "teachers_professional": 55,
+    "teachers_dual": 33, "teachers_parttime": 20,
+    "edu_below_bachelor": 2, "edu_bachelor": 75, "edu_master_plus": 23,
+    "title_junior_below": 28, "title_intermediate": 50, "title_senior": 22,
+    "pass_rate_culture": "92.5", "pass_rate_skill": "93", "pass_rate_fitness": "86.4", "graduates_dual_cert": 300,
+    "graduates": 380, "employed": 375, "employed_direct": 90, "further_study": 285,
+    "industry_primary": 1, "industry_secondary": 40, "industry_tertiary": 49,
+    "employed_local": 70, "employed_other_province": 18, "employed_abroad": 2,
+    "entrepreneurs": 1, "starting_salary": "3800", "employer_satisfaction": "96.5",
+    "further_study_college": 250, "further_study_bachelor": 25,
+    "coop_enterprises": 40, "order_classes": 3, "apprenticeship_students": 50, "enterprise_equipment": "200",
+    "training_sessions": 3000,
+    "text_overview": "学校概况。", "text_students": "学生发展。", "text_quality": "质量保障。",
+    "text_cooperation": "校企合作。", "text_contribution": "社会贡献。", "text_government": "举办者履责。",
+    "text_outlook": "问题与展望。",
+}
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+class World:
+    """Named handles on the fixture's org units, users and campaign."""
+
+
+def make_user(username, org, role):
+    user = get_user_model().objects.create_user(username=username, password="pw-12345-dudao", first_name=username)
+    Membership.objects.create(user=user, org=org, role=role)
+    return user
+
+
+@pytest.fixture
+def world(db):
+    w = World()
+    w.city = load_org_catalog()
+    load_all_datasets()
+    w.dataset = DataSet.objects.get(code="vocational_quality")
+    w.huangpu = OrgUnit.objects.get(code="310101")
+    w.xuhui = OrgUnit.objects.get(code="310104")
+    w.school_a = OrgUnit.objects.create(code="3101010001", name="甲职业学校", level=Level.SCHOOL, parent=w.huangpu)
+    w.school_b = OrgUnit.objects.create(code="3101010002", name="乙职业学校", level=Level.SCHOOL, parent=w.huangpu)
+    w.school_c = OrgUnit.objects.create(code="3101040001", name="丙职业学校", level=Level.SCHOOL, parent=w.xuhui)
+    for school in (w.school_a, w.school_b, w.school_c):
+        school.groups.add(group("school_type", "specialized_secondary"), group("affiliation", "district_bureau"))
+    w.users = {
+        "collector": make_user("a-collector", w.school_a, Role.COLLECTOR),
+        "checker": make_user("a-checker", w.school_a, Role.CHECKER),
+        "principal": make_user("a-principal", w.school_a, Role.PRINCIPAL),
+        "collector_b": make_user("b-collector", w.school_b, Role.COLLECTOR),
+        "collector_c": make_user("c-collector", w.school_c, Role.COLLECTOR),
+        "district_reviewer": make_user("huangpu", w.huangpu, Role.DISTRICT_REVIEWER),
+        "district_reviewer_xuhui": make_user("xuhui", w.xuhui, Role.DISTRICT_REVIEWER),
+        "city_admin": make_user("city", w.city, Role.CITY_ADMIN),
+        "inspector": make_user("inspector", w.city, Role.INSPECTOR),
+        "analyst": make_user("analyst", w.city, Role.ANALYST),
+    }
+    now = timezone.now()
+    w.campaign = open_campaign(w.dataset, yearly_period(2021), w.city, now - timedelta(days=1), now + timedelta(days=30))
+    w.sub_a = w.campaign.submissions.get(org=w.school_a)
+    w.sub_b = w.campaign.submissions.get(org=w.school_b)
+    w.sub_c = w.campaign.submissions.get(org=w.school_c)
+    return w
+
+
+def approve_to(sub, users, target):
+    """Drive ``sub`` with VALID values up to workflow state ``target``."""
+    from dudao.collection.services import save_values
+    from dudao.review.workflow import perform
+
+    save_values(sub, VALID, users["collector"])
+    chain = [
+        ("submit", "collector", {}),
+        ("check", "checker", {}),
+        ("approve", "principal", {"signer_name": "张校长", "confirm": True}),
+        ("district_accept", "district_reviewer", {}),
+        ("city_accept", "city_admin", {}),
+    ]
+    for action, role, kwargs in chain:
+        sub.refresh_from_db()
+        if sub.state == target:
+            return sub
+        perform(sub, action, users[role], **kwargs)
+    sub.refresh_from_db()
+    return sub
