@@ -1,0 +1,128 @@
+"""End to end in Debian's chromium: a school fills the form, the school approves, the district returns it with a
+reason, the school fixes it, and it is accepted all the way up to the city."""
+
+import os
+import shutil
+
+import pytest
+
+from dudao.collection import services
+from dudao.collection.models import DataValue
+from dudao.review.models import Transition
+
+from .conftest import VALID
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM), reason="needs Debian chromium"),
+]
+
+
+@pytest.fixture
+def browser():
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def session(browser, live_server, username):
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw-12345-dudao")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    return page
+
+
+def type_value(page, code, value):
+    page.fill(f"#in-{code}", str(value))
+    page.locator(f"#in-{code}").dispatch_event("change")
+
+
+def autosave(page, code, value):
+    type_value(page, code, value)
+    page.locator(f"#field-{code} .saved").wait_for()
+
+
+def act(page, label, **fields):
+    form = page.locator("section.actions form").filter(has=page.get_by_role("button", name=label))
+    for name, value in fields.items():
+        if value is True:
+            form.locator(f"input[name={name}]").check()
+        else:
+            form.locator(f"input[name={name}]").fill(value)
+    form.get_by_role("button", name=label).click()
+    page.wait_for_load_state()
+
+
+def test_collect_review_return_fix_accept(transactional_db, live_server, browser, world):
+    sub = world.sub_a
+    url = f"{live_server.url}/submissions/{sub.pk}/"
+    # most of the form was filled earlier (Excel); the clerk types the rest in the browser
+    rest = {"students_total": 1200, "graduates": 380, "text_overview": "学校概况。"}
+    services.save_values(sub, {k: v for k, v in VALID.items() if k not in rest}, world.users["collector"])
+
+    page = session(browser, live_server, "a-collector")
+    page.goto(url)
+    type_value(page, "students_total", "一千二")  # a typo is caught next to the field, not saved
+    page.locator("#field-students_total .error", has_text="应为数字").wait_for()
+    assert not DataValue.objects.filter(element__code="students_total").exists()
+    for code, value in rest.items():
+        autosave(page, code, value)
+    page.locator("#all-clear").wait_for()  # the check panel refreshed itself after the saves
+    act(page, "提交审核")
+    assert page.locator("#state").inner_text() == "已提交"
+
+    page = session(browser, live_server, "a-checker")
+    page.goto(url)
+    act(page, "审核通过")
+    assert page.locator("#state").inner_text() == "已审核"
+
+    page = session(browser, live_server, "a-principal")
+    page.goto(url)
+    act(page, "核准并签署责任声明", confirm=True, signer_name="张校长")
+    assert page.locator("#state").inner_text() == "已核准"
+    page.get_by_text("SHA-256").wait_for()
+
+    page = session(browser, live_server, "huangpu")
+    page.goto(url)
+    act(page, "退回学校", reason="毕业生数与区统计不符")
+    assert page.locator("#state").inner_text() == "已退回"
+    page.get_by_text("毕业生数与区统计不符").first.wait_for()  # in the audit trail
+
+    page = session(browser, live_server, "a-collector")
+    page.goto(url)
+    autosave(page, "graduates", 381)
+    page.locator("#all-clear").wait_for()
+    act(page, "提交审核")
+    for username, label, extra in [
+        ("a-checker", "审核通过", {}),
+        ("a-principal", "核准并签署责任声明", {"confirm": True, "signer_name": "张校长"}),
+        ("huangpu", "区确认", {}),
+        ("city", "市确认", {}),
+    ]:
+        page = session(browser, live_server, username)
+        page.goto(url)
+        act(page, label, **extra)
+    assert page.locator("#state").inner_text() == "市已确认"
+
+    sub.refresh_from_db()
+    assert sub.state == "city_accepted"
+    actions = list(Transition.objects.filter(submission=sub).values_list("action", flat=True))
+    assert actions == ["submit", "check", "approve", "return", "submit", "check", "approve", "district_accept",
+                       "city_accept"]
+    assert Transition.objects.get(action="return").reason == "毕业生数与区统计不符"
+    graduates = DataValue.objects.get(element__code="graduates", org=sub.org)
+    assert graduates.value == "381"
+    assert [h.value for h in graduates.history.order_by("history_date")] == ["380", "381"]

@@ -1,0 +1,93 @@
+"""`dudao demo` reproduces the published 2020 city figures (DESIGN.md; seed report §1.2, §1.3, §2.3, §2.4)."""
+
+from collections import Counter
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+
+from dudao.collection.models import DataValue, Submission
+from dudao.collection.services import check_submission
+from dudao.orgs.models import Level, Membership, OrgUnit, Role
+from dudao.review.workflow import current_statement
+
+
+def r(x, places):
+    return Decimal(x).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def total(code, year):
+    return DataValue.objects.filter(element__code=code, period__code=str(year)).aggregate(s=Sum("number"))["s"]
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("demo", "--reset", verbosity=0)
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+pytestmark = pytest.mark.django_db
+
+
+def test_org_tree(demo):
+    assert OrgUnit.objects.filter(level=Level.DISTRICT).count() == 16
+    schools = OrgUnit.objects.filter(level=Level.SCHOOL)
+    assert schools.count() == 71
+    affiliation = Counter(s.group_name("affiliation") for s in schools.prefetch_related("groups__group_set"))
+    assert affiliation == {"市教委": 19, "区教育局": 29, "行业企业": 21, "民办": 2}
+    assert all(s.parent.level == Level.DISTRICT for s in schools)
+
+
+def test_published_2020_totals(demo):
+    assert total("teachers_fulltime", 2020) == 7901
+    assert total("staff_total", 2020) == 11057
+    assert total("staff_established", 2020) == 10643
+    assert total("teachers_professional", 2020) == 4256
+    assert r(total("students_total", 2020) / total("teachers_fulltime", 2020), 1) == Decimal("12.3")
+    assert total("graduates", 2020) == 28052
+    assert total("employed", 2020) == 27632
+    assert r(total("employed", 2020) * 100 / total("graduates", 2020), 1) == Decimal("98.5")
+    assert total("fixed_assets", 2020) / 10000 == Decimal("148.05")  # 亿元
+    assert r((total("fixed_assets", 2020) / total("fixed_assets", 2019) - 1) * 100, 2) == Decimal("5.73")
+    assert total("edu_bachelor", 2020) == 5850 and total("edu_master_plus", 2020) == 1896
+    assert total("title_intermediate", 2020) == 3893 and total("title_senior", 2020) == 1816
+    assert total("further_study", 2020) == 21007
+    assert total("industry_secondary", 2020) == 2931
+
+
+def test_year_on_year_statements(demo):
+    students = {y: total("students_total", y) for y in (2019, 2020)}
+    per_student = {y: total("fixed_assets", y) / students[y] for y in (2019, 2020)}
+    assert r(per_student[2020], 2) == Decimal("15.27")
+    assert r((per_student[2020] / per_student[2019] - 1) * 100, 2) == Decimal("4.90")
+    assert total("equipment_value", 2020) / 10000 == Decimal("53.71")
+    assert r((total("equipment_value", 2020) / total("equipment_value", 2019) - 1) * 100, 2) == Decimal("4.22")
+
+
+def test_three_accepted_years_and_an_open_round(demo):
+    for year in ("2018", "2019", "2020"):
+        subs = Submission.objects.filter(campaign__period__code=year)
+        assert subs.count() == 71 and set(subs.values_list("state", flat=True)) == {"city_accepted"}
+    sub = Submission.objects.filter(campaign__period__code="2020").first()
+    assert current_statement(sub).values_sha256
+    assert check_submission(sub) == [] or all(f.explanation for f in check_submission(sub))
+    current = Submission.objects.filter(campaign__period__code="2021")
+    assert current.count() == 71 and set(current.values_list("state", flat=True)) == {"draft"}
+    assert current.first().campaign.is_open()
+
+
+def test_users_for_every_role(demo):
+    roles = set(Membership.objects.values_list("role", flat=True))
+    assert roles == set(Role.values)
+    assert Membership.objects.filter(role=Role.DISTRICT_REVIEWER).count() == 16
+    assert Membership.objects.filter(role=Role.COLLECTOR).count() == 71
+
+
+def test_demo_is_idempotent(demo, capsys):
+    call_command("demo")
+    assert "已存在" in capsys.readouterr().out
+    assert OrgUnit.objects.filter(level=Level.SCHOOL).count() == 71

@@ -1,0 +1,197 @@
+"""Every role × every view: who may read, who may change, and that a refusal changes nothing.
+
+The table is the specification. ``R`` = may read (200), ``W`` = may also change, ``-`` = refused (403/404, nothing
+leaks: the other school's name does not appear). Rows cover the fixture's users: school A's three roles, school B's
+collector, both district reviewers, and the city roles.
+"""
+
+import io
+
+import pytest
+from django.urls import reverse
+
+from dudao.collection.models import DataValue
+
+from .conftest import approve_to
+
+# Whose submission each column asks for
+TARGETS = ("sub_a", "sub_b", "sub_c")
+
+READ = {
+    #                     sub_a sub_b sub_c   (A, B in 黄浦; C in 徐汇)
+    "collector":           "R -  -",
+    "checker":             "R -  -",
+    "principal":           "R -  -",
+    "collector_b":         "- R  -",
+    "collector_c":         "- -  R",
+    "district_reviewer":   "R R  -",
+    "district_reviewer_xuhui": "- -  R",
+    "city_admin":          "R R  R",
+    "inspector":           "R R  R",
+    "analyst":             "R R  R",
+}
+
+# May write values into a draft submission (form autosave, Excel upload)
+WRITE = {
+    "collector":           "W -  -",
+    "checker":             "- -  -",
+    "principal":           "- -  -",
+    "collector_b":         "- W  -",
+    "collector_c":         "- -  W",
+    "district_reviewer":   "W W  -",
+    "district_reviewer_xuhui": "- -  W",
+    "city_admin":          "- -  -",
+    "inspector":           "- -  -",
+    "analyst":             "- -  -",
+}
+
+READ_VIEWS = ["submission", "school_template", "findings"]
+
+
+def cells(table, role):
+    return dict(zip(TARGETS, table[role].split()))
+
+
+def login(client, world, role):
+    client.force_login(world.users[role])
+
+
+@pytest.mark.parametrize("role", list(READ))
+@pytest.mark.parametrize("view", READ_VIEWS)
+def test_read_views(client, world, role, view):
+    login(client, world, role)
+    for target, allowed in cells(READ, role).items():
+        sub = getattr(world, target)
+        response = client.get(reverse(view, args=[sub.pk]))
+        if allowed == "R":
+            assert response.status_code == 200, (role, view, target)
+        else:
+            assert response.status_code in (403, 404), (role, view, target)
+            assert sub.org.name.encode() not in response.content
+
+
+@pytest.mark.parametrize("role", list(WRITE))
+def test_autosave(client, world, role):
+    login(client, world, role)
+    for target, allowed in cells(WRITE, role).items():
+        sub = getattr(world, target)
+        response = client.post(reverse("save_value", args=[sub.pk, "books"]), {"value": "123"})
+        stored = DataValue.objects.filter(org=sub.org, element__code="books").first()
+        if allowed == "W":
+            assert response.status_code == 200, (role, target)
+            assert stored.value == "123"
+            stored.delete()
+        else:
+            assert response.status_code in (403, 404), (role, target)
+            assert stored is None
+
+
+@pytest.mark.parametrize("role", list(WRITE))
+def test_excel_upload(client, world, role):
+    from dudao.collection import excel
+
+    login(client, world, role)
+    for target, allowed in cells(WRITE, role).items():
+        sub = getattr(world, target)
+        payload = io.BytesIO(excel.school_template(sub))
+        payload.name = "t.xlsx"
+        response = client.post(reverse("school_upload", args=[sub.pk]), {"file": payload})
+        if allowed == "W":
+            assert response.status_code == 302, (role, target)
+        else:
+            assert response.status_code in (403, 404), (role, target)
+
+
+# District sheet: only a district reviewer (or a collector granted at the district) for its own district.
+DISTRICT = {
+    "collector": "- -", "checker": "- -", "principal": "- -", "collector_b": "- -", "collector_c": "- -",
+    "district_reviewer": "W -", "district_reviewer_xuhui": "- W",
+    "city_admin": "- -", "inspector": "- -", "analyst": "- -",
+}
+
+
+@pytest.mark.parametrize("role", list(DISTRICT))
+def test_district_sheet(client, world, role):
+    login(client, world, role)
+    for district, allowed in zip(("huangpu", "xuhui"), DISTRICT[role].split()):
+        org = getattr(world, district)
+        response = client.get(reverse("district_template", args=[world.campaign.pk, org.code]))
+        upload = client.post(reverse("district_upload", args=[world.campaign.pk, org.code]), {})
+        if allowed == "W":
+            assert response.status_code == 200 and upload.status_code == 302
+        else:
+            assert response.status_code == 404 and upload.status_code == 404
+
+
+COVERAGE = {
+    "collector": "- -", "checker": "- -", "principal": "- -", "collector_b": "- -", "collector_c": "- -",
+    "district_reviewer": "- R", "district_reviewer_xuhui": "- -",
+    "city_admin": "R R", "inspector": "R R", "analyst": "R R",
+}
+
+
+@pytest.mark.parametrize("role", list(COVERAGE))
+def test_coverage(client, world, role):
+    login(client, world, role)
+    for org, allowed in zip((world.city, world.huangpu), COVERAGE[role].split()):
+        response = client.get(reverse("coverage", args=[world.campaign.pk]) + f"?org={org.code}")
+        assert response.status_code == (200 if allowed == "R" else 404), (role, org.code)
+
+
+# Workflow actions: which role may take which step on school A (only the named one, nowhere else).
+ACTIONS = [
+    ("draft", "submit", "collector"),
+    ("submitted", "check", "checker"),
+    ("submitted", "return", "checker"),
+    ("checked", "approve", "principal"),
+    ("checked", "return", "principal"),
+    ("approved", "district_accept", "district_reviewer"),
+    ("approved", "return", "district_reviewer"),
+    ("district_accepted", "city_accept", "city_admin"),
+    ("district_accepted", "return", "city_admin"),
+    ("city_accepted", "reopen", "city_admin"),
+]
+
+
+@pytest.mark.parametrize("state, action, allowed_role", ACTIONS)
+def test_workflow_actions(client, world, state, action, allowed_role):
+    approve_to(world.sub_a, world.users, state)
+    data = {"reason": "理由", "signer_name": "张校长", "confirm": "on"}
+    for role in READ:
+        if role == allowed_role:
+            continue
+        login(client, world, role)
+        client.post(reverse("act", args=[world.sub_a.pk, action]), data)
+        world.sub_a.refresh_from_db()
+        assert world.sub_a.state == state, (role, action)
+    login(client, world, allowed_role)
+    response = client.post(reverse("act", args=[world.sub_a.pk, action]), data)
+    assert response.status_code == 302
+    world.sub_a.refresh_from_db()
+    assert world.sub_a.state != state
+
+
+def test_anonymous_is_sent_to_login(client, world):
+    for url in [reverse("home"), reverse("submission", args=[world.sub_a.pk]),
+                reverse("coverage", args=[world.campaign.pk])]:
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    response = client.post(reverse("save_value", args=[world.sub_a.pk, "books"]), {"value": "1"})
+    assert response.status_code == 302 and not DataValue.objects.exists()
+
+
+def test_home_lists_only_own_school(client, world):
+    login(client, world, "collector")
+    content = client.get(reverse("home")).content.decode()
+    assert "甲职业学校" in content and "乙职业学校" not in content and "丙职业学校" not in content
+
+
+def test_tables_cover_every_role():
+    from dudao.orgs.models import Role
+
+    roles_in_fixture = {"collector", "checker", "principal", "district_reviewer", "city_admin", "inspector", "analyst"}
+    assert roles_in_fixture == set(Role.values)
+    for table in (READ, WRITE, DISTRICT, COVERAGE):
+        assert set(table) == set(READ)
+
+
