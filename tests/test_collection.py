@@ -173,3 +173,25 @@ def test_catalog_ships_the_quality_report_data_set(world):
                    "text_outlook", "case_1_body"]:
         assert needed in codes
     assert world.dataset.rules.filter(severity="error").count() >= 10
+
+
+def test_admin_campaign_save_enrolls_schools(world, admin_client):
+    from dudao.collection.models import Campaign
+
+    period = yearly_period(2022)
+    response = admin_client.post(
+        "/admin/collection/campaign/add/",
+        {"name": "2022年度采集", "dataset": world.dataset.pk, "period": period.pk, "workflow": "default",
+         "opens_at_0": "2022-01-01", "opens_at_1": "00:00:00", "closes_at_0": "2022-02-01", "closes_at_1": "00:00:00",
+         "owner": world.city.pk},
+    )
+    assert response.status_code == 302
+    campaign = Campaign.objects.get(period=period)
+    assert set(campaign.submissions.values_list("org__code", flat=True)) == {"3101010001", "3101010002", "3101040001"}
+
+
+def test_catalog_command(world, capsys):
+    from django.core.management import call_command
+
+    call_command("catalog")
+    assert "vocational_quality" in capsys.readouterr().out

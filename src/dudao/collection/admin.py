@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from .campaigns import enroll
 from .models import Campaign, DataElement, DataSet, DataSetElement, Period, Submission, ValidationRule
 
 
@@ -35,6 +36,13 @@ class PeriodAdmin(admin.ModelAdmin):
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ("name", "dataset", "period", "opens_at", "closes_at", "workflow")
+
+    def save_model(self, request, obj, form, change):
+        """Saving a campaign enrolls every participating school (a new school added later joins on the next save)."""
+        super().save_model(request, obj, form, change)
+        added = enroll(obj)
+        if added:
+            self.message_user(request, f"已为 {added} 所学校创建填报")
 
 
 @admin.register(Submission)

@@ -40,9 +40,15 @@ def open_campaign(dataset: DataSet, period: Period, owner: OrgUnit, opens_at, cl
             "workflow": workflow,
         },
     )
+    enroll(campaign, schools)
+    return campaign
+
+
+def enroll(campaign: Campaign, schools=None) -> int:
+    """Create the missing submissions (one per participating school); returns how many were added."""
     existing = set(campaign.submissions.values_list("org_id", flat=True))
-    schools = participants(dataset, owner) if schools is None else schools
-    Submission.objects.bulk_create(
+    schools = participants(campaign.dataset, campaign.owner) if schools is None else schools
+    created = Submission.objects.bulk_create(
         [Submission(campaign=campaign, org=s) for s in schools if s.pk not in existing]
     )
-    return campaign
+    return len(created)
