@@ -22,6 +22,9 @@ PY=${PYTHON:-python3}
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
 export DUDAO_VAR_DIR="$(mktemp -d)"
 
+echo "== lint (ruff)"
+.venv/bin/ruff check src tests
+
 echo "== tests on SQLite"
 set +e
 .venv/bin/python -m pytest "$@"

@@ -14,22 +14,55 @@ from dudao.orgs.models import Level, Membership, OrgUnit, Role
 
 # One school's complete, rule-abiding answer to the vocational quality data set.
 VALID = {
-    "students_total": 1200, "enrollment_new": 400, "majors_count": 9,
-    "fixed_assets": "18000.50", "equipment_value": "6500", "books": 70000, "practice_stations": 1000,
-    "staff_total": 140, "staff_established": 130, "teachers_fulltime": 100, "teachers_professional": 55,
-    "teachers_dual": 33, "teachers_parttime": 20,
-    "edu_below_bachelor": 2, "edu_bachelor": 75, "edu_master_plus": 23,
-    "title_junior_below": 28, "title_intermediate": 50, "title_senior": 22,
-    "pass_rate_culture": "92.5", "pass_rate_skill": "93", "pass_rate_fitness": "86.4", "graduates_dual_cert": 300,
-    "graduates": 380, "employed": 375, "employed_direct": 90, "further_study": 285,
-    "industry_primary": 1, "industry_secondary": 40, "industry_tertiary": 49,
-    "employed_local": 70, "employed_other_province": 18, "employed_abroad": 2,
-    "entrepreneurs": 1, "starting_salary": "3800", "employer_satisfaction": "96.5",
-    "further_study_college": 250, "further_study_bachelor": 25,
-    "coop_enterprises": 40, "order_classes": 3, "apprenticeship_students": 50, "enterprise_equipment": "200",
+    "students_total": 1200,
+    "enrollment_new": 400,
+    "majors_count": 9,
+    "fixed_assets": "18000.50",
+    "equipment_value": "6500",
+    "books": 70000,
+    "practice_stations": 1000,
+    "staff_total": 140,
+    "staff_established": 130,
+    "teachers_fulltime": 100,
+    "teachers_professional": 55,
+    "teachers_dual": 33,
+    "teachers_parttime": 20,
+    "edu_below_bachelor": 2,
+    "edu_bachelor": 75,
+    "edu_master_plus": 23,
+    "title_junior_below": 28,
+    "title_intermediate": 50,
+    "title_senior": 22,
+    "pass_rate_culture": "92.5",
+    "pass_rate_skill": "93",
+    "pass_rate_fitness": "86.4",
+    "graduates_dual_cert": 300,
+    "graduates": 380,
+    "employed": 375,
+    "employed_direct": 90,
+    "further_study": 285,
+    "industry_primary": 1,
+    "industry_secondary": 40,
+    "industry_tertiary": 49,
+    "employed_local": 70,
+    "employed_other_province": 18,
+    "employed_abroad": 2,
+    "entrepreneurs": 1,
+    "starting_salary": "3800",
+    "employer_satisfaction": "96.5",
+    "further_study_college": 250,
+    "further_study_bachelor": 25,
+    "coop_enterprises": 40,
+    "order_classes": 3,
+    "apprenticeship_students": 50,
+    "enterprise_equipment": "200",
     "training_sessions": 3000,
-    "text_overview": "学校概况。", "text_students": "学生发展。", "text_quality": "质量保障。",
-    "text_cooperation": "校企合作。", "text_contribution": "社会贡献。", "text_government": "举办者履责。",
+    "text_overview": "学校概况。",
+    "text_students": "学生发展。",
+    "text_quality": "质量保障。",
+    "text_cooperation": "校企合作。",
+    "text_contribution": "社会贡献。",
+    "text_government": "举办者履责。",
     "text_outlook": "问题与展望。",
 }
 
@@ -75,7 +108,9 @@ def world(db):
         "analyst": make_user("analyst", w.city, Role.ANALYST),
     }
     now = timezone.now()
-    w.campaign = open_campaign(w.dataset, yearly_period(2021), w.city, now - timedelta(days=1), now + timedelta(days=30))
+    w.campaign = open_campaign(
+        w.dataset, yearly_period(2021), w.city, now - timedelta(days=1), now + timedelta(days=30)
+    )
     w.sub_a = w.campaign.submissions.get(org=w.school_a)
     w.sub_b = w.campaign.submissions.get(org=w.school_b)
     w.sub_c = w.campaign.submissions.get(org=w.school_c)

@@ -13,8 +13,14 @@ from dudao.review.models import Transition
 from .conftest import VALID
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 pytestmark = [
     pytest.mark.browser,
@@ -120,8 +126,17 @@ def test_collect_review_return_fix_accept(transactional_db, live_server, browser
     sub.refresh_from_db()
     assert sub.state == "city_accepted"
     actions = list(Transition.objects.filter(submission=sub).values_list("action", flat=True))
-    assert actions == ["submit", "check", "approve", "return", "submit", "check", "approve", "district_accept",
-                       "city_accept"]
+    assert actions == [
+        "submit",
+        "check",
+        "approve",
+        "return",
+        "submit",
+        "check",
+        "approve",
+        "district_accept",
+        "city_accept",
+    ]
     assert Transition.objects.get(action="return").reason == "毕业生数与区统计不符"
     graduates = DataValue.objects.get(element__code="graduates", org=sub.org)
     assert graduates.value == "381"

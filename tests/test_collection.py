@@ -129,15 +129,26 @@ def test_year_on_year_outlier_warning(world):
     students = element("students_total")
     schools = [world.school_a]
     for i in range(9):
-        schools.append(OrgUnit.objects.create(code=f"310101{i + 10:04d}", name=f"学校{i}", level=Level.SCHOOL,
-                                              parent=world.huangpu))
-    open_campaign(world.dataset, world.campaign.period, world.city, world.campaign.opens_at, world.campaign.closes_at,
-                  schools=schools)
+        schools.append(
+            OrgUnit.objects.create(
+                code=f"310101{i + 10:04d}", name=f"学校{i}", level=Level.SCHOOL, parent=world.huangpu
+            )
+        )
+    open_campaign(
+        world.dataset,
+        world.campaign.period,
+        world.city,
+        world.campaign.opens_at,
+        world.campaign.closes_at,
+        schools=schools,
+    )
     for i, school in enumerate(schools):
         DataValue.objects.create(element=students, period=previous, org=school, value="1000", number=1000)
         if school != world.school_a:
             now = 1000 + (i % 5) * 10
-            DataValue.objects.create(element=students, period=world.campaign.period, org=school, value=str(now), number=now)
+            DataValue.objects.create(
+                element=students, period=world.campaign.period, org=school, value=str(now), number=now
+            )
     services.save_values(world.sub_a, dict(VALID, students_total=2100), world.users["collector"])
     findings = {f.key: f for f in services.check_submission(world.sub_a)}
     assert findings["outlier:students_total"].severity == "warning"
@@ -167,10 +178,25 @@ def test_catalog_rejects_rule_on_unknown_element(db, tmp_path):
 
 def test_catalog_ships_the_quality_report_data_set(world):
     codes = set(world.dataset.members.values_list("element__code", flat=True))
-    for needed in ["students_total", "fixed_assets", "equipment_value", "edu_master_plus", "title_senior",
-                   "teachers_dual", "graduates", "employed", "industry_secondary", "further_study", "starting_salary",
-                   "employer_satisfaction", "graduates_dual_cert", "pass_rate_culture", "coop_enterprises",
-                   "text_outlook", "case_1_body"]:
+    for needed in [
+        "students_total",
+        "fixed_assets",
+        "equipment_value",
+        "edu_master_plus",
+        "title_senior",
+        "teachers_dual",
+        "graduates",
+        "employed",
+        "industry_secondary",
+        "further_study",
+        "starting_salary",
+        "employer_satisfaction",
+        "graduates_dual_cert",
+        "pass_rate_culture",
+        "coop_enterprises",
+        "text_outlook",
+        "case_1_body",
+    ]:
         assert needed in codes
     assert world.dataset.rules.filter(severity="error").count() >= 10
 
@@ -181,9 +207,17 @@ def test_admin_campaign_save_enrolls_schools(world, admin_client):
     period = yearly_period(2022)
     response = admin_client.post(
         "/admin/collection/campaign/add/",
-        {"name": "2022年度采集", "dataset": world.dataset.pk, "period": period.pk, "workflow": "default",
-         "opens_at_0": "2022-01-01", "opens_at_1": "00:00:00", "closes_at_0": "2022-02-01", "closes_at_1": "00:00:00",
-         "owner": world.city.pk},
+        {
+            "name": "2022年度采集",
+            "dataset": world.dataset.pk,
+            "period": period.pk,
+            "workflow": "default",
+            "opens_at_0": "2022-01-01",
+            "opens_at_1": "00:00:00",
+            "closes_at_0": "2022-02-01",
+            "closes_at_1": "00:00:00",
+            "owner": world.city.pk,
+        },
     )
     assert response.status_code == 302
     campaign = Campaign.objects.get(period=period)

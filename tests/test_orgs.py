@@ -5,9 +5,21 @@ from dudao.orgs.catalog import load_org_catalog, read_catalog
 from dudao.orgs.models import Level, OrgGroup, OrgUnit, Role
 
 EXPECTED_DISTRICTS = {
-    "310101": "黄浦区", "310104": "徐汇区", "310105": "长宁区", "310106": "静安区", "310107": "普陀区",
-    "310109": "虹口区", "310110": "杨浦区", "310112": "闵行区", "310113": "宝山区", "310114": "嘉定区",
-    "310115": "浦东新区", "310116": "金山区", "310117": "松江区", "310118": "青浦区", "310120": "奉贤区",
+    "310101": "黄浦区",
+    "310104": "徐汇区",
+    "310105": "长宁区",
+    "310106": "静安区",
+    "310107": "普陀区",
+    "310109": "虹口区",
+    "310110": "杨浦区",
+    "310112": "闵行区",
+    "310113": "宝山区",
+    "310114": "嘉定区",
+    "310115": "浦东新区",
+    "310116": "金山区",
+    "310117": "松江区",
+    "310118": "青浦区",
+    "310120": "奉贤区",
     "310151": "崇明区",
 }
 
@@ -27,8 +39,22 @@ def test_catalog_builds_city_and_16_real_districts():
 def test_group_sets_cover_school_types_and_affiliation():
     load_org_catalog()
     types = set(OrgGroup.objects.filter(group_set__code="school_type").values_list("name", flat=True))
-    assert types == {"幼儿园", "小学", "初中", "高中", "九年一贯制", "完全中学", "特殊教育", "工读", "职业高中",
-                     "普通中专", "技工学校", "成人中专", "高职", "本科"}
+    assert types == {
+        "幼儿园",
+        "小学",
+        "初中",
+        "高中",
+        "九年一贯制",
+        "完全中学",
+        "特殊教育",
+        "工读",
+        "职业高中",
+        "普通中专",
+        "技工学校",
+        "成人中专",
+        "高职",
+        "本科",
+    }
     affiliation = set(OrgGroup.objects.filter(group_set__code="affiliation").values_list("name", flat=True))
     assert affiliation == {"市教委", "区教育局", "行业企业", "民办"}
 

@@ -19,30 +19,30 @@ TARGETS = ("sub_a", "sub_b", "sub_c")
 
 READ = {
     #                     sub_a sub_b sub_c   (A, B in 黄浦; C in 徐汇)
-    "collector":           "R -  -",
-    "checker":             "R -  -",
-    "principal":           "R -  -",
-    "collector_b":         "- R  -",
-    "collector_c":         "- -  R",
-    "district_reviewer":   "R R  -",
+    "collector": "R -  -",
+    "checker": "R -  -",
+    "principal": "R -  -",
+    "collector_b": "- R  -",
+    "collector_c": "- -  R",
+    "district_reviewer": "R R  -",
     "district_reviewer_xuhui": "- -  R",
-    "city_admin":          "R R  R",
-    "inspector":           "R R  R",
-    "analyst":             "R R  R",
+    "city_admin": "R R  R",
+    "inspector": "R R  R",
+    "analyst": "R R  R",
 }
 
 # May write values into a draft submission (form autosave, Excel upload)
 WRITE = {
-    "collector":           "W -  -",
-    "checker":             "- -  -",
-    "principal":           "- -  -",
-    "collector_b":         "- W  -",
-    "collector_c":         "- -  W",
-    "district_reviewer":   "W W  -",
+    "collector": "W -  -",
+    "checker": "- -  -",
+    "principal": "- -  -",
+    "collector_b": "- W  -",
+    "collector_c": "- -  W",
+    "district_reviewer": "W W  -",
     "district_reviewer_xuhui": "- -  W",
-    "city_admin":          "- -  -",
-    "inspector":           "- -  -",
-    "analyst":             "- -  -",
+    "city_admin": "- -  -",
+    "inspector": "- -  -",
+    "analyst": "- -  -",
 }
 
 READ_VIEWS = ["submission", "school_template", "findings"]
@@ -104,9 +104,16 @@ def test_excel_upload(client, world, role):
 
 # District sheet: only a district reviewer (or a collector granted at the district) for its own district.
 DISTRICT = {
-    "collector": "- -", "checker": "- -", "principal": "- -", "collector_b": "- -", "collector_c": "- -",
-    "district_reviewer": "W -", "district_reviewer_xuhui": "- W",
-    "city_admin": "- -", "inspector": "- -", "analyst": "- -",
+    "collector": "- -",
+    "checker": "- -",
+    "principal": "- -",
+    "collector_b": "- -",
+    "collector_c": "- -",
+    "district_reviewer": "W -",
+    "district_reviewer_xuhui": "- W",
+    "city_admin": "- -",
+    "inspector": "- -",
+    "analyst": "- -",
 }
 
 
@@ -124,9 +131,16 @@ def test_district_sheet(client, world, role):
 
 
 COVERAGE = {
-    "collector": "- -", "checker": "- -", "principal": "- -", "collector_b": "- -", "collector_c": "- -",
-    "district_reviewer": "- R", "district_reviewer_xuhui": "- -",
-    "city_admin": "R R", "inspector": "R R", "analyst": "R R",
+    "collector": "- -",
+    "checker": "- -",
+    "principal": "- -",
+    "collector_b": "- -",
+    "collector_c": "- -",
+    "district_reviewer": "- R",
+    "district_reviewer_xuhui": "- -",
+    "city_admin": "R R",
+    "inspector": "R R",
+    "analyst": "R R",
 }
 
 
@@ -172,8 +186,11 @@ def test_workflow_actions(client, world, state, action, allowed_role):
 
 
 def test_anonymous_is_sent_to_login(client, world):
-    for url in [reverse("home"), reverse("submission", args=[world.sub_a.pk]),
-                reverse("coverage", args=[world.campaign.pk])]:
+    for url in [
+        reverse("home"),
+        reverse("submission", args=[world.sub_a.pk]),
+        reverse("coverage", args=[world.campaign.pk]),
+    ]:
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     response = client.post(reverse("save_value", args=[world.sub_a.pk, "books"]), {"value": "1"})
@@ -193,5 +210,3 @@ def test_tables_cover_every_role():
     assert roles_in_fixture == set(Role.values)
     for table in (READ, WRITE, DISTRICT, COVERAGE):
         assert set(table) == set(READ)
-
-

@@ -13,7 +13,12 @@ def test_full_chain_to_city_with_statement(world):
     sub = approve_to(world.sub_a, world.users, "city_accepted")
     assert sub.state == "city_accepted"
     assert [t.action for t in Transition.objects.filter(submission=sub)] == [
-        "submit", "check", "approve", "district_accept", "city_accept"]
+        "submit",
+        "check",
+        "approve",
+        "district_accept",
+        "city_accept",
+    ]
     statement = workflow.current_statement(sub)
     assert statement.signer == world.users["principal"] and statement.signer_name == "张校长"
     assert statement.values_sha256 == services.values_hash(sub)
@@ -73,8 +78,12 @@ def test_return_needs_reason_and_voids_statement(world):
     assert workflow.current_statement(world.sub_a) is None
     assert world.sub_a.statements.get().revoked_reason == "毕业生数与区统计不符"
     # fixed, resubmitted and carried to the city: a fresh statement over the new values
-    services.save_values(world.sub_a, {"graduates": 381, "employed": 376, "further_study": 286}, world.users["collector"],
-                         reason="按区统计更正")
+    services.save_values(
+        world.sub_a,
+        {"graduates": 381, "employed": 376, "further_study": 286},
+        world.users["collector"],
+        reason="按区统计更正",
+    )
     sub = approve_to(world.sub_a, world.users, "city_accepted")
     assert sub.state == "city_accepted"
     assert workflow.current_statement(sub).values_sha256 == services.values_hash(sub)

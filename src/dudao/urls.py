@@ -19,6 +19,10 @@ urlpatterns = [
     path("submissions/<int:pk>/upload/", collection.school_upload, name="school_upload"),
     path("submissions/<int:pk>/actions/<slug:action>/", review.act, name="act"),
     path("campaigns/<int:pk>/coverage/", review.coverage_view, name="coverage"),
-    path("campaigns/<int:pk>/district/<str:org_code>/template.xlsx", collection.district_template, name="district_template"),
+    path(
+        "campaigns/<int:pk>/district/<str:org_code>/template.xlsx",
+        collection.district_template,
+        name="district_template",
+    ),
     path("campaigns/<int:pk>/district/<str:org_code>/upload/", collection.district_upload, name="district_upload"),
 ]

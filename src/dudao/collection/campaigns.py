@@ -27,8 +27,16 @@ def participants(dataset: DataSet, owner: OrgUnit):
 
 
 @transaction.atomic
-def open_campaign(dataset: DataSet, period: Period, owner: OrgUnit, opens_at, closes_at, name: str = "",
-                  workflow: str = "default", schools=None) -> Campaign:
+def open_campaign(
+    dataset: DataSet,
+    period: Period,
+    owner: OrgUnit,
+    opens_at,
+    closes_at,
+    name: str = "",
+    workflow: str = "default",
+    schools=None,
+) -> Campaign:
     campaign, _ = Campaign.objects.get_or_create(
         dataset=dataset,
         period=period,

@@ -31,7 +31,8 @@ def load_dataset(path: Path) -> DataSet:
     with open(path, encoding="utf-8") as fh:
         spec = yaml.safe_load(fh)
     dataset, _ = DataSet.objects.update_or_create(
-        code=spec["code"], defaults={"name": spec["name"], "period_type": spec.get("period_type", "yearly"), "spec": spec}
+        code=spec["code"],
+        defaults={"name": spec["name"], "period_type": spec.get("period_type", "yearly"), "spec": spec},
     )
     known: set[str] = set()
     order = 0

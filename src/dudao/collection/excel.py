@@ -58,7 +58,12 @@ def _workbook_bytes(wb: Workbook) -> bytes:
 
 def _write_meta(wb: Workbook, kind: str, campaign: Campaign, org_code: str) -> None:
     meta = wb.create_sheet(META)
-    for row in (("kind", kind), ("dataset", campaign.dataset.code), ("period", campaign.period.code), ("org", org_code)):
+    for row in (
+        ("kind", kind),
+        ("dataset", campaign.dataset.code),
+        ("period", campaign.period.code),
+        ("org", org_code),
+    ):
         meta.append(row)
     meta.sheet_state = "hidden"
 
@@ -175,7 +180,9 @@ def district_template(campaign: Campaign, org, user) -> bytes:
     ws = wb.active
     ws.title = SHEET
     ws.append(["学校代码", "学校名称", *[m.element.code for m in members]])
-    ws.append(["", "", *[f"{m.element.name}（{m.element.unit}）" if m.element.unit else m.element.name for m in members]])
+    ws.append(
+        ["", "", *[f"{m.element.name}（{m.element.unit}）" if m.element.unit else m.element.name for m in members]]
+    )
     for row in ws.iter_rows(min_row=1, max_row=2):
         for cell in row:
             cell.font, cell.fill = Font(bold=True), HEADER_FILL
@@ -183,7 +190,10 @@ def district_template(campaign: Campaign, org, user) -> bytes:
         values = services.values_of(sub)
         ws.append(
             [sub.org.code, sub.org.name]
-            + [_cell_value(m.element, values[m.element.code].value) if m.element.code in values else None for m in members]
+            + [
+                _cell_value(m.element, values[m.element.code].value) if m.element.code in values else None
+                for m in members
+            ]
         )
     ws.freeze_panes = "C3"
     ws.column_dimensions["B"].width = 32
@@ -226,7 +236,9 @@ def import_district(campaign: Campaign, org, fileobj, user) -> ImportResult:
             continue
         seen_rows[school_code] = row[0].row
         if not services.can_edit(user, sub):
-            errors.append(f"{ref}: {sub.org.name} 当前状态“{services.workflow.workflow_of(sub).label(sub.state)}”不能修改")
+            errors.append(
+                f"{ref}: {sub.org.name} 当前状态“{services.workflow.workflow_of(sub).label(sub.state)}”不能修改"
+            )
             continue
         raw = {}
         for cell in row[2:]:

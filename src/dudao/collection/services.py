@@ -196,7 +196,9 @@ def check_submission(submission: Submission) -> list[Finding]:
     findings: list[Finding] = []
     for m in members:
         if m.element.required and (m.element.code not in values or values[m.element.code].value == ""):
-            findings.append(Finding(f"required:{m.element.code}", "error", f"“{m.element.name}”未填写", (m.element.code,)))
+            findings.append(
+                Finding(f"required:{m.element.code}", "error", f"“{m.element.name}”未填写", (m.element.code,))
+            )
     for rule in dataset.rules.all():
         expression = parse(rule.expression)
         result = expression.evaluate(numbers)
@@ -242,7 +244,10 @@ def outlier_findings(submission: Submission, numbers: dict[str, Decimal | None])
         return []
     org_ids = list(submission.campaign.submissions.values_list("org_id", flat=True))
     rows = DataValue.objects.filter(
-        element__code__in=codes, org_id__in=org_ids, period__in=[previous, submission.campaign.period], category_option=""
+        element__code__in=codes,
+        org_id__in=org_ids,
+        period__in=[previous, submission.campaign.period],
+        category_option="",
     ).values_list("element__code", "org_id", "period_id", "number")
     table: dict[tuple[str, int], dict[int, Decimal]] = {}
     for code, org_id, period_id, number in rows:

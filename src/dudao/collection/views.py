@@ -165,7 +165,9 @@ def _district_scope(request, pk, org_code):
 def district_template(request, pk, org_code):
     campaign, org = _district_scope(request, pk, org_code)
     response = HttpResponse(excel.district_template(campaign, org, request.user), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{org.code}_{campaign.dataset.code}_{campaign.period.code}.xlsx"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{org.code}_{campaign.dataset.code}_{campaign.period.code}.xlsx"'
+    )
     return response
 
 

@@ -83,8 +83,15 @@ def _round(x: Decimal, places: int) -> Decimal:
     return x.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-def fit_mean(target: Decimal, weights: list[float] | None, rng: random.Random, spread: float,
-             places: int, low: float, high: float) -> list[Decimal]:
+def fit_mean(
+    target: Decimal,
+    weights: list[float] | None,
+    rng: random.Random,
+    spread: float,
+    places: int,
+    low: float,
+    high: float,
+) -> list[Decimal]:
     """Per-school values whose (weighted) mean rounds to ``target`` at its own precision."""
     n = len(weights) if weights else 0
     n = n or 71
@@ -175,7 +182,9 @@ def generate_year(year: int, sizes: list[float], rng: random.Random) -> list[dic
     v["teachers_dual"] = fit_ratio_mean(m["teachers_dual_ratio"][0], v["teachers_professional"], rng, 0.08)
     v["graduates"] = allocate(t["graduates"], noisy(students, rng, 0.06))
     v["employed"] = allocate(t["employed"], v["graduates"], caps=v["graduates"])
-    v["employed_direct"], v["further_study"] = split(v["employed"], [t["employed_direct"], t["further_study"]], rng, 0.35)
+    v["employed_direct"], v["further_study"] = split(
+        v["employed"], [t["employed_direct"], t["further_study"]], rng, 0.35
+    )
     for codes in (
         ("industry_primary", "industry_secondary", "industry_tertiary"),
         ("employed_local", "employed_other_province", "employed_abroad"),
@@ -183,7 +192,9 @@ def generate_year(year: int, sizes: list[float], rng: random.Random) -> list[dic
         for code, column in zip(codes, split(v["employed_direct"], [t[c] for c in codes], rng)):
             v[code] = column
     other = t["further_study"] - t["further_study_college"] - t["further_study_bachelor"]
-    college, bachelor, _ = split(v["further_study"], [t["further_study_college"], t["further_study_bachelor"], other], rng)
+    college, bachelor, _ = split(
+        v["further_study"], [t["further_study_college"], t["further_study_bachelor"], other], rng
+    )
     v["further_study_college"], v["further_study_bachelor"] = college, bachelor
     v["graduates_dual_cert"] = allocate(t["graduates_dual_cert"], noisy(v["graduates"], rng, 0.05), caps=v["graduates"])
     v["entrepreneurs"] = allocate(t["entrepreneurs"], noisy(v["employed_direct"], rng, 0.5), caps=v["employed_direct"])
@@ -225,8 +236,14 @@ NARRATIVE = {
 }
 
 CASES = [
-    ("坚持德技并修，积极探索特色德育模式", "学校以礼仪教育为抓手，推进“立形、立心、立人”的“三立教育”，通过德育学分平台强化量化考核。"),
-    ("深化产教融合，共建产业学院", "学校与行业龙头企业共建产业学院，校企共同制定人才培养方案，共建实训基地，共育“双师型”教师。"),
+    (
+        "坚持德技并修，积极探索特色德育模式",
+        "学校以礼仪教育为抓手，推进“立形、立心、立人”的“三立教育”，通过德育学分平台强化量化考核。",
+    ),
+    (
+        "深化产教融合，共建产业学院",
+        "学校与行业龙头企业共建产业学院，校企共同制定人才培养方案，共建实训基地，共育“双师型”教师。",
+    ),
 ]
 
 

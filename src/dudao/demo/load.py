@@ -102,14 +102,23 @@ def load_demo() -> DemoSummary:
                 if code not in elements:
                     continue
                 number = value if elements[code].is_numeric else None
-                values.append(DataValue(element=elements[code], period=period, org=school,
-                                        value=f"{value}" if number is None else f"{number:f}", number=number))
+                values.append(
+                    DataValue(
+                        element=elements[code],
+                        period=period,
+                        org=school,
+                        value=f"{value}" if number is None else f"{number:f}",
+                        number=number,
+                    )
+                )
         DataValue.objects.bulk_create(values)
         _explain_warnings(campaign)
         _accept_all(campaign, wf, users, opens)
     # the current round: open now, every school still to fill in
     now = timezone.now()
-    open_campaign(dataset, yearly_period(2021), city, now - timedelta(days=3), now + timedelta(days=60), schools=schools)
+    open_campaign(
+        dataset, yearly_period(2021), city, now - timedelta(days=3), now + timedelta(days=60), schools=schools
+    )
     for extra in datasets:
         if extra.code != dataset.code:
             open_campaign(extra, yearly_period(2021), city, now - timedelta(days=3), now + timedelta(days=60))
@@ -123,13 +132,19 @@ def load_demo() -> DemoSummary:
 def _users(city, districts, schools) -> dict[str, object]:
     User = get_user_model()
     password = make_password(DEMO_PASSWORD)  # hash once: 200+ users × PBKDF2 would take a minute
-    grants: list[tuple[str, str, OrgUnit, str]] = [(name, full, city, role) for name, (role, full) in CITY_USERS.items()]
+    grants: list[tuple[str, str, OrgUnit, str]] = [
+        (name, full, city, role) for name, (role, full) in CITY_USERS.items()
+    ]
     grants += [(f"d{d.code}", f"{d.name}审核员", d, Role.DISTRICT_REVIEWER) for d in districts]
     for s in schools:
-        grants += [(f"{s.code}-{suffix}", f"{s.name}{label}", s, role)
-                   for suffix, role, label in (("collector", Role.COLLECTOR, "采集员"),
-                                               ("checker", Role.CHECKER, "审核员"),
-                                               ("principal", Role.PRINCIPAL, "校长"))]
+        grants += [
+            (f"{s.code}-{suffix}", f"{s.name}{label}", s, role)
+            for suffix, role, label in (
+                ("collector", Role.COLLECTOR, "采集员"),
+                ("checker", Role.CHECKER, "审核员"),
+                ("principal", Role.PRINCIPAL, "校长"),
+            )
+        ]
     users = {}
     admin, _ = User.objects.get_or_create(username="admin", defaults={"is_staff": True, "is_superuser": True})
     admin.password = password
@@ -150,7 +165,9 @@ def _explain_warnings(campaign) -> None:
         for finding in check_submission(sub):
             if finding.severity == "error":  # the generator keeps every school inside the rules
                 raise AssertionError(f"demo data breaks {finding.key} at {sub.org.code}")
-            Explanation.objects.create(submission=sub, key=finding.key, text="经核实数据无误：当年校区调整及设备更新所致。")
+            Explanation.objects.create(
+                submission=sub, key=finding.key, text="经核实数据无误：当年校区调整及设备更新所致。"
+            )
 
 
 def _accept_all(campaign, wf, users, opens) -> None:
@@ -165,13 +182,18 @@ def _accept_all(campaign, wf, users, opens) -> None:
     transitions, statements = [], []
     for sub in campaign.submissions.select_related("org__parent"):
         state = sub.state
-        for day, (action, pattern) in enumerate(actors.items()):
+        for action, pattern in actors.items():
             step = next(s for s in wf.steps if s.action == action and state in s.sources)
             user = users[pattern.format(school=sub.org.code, district=sub.org.parent.code)]
-            transitions.append(Transition(submission=sub, action=action, from_state=state, to_state=step.target, user=user))
+            transitions.append(
+                Transition(submission=sub, action=action, from_state=state, to_state=step.target, user=user)
+            )
             if step.statement:
-                statements.append(Statement(submission=sub, signer=user, signer_name=f"{sub.org.name}校长",
-                                            values_sha256=values_hash(sub)))
+                statements.append(
+                    Statement(
+                        submission=sub, signer=user, signer_name=f"{sub.org.name}校长", values_sha256=values_hash(sub)
+                    )
+                )
             state = step.target
         sub.state = state
         sub.save(update_fields=["state"])

@@ -44,8 +44,14 @@ def audit_trail(submission, limit: int = 500) -> list[Entry]:
         new = "" if h.history_type == "-" else h.value
         previous[h.id] = new
         entries.append(
-            Entry(h.history_date, _who(h.history_user), f"修改：{names.get(h.element.code, h.element.code)}", old, new,
-                  h.history_change_reason or "")
+            Entry(
+                h.history_date,
+                _who(h.history_user),
+                f"修改：{names.get(h.element.code, h.element.code)}",
+                old,
+                new,
+                h.history_change_reason or "",
+            )
         )
     for h in Explanation.history.filter(submission=submission).select_related("history_user"):
         entries.append(Entry(h.history_date, _who(h.history_user), f"说明：{h.key}", "", h.text))

@@ -135,7 +135,10 @@ def perform(submission, action: str, user, reason: str = "", signer_name: str = 
             if not confirm or not signer_name:
                 raise WorkflowError("核准前须勾选责任声明并填写签署人姓名")
             Statement.objects.create(
-                submission=submission, signer=user, signer_name=signer_name, values_sha256=services.values_hash(submission)
+                submission=submission,
+                signer=user,
+                signer_name=signer_name,
+                values_sha256=services.values_hash(submission),
             )
         wf = workflow_of(submission)
         if step.target in wf.editable:

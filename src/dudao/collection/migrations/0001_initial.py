@@ -7,197 +7,344 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0001_initial'),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DataElement',
+            name="DataElement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True, verbose_name='编码')),
-                ('name', models.CharField(max_length=128, verbose_name='名称')),
-                ('value_type', models.CharField(choices=[('integer', '整数'), ('number', '数值'), ('percent', '百分比'), ('text', '文本'), ('longtext', '长文本')], max_length=16, verbose_name='类型')),
-                ('unit', models.CharField(blank=True, max_length=16, verbose_name='单位')),
-                ('decimals', models.PositiveSmallIntegerField(default=0)),
-                ('minimum', models.DecimalField(blank=True, decimal_places=6, max_digits=24, null=True)),
-                ('maximum', models.DecimalField(blank=True, decimal_places=6, max_digits=24, null=True)),
-                ('required', models.BooleanField(default=True)),
-                ('help_text', models.TextField(blank=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=64, unique=True, verbose_name="编码")),
+                ("name", models.CharField(max_length=128, verbose_name="名称")),
+                (
+                    "value_type",
+                    models.CharField(
+                        choices=[
+                            ("integer", "整数"),
+                            ("number", "数值"),
+                            ("percent", "百分比"),
+                            ("text", "文本"),
+                            ("longtext", "长文本"),
+                        ],
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("unit", models.CharField(blank=True, max_length=16, verbose_name="单位")),
+                ("decimals", models.PositiveSmallIntegerField(default=0)),
+                ("minimum", models.DecimalField(blank=True, decimal_places=6, max_digits=24, null=True)),
+                ("maximum", models.DecimalField(blank=True, decimal_places=6, max_digits=24, null=True)),
+                ("required", models.BooleanField(default=True)),
+                ("help_text", models.TextField(blank=True)),
             ],
             options={
-                'verbose_name': '数据元',
-                'verbose_name_plural': '数据元',
+                "verbose_name": "数据元",
+                "verbose_name_plural": "数据元",
             },
         ),
         migrations.CreateModel(
-            name='DataSet',
+            name="DataSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True)),
-                ('name', models.CharField(max_length=128)),
-                ('period_type', models.CharField(default='yearly', max_length=16)),
-                ('spec', models.JSONField(default=dict, help_text='the YAML definition, kept for rules and participants')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=64, unique=True)),
+                ("name", models.CharField(max_length=128)),
+                ("period_type", models.CharField(default="yearly", max_length=16)),
+                (
+                    "spec",
+                    models.JSONField(default=dict, help_text="the YAML definition, kept for rules and participants"),
+                ),
             ],
             options={
-                'verbose_name': '数据集',
-                'verbose_name_plural': '数据集',
+                "verbose_name": "数据集",
+                "verbose_name_plural": "数据集",
             },
         ),
         migrations.CreateModel(
-            name='Period',
+            name="Period",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=16, unique=True)),
-                ('name', models.CharField(max_length=32)),
-                ('start', models.DateField()),
-                ('end', models.DateField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=16, unique=True)),
+                ("name", models.CharField(max_length=32)),
+                ("start", models.DateField()),
+                ("end", models.DateField()),
             ],
             options={
-                'ordering': ['start'],
+                "ordering": ["start"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalDataValue',
+            name="HistoricalDataValue",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('category_option', models.CharField(blank=True, default='', max_length=64)),
-                ('value', models.TextField(blank=True)),
-                ('number', models.DecimalField(blank=True, decimal_places=6, max_digits=24, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('element', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='collection.dataelement')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('org', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='orgs.orgunit')),
-                ('period', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='collection.period')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("category_option", models.CharField(blank=True, default="", max_length=64)),
+                ("value", models.TextField(blank=True)),
+                ("number", models.DecimalField(blank=True, decimal_places=6, max_digits=24, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "element",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="collection.dataelement",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "org",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="orgs.orgunit",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="collection.period",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical data value',
-                'verbose_name_plural': 'historical data values',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical data value",
+                "verbose_name_plural": "historical data values",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=128, verbose_name='名称')),
-                ('workflow', models.CharField(default='default', max_length=32)),
-                ('opens_at', models.DateTimeField(verbose_name='开始时间')),
-                ('closes_at', models.DateTimeField(verbose_name='截止时间')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='owned_campaigns', to='orgs.orgunit')),
-                ('dataset', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='campaigns', to='collection.dataset')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='campaigns', to='collection.period')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=128, verbose_name="名称")),
+                ("workflow", models.CharField(default="default", max_length=32)),
+                ("opens_at", models.DateTimeField(verbose_name="开始时间")),
+                ("closes_at", models.DateTimeField(verbose_name="截止时间")),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="owned_campaigns", to="orgs.orgunit"
+                    ),
+                ),
+                (
+                    "dataset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="campaigns", to="collection.dataset"
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="campaigns", to="collection.period"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '采集任务',
-                'verbose_name_plural': '采集任务',
-                'ordering': ['-period__start', 'name'],
-                'unique_together': {('dataset', 'period')},
+                "verbose_name": "采集任务",
+                "verbose_name_plural": "采集任务",
+                "ordering": ["-period__start", "name"],
+                "unique_together": {("dataset", "period")},
             },
         ),
         migrations.CreateModel(
-            name='Submission',
+            name="Submission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(db_index=True, default='draft', max_length=32)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to='collection.campaign')),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='submissions', to='orgs.orgunit')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("state", models.CharField(db_index=True, default="draft", max_length=32)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submissions",
+                        to="collection.campaign",
+                    ),
+                ),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="submissions", to="orgs.orgunit"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['org__path'],
-                'unique_together': {('campaign', 'org')},
+                "ordering": ["org__path"],
+                "unique_together": {("campaign", "org")},
             },
         ),
         migrations.CreateModel(
-            name='HistoricalExplanation',
+            name="HistoricalExplanation",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('key', models.CharField(max_length=128)),
-                ('text', models.TextField()),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('submission', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='collection.submission')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("key", models.CharField(max_length=128)),
+                ("text", models.TextField()),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="collection.submission",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical explanation',
-                'verbose_name_plural': 'historical explanations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical explanation",
+                "verbose_name_plural": "historical explanations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='DataSetElement',
+            name="DataSetElement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('section_code', models.SlugField(max_length=64)),
-                ('section_name', models.CharField(max_length=64)),
-                ('order', models.PositiveIntegerField()),
-                ('dataset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='collection.dataset')),
-                ('element', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='collection.dataelement')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("section_code", models.SlugField(max_length=64)),
+                ("section_name", models.CharField(max_length=64)),
+                ("order", models.PositiveIntegerField()),
+                (
+                    "dataset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="members", to="collection.dataset"
+                    ),
+                ),
+                (
+                    "element",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="collection.dataelement",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order'],
-                'unique_together': {('dataset', 'element')},
+                "ordering": ["order"],
+                "unique_together": {("dataset", "element")},
             },
         ),
         migrations.CreateModel(
-            name='DataValue',
+            name="DataValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category_option', models.CharField(blank=True, default='', max_length=64)),
-                ('value', models.TextField(blank=True)),
-                ('number', models.DecimalField(blank=True, decimal_places=6, max_digits=24, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('element', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='values', to='collection.dataelement')),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='values', to='orgs.orgunit')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='values', to='collection.period')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("category_option", models.CharField(blank=True, default="", max_length=64)),
+                ("value", models.TextField(blank=True)),
+                ("number", models.DecimalField(blank=True, decimal_places=6, max_digits=24, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "element",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="values", to="collection.dataelement"
+                    ),
+                ),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="values", to="orgs.orgunit"
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="values", to="collection.period"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['period', 'org'], name='collection__period__9e2c47_idx')],
-                'constraints': [models.UniqueConstraint(fields=('element', 'period', 'org', 'category_option'), name='one_value_per_key')],
+                "indexes": [models.Index(fields=["period", "org"], name="collection__period__9e2c47_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("element", "period", "org", "category_option"), name="one_value_per_key"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Explanation',
+            name="Explanation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=128)),
-                ('text', models.TextField()),
-                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='explanations', to='collection.submission')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=128)),
+                ("text", models.TextField()),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="explanations",
+                        to="collection.submission",
+                    ),
+                ),
             ],
             options={
-                'unique_together': {('submission', 'key')},
+                "unique_together": {("submission", "key")},
             },
         ),
         migrations.CreateModel(
-            name='ValidationRule',
+            name="ValidationRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64)),
-                ('expression', models.CharField(max_length=2000)),
-                ('severity', models.CharField(choices=[('error', '错误'), ('warning', '警告')], max_length=16)),
-                ('message', models.CharField(max_length=255)),
-                ('dataset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='collection.dataset')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=64)),
+                ("expression", models.CharField(max_length=2000)),
+                ("severity", models.CharField(choices=[("error", "错误"), ("warning", "警告")], max_length=16)),
+                ("message", models.CharField(max_length=255)),
+                (
+                    "dataset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="rules", to="collection.dataset"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '校验规则',
-                'verbose_name_plural': '校验规则',
-                'unique_together': {('dataset', 'code')},
+                "verbose_name": "校验规则",
+                "verbose_name_plural": "校验规则",
+                "unique_together": {("dataset", "code")},
             },
         ),
     ]

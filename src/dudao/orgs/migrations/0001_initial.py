@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,54 +14,104 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='OrgGroupSet',
+            name="OrgGroupSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=64)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='OrgGroup',
+            name="OrgGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField()),
-                ('name', models.CharField(max_length=64)),
-                ('group_set', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='groups', to='orgs.orggroupset')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField()),
+                ("name", models.CharField(max_length=64)),
+                (
+                    "group_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="groups", to="orgs.orggroupset"
+                    ),
+                ),
             ],
             options={
-                'unique_together': {('group_set', 'code')},
+                "unique_together": {("group_set", "code")},
             },
         ),
         migrations.CreateModel(
-            name='OrgUnit',
+            name="OrgUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='代码')),
-                ('name', models.CharField(max_length=128, verbose_name='名称')),
-                ('level', models.CharField(choices=[('city', '市'), ('district', '区'), ('school', '学校'), ('department', '处室')], max_length=16, verbose_name='层级')),
-                ('path', models.CharField(db_index=True, editable=False, max_length=255)),
-                ('groups', models.ManyToManyField(blank=True, related_name='units', to='orgs.orggroup', verbose_name='分组')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='orgs.orgunit')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="代码")),
+                ("name", models.CharField(max_length=128, verbose_name="名称")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("city", "市"), ("district", "区"), ("school", "学校"), ("department", "处室")],
+                        max_length=16,
+                        verbose_name="层级",
+                    ),
+                ),
+                ("path", models.CharField(db_index=True, editable=False, max_length=255)),
+                (
+                    "groups",
+                    models.ManyToManyField(blank=True, related_name="units", to="orgs.orggroup", verbose_name="分组"),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="orgs.orgunit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '组织机构',
-                'verbose_name_plural': '组织机构',
-                'ordering': ['path'],
+                "verbose_name": "组织机构",
+                "verbose_name_plural": "组织机构",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('collector', '采集员'), ('checker', '审核员'), ('principal', '校长'), ('district_reviewer', '区审核员'), ('city_admin', '市管理员'), ('inspector', '督学'), ('analyst', '分析员')], max_length=32)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='orgs.orgunit')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("collector", "采集员"),
+                            ("checker", "审核员"),
+                            ("principal", "校长"),
+                            ("district_reviewer", "区审核员"),
+                            ("city_admin", "市管理员"),
+                            ("inspector", "督学"),
+                            ("analyst", "分析员"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="orgs.orgunit"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '角色授权',
-                'verbose_name_plural': '角色授权',
-                'unique_together': {('user', 'org', 'role')},
+                "verbose_name": "角色授权",
+                "verbose_name_plural": "角色授权",
+                "unique_together": {("user", "org", "role")},
             },
         ),
     ]

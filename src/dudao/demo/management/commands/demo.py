@@ -18,7 +18,9 @@ class Command(BaseCommand):
         else:
             summary = load_demo()
             self.stdout.write(
-                self.style.SUCCESS(f"已加载演示数据：{summary.districts} 个区，{summary.schools} 所中职学校，{summary.users} 个用户。")
+                self.style.SUCCESS(
+                    f"已加载演示数据：{summary.districts} 个区，{summary.schools} 所中职学校，{summary.users} 个用户。"
+                )
             )
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, label in DEMO_LOGINS:
