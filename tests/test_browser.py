@@ -46,7 +46,7 @@ def session(browser, live_server, username):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", "pw-12345-dudao")
-    page.click("button[type=submit]")
+    page.click("#login-form button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
     return page
 
