@@ -5,6 +5,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 from dudao.collection import services
 from dudao.collection.models import DataValue
@@ -37,9 +38,17 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
+        # While Playwright's event loop runs, Django's connection handler (asgiref Local) hands the test's ORM calls
+        # a connection of their own; close it here, where it is still reachable, or PostgreSQL cannot drop the test DB.
+        connections.close_all()
 
 
 def session(browser, live_server, username):
+    """Log ``username`` in, in a fresh browser context; the previous user's context is closed once idle."""
+    for old in browser.contexts:
+        for page in old.pages:
+            page.wait_for_load_state("networkidle")
+        old.close()
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(15000)
