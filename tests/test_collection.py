@@ -229,3 +229,28 @@ def test_catalog_command(world, capsys):
 
     call_command("catalog")
     assert "vocational_quality" in capsys.readouterr().out
+
+
+def test_explanation_only_for_a_current_warning(world):
+    services.save_values(world.sub_a, VALID, world.users["collector"])
+    with pytest.raises(services.InvalidValue, match="没有需要说明"):
+        services.explain(world.sub_a, "x" * 500, "说明", world.users["collector"])
+    assert not Explanation.objects.exists()
+
+
+def test_mad_zero_falls_back_to_mean_absolute_deviation():
+    changes = {i: 0.0 for i in range(7)} | {"a": 0.01, "b": -0.01, "c": 0.02, "big": 0.9}
+    assert services.robust_outliers(changes, 3.5) == {"big"}
+    assert services.robust_outliers({i: 0.0 for i in range(10)}, 3.5) == set()
+
+
+def test_stale_submission_cannot_write_after_it_moved_on(world):
+    from dudao.collection.models import Submission
+    from dudao.review.workflow import perform
+
+    stale = Submission.objects.get(pk=world.sub_a.pk)  # a form opened before the collector pressed 提交
+    services.save_values(world.sub_a, VALID, world.users["collector"])
+    perform(world.sub_a, "submit", world.users["collector"])
+    with pytest.raises(services.Locked):
+        services.save_values(stale, {"books": 1}, world.users["collector"])
+    assert DataValue.objects.get(element__code="books", org=world.school_a).value == str(VALID["books"])

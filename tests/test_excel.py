@@ -124,3 +124,9 @@ def test_district_sheet_refuses_locked_school(world):
     ws.append(["3101010001", "甲", 1])
     with pytest.raises(excel.ImportFailed, match="已核准"):
         excel.import_district(world.campaign, world.huangpu, to_bytes(wb), reviewer)
+
+
+def test_oversized_file_is_refused_before_parsing(world, monkeypatch):
+    monkeypatch.setattr(excel, "MAX_UPLOAD_BYTES", 1000)
+    with pytest.raises(excel.ImportFailed, match="文件过大"):
+        excel.import_school(world.sub_a, io.BytesIO(b"x" * 2000), world.users["collector"])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
 from openpyxl import Workbook, load_workbook
@@ -21,6 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from dudao.orgs.access import has_role
+from dudao.review import workflow
 
 from . import services
 from .models import Campaign, Submission
@@ -30,6 +32,7 @@ META = "_meta"
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 MAX_UPLOAD_ROWS = 5000
 MAX_UPLOAD_COLUMNS = 500
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # a filled district sheet is well under 1 MB
 
 
 class ImportFailed(Exception):
@@ -98,12 +101,18 @@ def school_template(submission: Submission) -> bytes:
 
 def _cell_value(element, text: str):
     if element.is_numeric and text != "":
-        number = services.Decimal(text)
+        number = Decimal(text)
         return int(number) if number == number.to_integral_value() else float(number)
     return text
 
 
 def _open(fileobj) -> Workbook:
+    size = getattr(fileobj, "size", None)
+    if size is None and hasattr(fileobj, "seek"):
+        size = fileobj.seek(0, io.SEEK_END)
+        fileobj.seek(0)
+    if size is not None and size > MAX_UPLOAD_BYTES:
+        raise ImportFailed([f"文件过大（超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB）"])
     try:
         return load_workbook(fileobj, read_only=False, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError) as exc:
@@ -236,9 +245,7 @@ def import_district(campaign: Campaign, org, fileobj, user) -> ImportResult:
             continue
         seen_rows[school_code] = row[0].row
         if not services.can_edit(user, sub):
-            errors.append(
-                f"{ref}: {sub.org.name} 当前状态“{services.workflow.workflow_of(sub).label(sub.state)}”不能修改"
-            )
+            errors.append(f"{ref}: {sub.org.name} 当前状态“{workflow.workflow_of(sub).label(sub.state)}”不能修改")
             continue
         raw = {}
         for cell in row[2:]:

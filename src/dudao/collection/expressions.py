@@ -13,6 +13,7 @@ import ast
 import operator
 from dataclasses import dataclass, field
 from decimal import Decimal, DivisionByZero, InvalidOperation
+from functools import lru_cache
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 50
@@ -51,7 +52,9 @@ class _Missing(Exception):
     pass
 
 
+@lru_cache(maxsize=2048)
 def parse(text: str) -> Expression:
+    """Parse and vet ``text`` once; the result is immutable, so the cache can hand the same object to every caller."""
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("公式为空")
     if len(text) > MAX_LENGTH:

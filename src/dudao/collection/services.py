@@ -120,7 +120,12 @@ def save_values(submission: Submission, raw_values: dict[str, object], user, rea
         raise exc
     saved = []
     with transaction.atomic():
-        Submission.objects.select_for_update().filter(pk=submission.pk).first()
+        # Re-read the state under a row lock: a reviewer may have moved the submission since the check above.
+        current_state = Submission.objects.select_for_update().values_list("state", flat=True).get(pk=submission.pk)
+        if current_state != submission.state:
+            submission.state = current_state
+            if not can_edit(user, submission):
+                raise Locked(edit_refusal(user, submission))
         existing = {
             v.element.code: v
             for v in DataValue.objects.select_related("element").filter(
@@ -226,10 +231,14 @@ def robust_outliers(changes: dict[str, float], threshold: float) -> set[str]:
     if not changes:
         return set()
     median = statistics.median(changes.values())
-    mad = statistics.median(abs(x - median) for x in changes.values())
-    scale = 1.4826 * mad
+    deviations = [abs(x - median) for x in changes.values()]
+    scale = 1.4826 * statistics.median(deviations)
     if scale == 0:
-        return {k for k, x in changes.items() if abs(x - median) > 1e-9}
+        # More than half the schools changed by exactly the same amount (often 0): fall back to the mean absolute
+        # deviation (×1.2533, σ-consistent), as the modified z-score does, rather than flag every tiny difference.
+        scale = 1.2533 * statistics.fmean(deviations)
+    if scale == 0:
+        return set()
     return {k for k, x in changes.items() if abs(x - median) / scale > threshold}
 
 
@@ -279,9 +288,13 @@ def outlier_findings(submission: Submission, numbers: dict[str, Decimal | None])
 def explain(submission: Submission, key: str, text: str, user) -> Explanation:
     if not can_edit(user, submission):
         raise Locked(edit_refusal(user, submission))
-    text = text.strip()
+    text = (text or "").strip()
     if not text:
         raise InvalidValue("说明不能为空")
+    if len(text) > MAX_TEXT:
+        raise InvalidValue(f"说明过长（不超过 {MAX_TEXT} 字）")
+    if key not in {f.key for f in check_submission(submission) if f.severity == "warning"}:
+        raise InvalidValue("该项目前没有需要说明的警告")
     obj = Explanation.objects.filter(submission=submission, key=key).first() or Explanation(
         submission=submission, key=key
     )

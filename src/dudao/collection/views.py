@@ -10,6 +10,7 @@ from dudao.orgs.access import can_view, top_units, visible_units
 from dudao.orgs.models import Level, OrgUnit
 from dudao.review import workflow
 from dudao.review.audit import audit_trail
+from dudao.review.models import STATEMENT_TEXT
 
 from . import excel, services
 from .models import Campaign, Submission
@@ -63,7 +64,7 @@ def submission_detail(request, pk):
         **_findings_context(sub, editable),
         "steps": workflow.available_steps(sub, request.user),
         "statement": workflow.current_statement(sub),
-        "statement_text": workflow.Statement._meta.get_field("text").default,
+        "statement_text": STATEMENT_TEXT,
         "trail": audit_trail(sub),
         "locked": workflow.is_locked(sub),
     }

@@ -42,6 +42,7 @@ class Workflow:
     code: str
     name: str
     initial: str
+    final: str
     states: dict
     editable: frozenset[str]
     locked: frozenset[str]
@@ -49,10 +50,6 @@ class Workflow:
 
     def label(self, state: str) -> str:
         return self.states.get(state, state)
-
-    @property
-    def final(self) -> str:
-        return list(self.states)[-1]
 
 
 @cache
@@ -78,6 +75,7 @@ def workflows() -> dict[str, Workflow]:
             code=code,
             name=spec["name"],
             initial=spec["initial"],
+            final=spec["final"],
             states=spec["states"],
             editable=frozenset(spec["editable"]),
             locked=frozenset(spec["locked"]),
