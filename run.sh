@@ -8,7 +8,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e . 
+.venv/bin/python -m pip install -q -e .
 .venv/bin/dudao migrate --noinput -v0
 if [ "${DUDAO_RESET:-0}" = "1" ]; then
   .venv/bin/dudao demo --reset
