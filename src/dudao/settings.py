@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "dudao.orgs",
     "dudao.collection",
     "dudao.review",
+    "dudao.indicators",
     "dudao.demo",
 ]
 

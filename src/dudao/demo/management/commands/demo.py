@@ -2,6 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from dudao.demo.load import DEMO_LOGINS, DEMO_PASSWORD, is_loaded, load_demo
+from dudao.indicators.engine import rebuild
 
 
 class Command(BaseCommand):
@@ -17,6 +18,8 @@ class Command(BaseCommand):
             self.stdout.write("演示数据已存在（--reset 可重新加载）。")
         else:
             summary = load_demo()
+            run = rebuild()
+            self.stdout.write(f"已计算指标：{run.rows} 个指标值。")
             self.stdout.write(
                 self.style.SUCCESS(
                     f"已加载演示数据：{summary.districts} 个区，{summary.schools} 所中职学校，{summary.users} 个用户。"

@@ -1,0 +1,37 @@
+"""Computed indicator values (指标结果), one row per indicator × org unit × period.
+
+Written only by :func:`dudao.indicators.engine.rebuild`. ``numerator``/``denominator`` keep the sums behind each
+value so that any subset of schools (a dashboard filter by 学校类型 or 隶属) can be re-aggregated exactly as a ratio
+of sums from the school rows, without running the engine again.
+"""
+
+from django.db import models
+
+from dudao.collection.models import Period
+from dudao.orgs.models import OrgUnit
+
+
+class IndicatorValue(models.Model):
+    indicator = models.CharField(max_length=64)
+    org = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="indicator_values")
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="indicator_values")
+    value = models.FloatField(null=True)
+    numerator = models.FloatField(null=True)
+    denominator = models.FloatField(null=True)
+    schools = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["indicator", "org", "period"], name="one_indicator_value")]
+        indexes = [models.Index(fields=["org", "period"]), models.Index(fields=["indicator", "period"])]
+
+
+class Rebuild(models.Model):
+    """When the analytics were last rebuilt and how long it took (shown on the dashboard)."""
+
+    finished_at = models.DateTimeField(auto_now_add=True)
+    seconds = models.FloatField()
+    values = models.PositiveIntegerField()
+    rows = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-finished_at"]

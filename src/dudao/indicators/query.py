@@ -1,0 +1,110 @@
+"""Reading indicator results: one org and period with year-on-year change, series for charts, filtered roll-ups."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from dudao.collection.models import Period
+from dudao.orgs.models import OrgUnit
+
+from .definitions import Indicator, by_code, catalog
+from .models import IndicatorValue
+
+
+def rounded(value: float | None, places: int) -> float | None:
+    """Half-up rounding as in published statistics (Python's round() is half-even)."""
+    if value is None:
+        return None
+    quantum = Decimal(1).scaleb(-places)
+    result = Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    if result == 0:
+        result = abs(result)  # never print "-0"
+    return int(result) if places == 0 else float(result)
+
+
+@dataclass
+class Reading:
+    code: str
+    name: str
+    unit: str
+    kind: str
+    decimals: int
+    value: float | None
+    previous: float | None
+    change: float | None
+    change_unit: str
+    raw: float | None
+    numerator: float | None
+    denominator: float | None
+    schools: int
+    aggregation: str
+    section: str
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _reading(ind: Indicator, row: IndicatorValue | None, prev: IndicatorValue | None) -> Reading:
+    raw = row.value if row else None
+    previous = prev.value if prev else None
+    change = ind.change(raw, previous)
+    change_places = ind.decimals if ind.kind == "rate" else 2
+    return Reading(
+        code=ind.code,
+        name=ind.name,
+        unit=ind.unit,
+        kind=ind.kind,
+        decimals=ind.decimals,
+        value=rounded(raw, ind.decimals),
+        previous=rounded(previous, ind.decimals),
+        change=rounded(change, change_places),
+        change_unit=ind.change_unit,
+        raw=raw,
+        numerator=row.numerator if row else None,
+        denominator=row.denominator if row else None,
+        schools=row.schools if row else 0,
+        aggregation=ind.aggregation,
+        section=ind.section,
+        note=ind.note,
+    )
+
+
+def readings(org: OrgUnit, period: Period) -> dict[str, Reading]:
+    """Every indicator for ``org`` in ``period`` with its change on the previous period."""
+    previous = period.previous()
+    rows = IndicatorValue.objects.filter(org=org, period__in=[p for p in (period, previous) if p])
+    current = {r.indicator: r for r in rows if r.period_id == period.id}
+    before = {r.indicator: r for r in rows if previous and r.period_id == previous.id}
+    return {ind.code: _reading(ind, current.get(ind.code), before.get(ind.code)) for ind in catalog()}
+
+
+def series(org: OrgUnit, codes: list[str], periods: list[Period]) -> dict[str, list[float | None]]:
+    """Rounded values of ``codes`` for ``org`` over ``periods`` (for trend charts and tables)."""
+    defs = by_code()
+    rows = IndicatorValue.objects.filter(org=org, indicator__in=codes, period__in=periods)
+    table = {(r.indicator, r.period_id): r.value for r in rows}
+    return {c: [rounded(table.get((c, p.id)), defs[c].decimals) for p in periods] for c in codes}
+
+
+def as_json(org: OrgUnit, period: Period) -> dict:
+    return {
+        "org": org.code,
+        "org_name": org.name,
+        "period": period.code,
+        "indicators": {code: r.as_dict() for code, r in readings(org, period).items()},
+    }
+
+
+def rollup(indicator: Indicator, school_rows: list[IndicatorValue]) -> float | None:
+    """Re-aggregate school-level results for any subset of schools, with the indicator's own aggregation."""
+    rows = [r for r in school_rows if r.numerator is not None]
+    if indicator.aggregation == "school_mean":
+        ratios = [r.value for r in school_rows if r.value is not None]
+        return sum(ratios) / len(ratios) if ratios else None
+    numerator = sum(r.numerator for r in rows)
+    if indicator.aggregation == "sum":
+        return numerator * indicator.factor if rows else None
+    denominator = sum(r.denominator for r in rows if r.denominator is not None)
+    return numerator / denominator * indicator.factor if denominator else None

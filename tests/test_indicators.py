@@ -1,0 +1,169 @@
+"""Indicators: the published 2020 figures from the demo, engine = reference semantics, the CLI contract."""
+
+import json
+
+import duckdb
+import pytest
+from django.core.management import call_command
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dudao.collection.expressions import parse
+from dudao.collection.models import Period
+from dudao.indicators import engine
+from dudao.indicators.definitions import DefinitionError, catalog, parse_definitions
+from dudao.indicators.models import IndicatorValue
+from dudao.indicators.query import readings, rounded
+from dudao.indicators.reference import orm_compute
+from dudao.indicators.sql import to_sql
+from dudao.orgs.models import OrgUnit
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("demo", "--reset", verbosity=0)  # also rebuilds the analytics
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+pytestmark = pytest.mark.django_db
+
+
+def city_2020():
+    return readings(OrgUnit.objects.get(code="310000"), Period.objects.get(code="2020"))
+
+
+# (indicator, published value, published change or None) — seed report §1.2–§2.4
+PUBLISHED = [
+    ("student_teacher_ratio", 12.3, None),
+    ("dual_teacher_share", 59.7, 1.6),  # 校均, 提高 1.6 个百分点
+    ("employment_rate", 98.5, None),
+    ("fixed_assets_total", 148.05, 5.73),  # 亿元, 比 2019 年增长 5.73%
+    ("fixed_assets_per_student", 15.27, 4.90),  # 万元
+    ("equipment_total", 53.71, 4.22),  # 亿元
+    ("equipment_per_student", 5.54, 3.39),
+    ("books_per_student", 57.47, None),
+    ("dual_cert_rate", 76.8, None),
+    ("employer_satisfaction", 96.6, None),
+    ("further_study", 21007, None),
+    ("further_study_share", 76, 4),  # 占比 76%，上升 4 个百分点
+    ("starting_salary", 3844.8, 16.4),  # 元，增加 16.4%
+    ("master_share", 24, 2),
+    ("bachelor_plus_share", 98, None),
+    ("intermediate_plus_share", 72, None),
+    ("pass_rate_culture", 92.04, None),
+    ("pass_rate_skill", 92.89, None),
+    ("pass_rate_fitness", 86.47, None),
+    ("industry_secondary_share", 44.2, 14.7),
+    ("industry_tertiary_share", 54.9, -15.3),
+    ("local_share", 79.4, None),
+    ("further_college_share", 89.3, None),
+    ("further_bachelor_share", 8.6, None),
+    ("teachers", 7901, None),
+    ("staff", 11057, None),
+    ("graduates", 28052, None),
+    ("employed", 27632, None),
+]
+
+
+@pytest.mark.parametrize("code, value, change", PUBLISHED)
+def test_published_city_figures(demo, code, value, change):
+    reading = city_2020()[code]
+    assert reading.value == value
+    if change is not None:
+        assert reading.change == change
+
+
+def test_change_units(demo):
+    r = city_2020()
+    assert r["dual_teacher_share"].change_unit == "pp" and r["fixed_assets_total"].change_unit == "%"
+
+
+def test_every_org_unit_and_period_is_computed(demo):
+    units = OrgUnit.objects.filter(level__in=["city", "district", "school"]).count()
+    assert IndicatorValue.objects.filter(indicator="students", period__code="2020").count() == units == 1 + 16 + 71
+    assert set(IndicatorValue.objects.values_list("period__code", flat=True).distinct()) == {"2018", "2019", "2020"}
+
+
+def test_district_is_ratio_of_sums_of_its_schools(demo):
+    district = OrgUnit.objects.get(code="310115")
+    period = Period.objects.get(code="2020")
+    rows = IndicatorValue.objects.filter(indicator="student_teacher_ratio", period=period)
+    schools = [r for r in rows if r.org.parent_id == district.id]
+    expected = sum(r.numerator for r in schools) / sum(r.denominator for r in schools)
+    assert rows.get(org=district).value == pytest.approx(expected)
+    naive_mean = sum(r.value for r in schools) / len(schools)
+    assert rows.get(org=district).value != pytest.approx(naive_mean)
+
+
+def test_engine_matches_reference_everywhere(demo):
+    reference = orm_compute(catalog())
+    stored = {(v.org_id, v.period_id, v.indicator): v.value for v in IndicatorValue.objects.all()}
+    assert set(reference) == set(stored)
+    for key, value in reference.items():
+        assert stored[key] == pytest.approx(value, rel=1e-9, abs=1e-9), key
+
+
+def test_drafts_do_not_count(demo, world_free_school_draft):
+    engine.rebuild()
+    assert not IndicatorValue.objects.filter(period__code="2021").exists()
+
+
+@pytest.fixture
+def world_free_school_draft(demo):
+    """The demo's open 2021 round has drafts only; give one a value."""
+    from dudao.collection.models import DataElement, DataValue, Submission
+
+    sub = Submission.objects.filter(campaign__period__code="2021").first()
+    value = DataValue.objects.create(element=DataElement.objects.get(code="students_total"), period=sub.campaign.period,
+                                     org=sub.org, value="10", number=10)
+    yield
+    value.delete()
+
+
+def test_analytics_cli_json(demo, capsys):
+    call_command("analytics", "show", "--org", "310000", "--period", "2020", "--json")
+    data = json.loads(capsys.readouterr().out)
+    assert data["org"] == "310000" and data["period"] == "2020"
+    assert data["indicators"]["student_teacher_ratio"]["value"] == 12.3
+    assert data["indicators"]["fixed_assets_total"]["change"] == 5.73
+
+
+def test_analytics_cli_rebuild(demo, capsys):
+    call_command("analytics", "rebuild")
+    assert "已重建指标" in capsys.readouterr().out
+
+
+def test_rounding_is_half_up_and_never_negative_zero():
+    assert rounded(2.085, 2) == 2.09 and rounded(0.125, 2) == 0.13
+    assert rounded(-0.004, 2) == 0.0 and str(rounded(-0.004, 2)) == "0.0"
+
+
+def test_definitions_are_validated():
+    with pytest.raises(DefinitionError, match="unknown elements"):
+        parse_definitions([{"code": "x", "name": "x", "numerator": "nope"}], known={"a"})
+    with pytest.raises(DefinitionError, match="needs a denominator"):
+        parse_definitions([{"code": "x", "name": "x", "numerator": "a", "aggregation": "ratio"}])
+    with pytest.raises(DefinitionError):
+        parse_definitions([{"code": "x", "name": "x", "numerator": "__import__('os')"}])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50), st.integers(0, 50)), min_size=1, max_size=6),
+    st.sampled_from(["a / b", "(a + b) * c", "a - b / c", "max(a, b) / (c + 1)", "abs(a - c) * 2", "-a + 3"]),
+)
+def test_sql_translation_agrees_with_interpreter(rows, formula):
+    expression = parse(formula)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (a DOUBLE, b DOUBLE, c DOUBLE)")
+    con.executemany("INSERT INTO t VALUES (?, ?, ?)", rows)
+    got = [r[0] for r in con.execute(f"SELECT {to_sql(expression)} FROM t").fetchall()]
+    for (a, b, c), value in zip(rows, got):
+        expected = expression.evaluate({"a": a, "b": b, "c": c})
+        if expected is None:
+            assert value is None
+        else:
+            assert value == pytest.approx(float(expected))
