@@ -117,8 +117,13 @@ def world_free_school_draft(demo):
     from dudao.collection.models import DataElement, DataValue, Submission
 
     sub = Submission.objects.filter(campaign__period__code="2021").first()
-    value = DataValue.objects.create(element=DataElement.objects.get(code="students_total"), period=sub.campaign.period,
-                                     org=sub.org, value="10", number=10)
+    value = DataValue.objects.create(
+        element=DataElement.objects.get(code="students_total"),
+        period=sub.campaign.period,
+        org=sub.org,
+        value="10",
+        number=10,
+    )
     yield
     value.delete()
 

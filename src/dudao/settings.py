@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "dudao.collection",
     "dudao.review",
     "dudao.indicators",
+    "dudao.reports",
     "dudao.demo",
 ]
 

@@ -24,6 +24,7 @@ AGGREGATIONS = ("ratio", "school_mean", "sum")
 def _half_up(value: float, places: int) -> Decimal:
     return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
+
 KINDS = ("rate", "quantity")
 
 

@@ -31,8 +31,13 @@ from .models import IndicatorValue, Rebuild
 from .sql import column, to_sql
 
 
-def compute(con: duckdb.DuckDBPyConnection, indicators: Sequence[Indicator], facts: str = "facts",
-            tree: str = "tree", out: str = "results") -> None:
+def compute(
+    con: duckdb.DuckDBPyConnection,
+    indicators: Sequence[Indicator],
+    facts: str = "facts",
+    tree: str = "tree",
+    out: str = "results",
+) -> None:
     """Compute every indicator for every (org, period) into ``out(org, period, schools, v{i}, n{i}, d{i})``."""
     present = {row[0] for row in con.execute(f"DESCRIBE {facts}").fetchall()}
     terms = []
@@ -100,8 +105,13 @@ def load_tree(con: duckdb.DuckDBPyConnection) -> None:
             continue
         for code in path.strip("/").split("/"):
             pairs.append((pk, by_code[code]))
-    con.register("tree_arrow", pa.table({"school": [p[0] for p in pairs], "org": [p[1] for p in pairs]},
-                                        schema=pa.schema([("school", pa.int64()), ("org", pa.int64())])))
+    con.register(
+        "tree_arrow",
+        pa.table(
+            {"school": [p[0] for p in pairs], "org": [p[1] for p in pairs]},
+            schema=pa.schema([("school", pa.int64()), ("org", pa.int64())]),
+        ),
+    )
     con.execute("CREATE OR REPLACE TABLE tree AS SELECT * FROM tree_arrow")
     con.unregister("tree_arrow")
 
@@ -109,9 +119,7 @@ def load_tree(con: duckdb.DuckDBPyConnection) -> None:
 def approved_values():
     """Numeric values behind a submission that its principal has approved (locked states) — drafts never count."""
     locked = set().union(*(wf.locked for wf in workflows().values()))
-    approved = Submission.objects.filter(
-        org=OuterRef("org"), campaign__period=OuterRef("period"), state__in=locked
-    )
+    approved = Submission.objects.filter(org=OuterRef("org"), campaign__period=OuterRef("period"), state__in=locked)
     return (
         DataValue.objects.filter(number__isnull=False, category_option="")
         .filter(Exists(approved))
@@ -135,9 +143,18 @@ def rebuild(indicators: Sequence[Indicator] | None = None) -> Rebuild:
     objects = []
     for org, period, schools, *cells in result:
         for i, ind in enumerate(indicators):
-            value, numerator, denominator = cells[3 * i: 3 * i + 3]
-            objects.append(IndicatorValue(indicator=ind.code, org_id=org, period_id=period, value=value,
-                                          numerator=numerator, denominator=denominator, schools=schools))
+            value, numerator, denominator = cells[3 * i : 3 * i + 3]
+            objects.append(
+                IndicatorValue(
+                    indicator=ind.code,
+                    org_id=org,
+                    period_id=period,
+                    value=value,
+                    numerator=numerator,
+                    denominator=denominator,
+                    schools=schools,
+                )
+            )
     with transaction.atomic():
         IndicatorValue.objects.all().delete()
         IndicatorValue.objects.bulk_create(objects, batch_size=2000)

@@ -20,11 +20,13 @@ def orm_compute(indicators: Sequence[Indicator], values=None) -> dict[tuple[int,
     per_school: dict[tuple[int, int], dict[str, float]] = defaultdict(dict)
     for org, period, code, number in values if values is not None else approved_values():
         per_school[(org, period)][code] = float(number)
-    units = {pk: (code, path, level) for pk, code, path, level in OrgUnit.objects.values_list("id", "code", "path",
-                                                                                              "level")}
+    units = {
+        pk: (code, path, level) for pk, code, path, level in OrgUnit.objects.values_list("id", "code", "path", "level")
+    }
     by_code = {code: pk for pk, (code, _, _) in units.items()}
     ancestors = {
-        pk: [by_code[c] for c in path.strip("/").split("/")] for pk, (_, path, level) in units.items()
+        pk: [by_code[c] for c in path.strip("/").split("/")]
+        for pk, (_, path, level) in units.items()
         if level == Level.SCHOOL
     }
     sums: dict[tuple[int, int, str], list] = defaultdict(lambda: [0.0, 0.0, [], False])

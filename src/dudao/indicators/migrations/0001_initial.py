@@ -5,43 +5,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('collection', '0001_initial'),
-        ('orgs', '0001_initial'),
+        ("collection", "0001_initial"),
+        ("orgs", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Rebuild',
+            name="Rebuild",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('finished_at', models.DateTimeField(auto_now_add=True)),
-                ('seconds', models.FloatField()),
-                ('values', models.PositiveIntegerField()),
-                ('rows', models.PositiveIntegerField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("finished_at", models.DateTimeField(auto_now_add=True)),
+                ("seconds", models.FloatField()),
+                ("values", models.PositiveIntegerField()),
+                ("rows", models.PositiveIntegerField()),
             ],
             options={
-                'ordering': ['-finished_at'],
+                "ordering": ["-finished_at"],
             },
         ),
         migrations.CreateModel(
-            name='IndicatorValue',
+            name="IndicatorValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('indicator', models.CharField(max_length=64)),
-                ('value', models.FloatField(null=True)),
-                ('numerator', models.FloatField(null=True)),
-                ('denominator', models.FloatField(null=True)),
-                ('schools', models.PositiveIntegerField(default=0)),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicator_values', to='orgs.orgunit')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicator_values', to='collection.period')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("indicator", models.CharField(max_length=64)),
+                ("value", models.FloatField(null=True)),
+                ("numerator", models.FloatField(null=True)),
+                ("denominator", models.FloatField(null=True)),
+                ("schools", models.PositiveIntegerField(default=0)),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="indicator_values", to="orgs.orgunit"
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="indicator_values",
+                        to="collection.period",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['org', 'period'], name='indicators__org_id_26d56b_idx'), models.Index(fields=['indicator', 'period'], name='indicators__indicat_aa2378_idx')],
-                'constraints': [models.UniqueConstraint(fields=('indicator', 'org', 'period'), name='one_indicator_value')],
+                "indexes": [
+                    models.Index(fields=["org", "period"], name="indicators__org_id_26d56b_idx"),
+                    models.Index(fields=["indicator", "period"], name="indicators__indicat_aa2378_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("indicator", "org", "period"), name="one_indicator_value")
+                ],
             },
         ),
     ]

@@ -1,0 +1,282 @@
+"""Report builders (报告生成): a school's, a district's or the city's annual quality report as a plain document tree.
+
+:func:`build` reads the report template (``catalog/reports/*.yaml``), the indicator results, the schools' reviewed
+free text and 案例, and the responsibility statements, and returns a :class:`Report` — sections of paragraphs,
+charts, tables and cases — that the HTML, PDF and DOCX renderers (:mod:`.render`) turn into files. Only data that
+passed the principal's approval (locked submissions) reaches a report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+from django.utils import timezone
+
+from dudao.collection.expressions import parse
+from dudao.collection.models import DataValue, Period, Submission
+from dudao.indicators.definitions import by_code
+from dudao.indicators.query import Reading, readings, series
+from dudao.orgs.models import Level, OrgUnit
+from dudao.review.workflow import current_statement, workflows
+
+from . import charts, wording
+
+SUBJECTS = {Level.CITY: "上海中等职业学校", Level.DISTRICT: "{name}中等职业学校", Level.SCHOOL: "{name}"}
+PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)(?::(change|prev))?\}")
+
+
+@dataclass
+class Paragraph:
+    text: str
+
+
+@dataclass
+class Chart:
+    number: int
+    title: str
+    png: bytes
+
+
+@dataclass
+class Table:
+    number: int
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
+class Case:
+    number: int
+    title: str
+    body: str
+    school: str
+
+
+@dataclass
+class Section:
+    number: str
+    title: str
+    level: int
+    blocks: list = field(default_factory=list)
+
+
+@dataclass
+class SignedStatement:
+    school: str
+    signer: str
+    signed_at: datetime
+    sha256: str
+    text: str
+
+
+@dataclass
+class Report:
+    title: str
+    org: OrgUnit
+    period: Period
+    sections: list[Section]
+    statements: list[SignedStatement]
+    schools_total: int
+    schools_signed: int
+    generated_at: datetime
+
+    @property
+    def level(self) -> str:
+        return self.org.level
+
+
+@cache
+def template(code: str = "quality_annual") -> dict:
+    with open(Path(settings.CATALOG_DIR) / "reports" / f"{code}.yaml", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _locked_states() -> set[str]:
+    return set().union(*(wf.locked for wf in workflows().values()))
+
+
+def _approved_submissions(org: OrgUnit, period: Period):
+    return (
+        Submission.objects.filter(org__path__startswith=org.path, campaign__period=period, state__in=_locked_states())
+        .select_related("org", "campaign")
+        .order_by("org__path")
+    )
+
+
+class _Context:
+    """Everything a template block needs, computed once per report."""
+
+    def __init__(self, org: OrgUnit, period: Period, years: int):
+        self.org, self.period = org, period
+        self.periods = [period]
+        while len(self.periods) < years and (prev := self.periods[0].previous()):
+            self.periods.insert(0, prev)
+        self.prev_year = self.periods[-2].code if len(self.periods) > 1 else str(int(period.code) - 1)
+        self.readings: dict[str, Reading] = readings(org, period)
+        self.subject = SUBJECTS[org.level].format(name=org.name)
+        self.approved = list(_approved_submissions(org, period))
+        self.schools_total = Submission.objects.filter(org__path__startswith=org.path, campaign__period=period).count()
+        self.texts = self._texts()
+        self.cases = self._cases()
+        self.chart_no = 0
+        self.table_no = 0
+        self.case_no = 0
+
+    def _texts(self) -> dict[tuple[int, str], str]:
+        rows = DataValue.objects.filter(
+            org__in=[s.org for s in self.approved], period=self.period, element__value_type__in=["text", "longtext"]
+        ).values_list("org_id", "element__code", "value")
+        return {(org, code): value for org, code, value in rows}
+
+    def _cases(self) -> list[Case]:
+        found = []
+        for sub in self.approved:
+            for n in (1, 2):
+                title = self.texts.get((sub.org_id, f"case_{n}_title"), "")
+                body = self.texts.get((sub.org_id, f"case_{n}_body"), "")
+                if title and body:
+                    found.append(Case(0, title, body, sub.org.name))
+        return found
+
+    def coverage_text(self) -> str:
+        signed = len(self.approved)
+        pct = f"{signed / self.schools_total * 100:.0f}%" if self.schools_total else "—"
+        return (
+            f"{self.schools_total}所学校参加质量年度报告数据采集，经校长核准并签署责任声明的{signed}所，"
+            f"覆盖率{pct}。数据实行采集员填报、审核员审核、校长核准的“三级审核”。"
+        )
+
+    def sentence(self, text: str) -> str:
+        def replace(match: re.Match) -> str:
+            code, modifier = match.group(1), match.group(2)
+            if code == "year":
+                return self.period.code
+            if code == "prev_year":
+                return self.prev_year
+            if code == "subject":
+                return self.subject
+            if code == "org":
+                return self.org.name
+            if code == "coverage_text":
+                return self.coverage_text()
+            reading = self.readings[code]
+            if modifier == "change":
+                return wording.change(reading, self.prev_year)
+            if modifier == "prev":
+                return wording.number(reading.previous, reading.decimals) + reading.unit
+            return wording.with_unit(reading)
+
+        rendered = PLACEHOLDER.sub(replace, text)
+        return re.sub(r"，(?=[，；。])", "", rendered)  # a change we could not state leaves no dangling comma
+
+    def chart(self, spec: dict) -> Chart | None:
+        defs = by_code()
+        years = [p.code for p in self.periods]
+        if spec["chart"] == "trend":
+            codes = spec["indicators"]
+            data = series(self.org, codes, self.periods)
+            if all(v is None for vs in data.values() for v in vs):
+                return None
+            png = charts.trend(years, {defs[c].name: data[c] for c in codes}, max(defs[c].decimals for c in codes))
+            title = f"{years[0]}-{years[-1]}年{self.subject}{spec['title']}"
+        else:
+            raw = {code: r.raw for code, r in self.readings.items()}
+            parts = {label: parse(str(expr)).evaluate(raw) for label, expr in spec["parts"].items()}
+            if any(v is None for v in parts.values()):
+                return None
+            png = charts.pie({k: float(v) for k, v in parts.items()})
+            title = f"{self.period.code}年{self.subject}{spec['title']}"
+        self.chart_no += 1
+        return Chart(self.chart_no, title, png)
+
+    def table(self, spec: dict) -> Table:
+        defs = by_code()
+        codes = spec["table"]
+        data = series(self.org, codes, self.periods)
+        self.table_no += 1
+        header = ["指标", *[f"{p.code}年" for p in self.periods], "单位", f"比{self.prev_year}年"]
+        rows = []
+        for code in codes:
+            reading = self.readings[code]
+            change = (
+                ""
+                if reading.change is None
+                else (
+                    f"{reading.change:+.{reading.decimals}f}个百分点"
+                    if reading.change_unit == "pp"
+                    else f"{reading.change:+.2f}%"
+                )
+            )
+            rows.append(
+                [
+                    defs[code].name,
+                    *[wording.number(v, defs[code].decimals) for v in data[code]],
+                    defs[code].unit,
+                    change,
+                ]
+            )
+        return Table(self.table_no, spec.get("title", ""), header, rows)
+
+
+def _blocks(ctx: _Context, specs: list[dict]) -> list:
+    blocks = []
+    for spec in specs:
+        if ctx.org.level not in spec.get("levels", [Level.SCHOOL, Level.DISTRICT, Level.CITY]):
+            continue
+        if "text" in spec:
+            blocks.append(Paragraph(ctx.sentence(spec["text"])))
+        elif "chart" in spec:
+            chart = ctx.chart(spec)
+            if chart:
+                blocks.append(chart)
+        elif "table" in spec:
+            blocks.append(ctx.table(spec))
+        elif "narrative" in spec:
+            own = [s for s in ctx.approved if s.org_id == ctx.org.id]
+            text = ctx.texts.get((ctx.org.id, spec["narrative"]), "") if own else ""
+            blocks.extend(Paragraph(p.strip()) for p in text.splitlines() if p.strip())
+        elif "cases" in spec:
+            for _ in range(spec["cases"]):
+                if ctx.cases:
+                    case = ctx.cases.pop(0)
+                    ctx.case_no += 1
+                    case.number = ctx.case_no
+                    blocks.append(case)
+    return blocks
+
+
+def build(org: OrgUnit, period: Period, template_code: str = "quality_annual") -> Report:
+    spec = template(template_code)
+    ctx = _Context(org, period, spec.get("years", 3))
+    sections = []
+    for i, section_spec in enumerate(spec["sections"], start=1):
+        section = Section(str(i), section_spec["title"], 1, _blocks(ctx, section_spec.get("blocks", [])))
+        sections.append(section)
+        for j, sub_spec in enumerate(section_spec.get("subsections", []), start=1):
+            sections.append(Section(f"{i}.{j}", sub_spec["title"], 2, _blocks(ctx, sub_spec.get("blocks", []))))
+    statements = []
+    for sub in ctx.approved:
+        statement = current_statement(sub)
+        if statement:
+            statements.append(
+                SignedStatement(
+                    sub.org.name, statement.signer_name, statement.signed_at, statement.values_sha256, statement.text
+                )
+            )
+    return Report(
+        title=spec["title"].format(year=period.code, org=org.name),
+        org=org,
+        period=period,
+        sections=sections,
+        statements=statements,
+        schools_total=ctx.schools_total,
+        schools_signed=len(ctx.approved),
+        generated_at=timezone.now(),
+    )

@@ -1,0 +1,140 @@
+"""Annual quality reports for the city, a district and a school in HTML, PDF and DOCX."""
+
+import pdfplumber
+import pytest
+from django.core.management import call_command
+from docx import Document
+
+from dudao.collection.models import Period
+from dudao.indicators.query import readings
+from dudao.orgs.models import OrgUnit
+from dudao.reports import wording
+from dudao.reports.builder import Case, Chart, Paragraph, Table, build
+from dudao.reports.render import render
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("demo", "--reset", verbosity=0)
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+pytestmark = pytest.mark.django_db
+
+
+def report_of(code, year="2020"):
+    return build(OrgUnit.objects.get(code=code), Period.objects.get(code=year))
+
+
+def text_of(report):
+    return "\n".join(b.text for s in report.sections for b in s.blocks if isinstance(b, Paragraph))
+
+
+def test_city_sections_follow_the_seed_report(demo):
+    report = report_of("310000")
+    titles = [s.title for s in report.sections if s.level == 1]
+    assert titles == ["基本情况", "学生发展", "质量保障", "校企合作", "社会贡献", "政府履责", "问题与展望"]
+    subtitles = [s.title for s in report.sections if s.number.startswith("1.")]
+    assert subtitles == ["规模结构", "设施设备", "教师队伍"]
+    assert report.title == "2020年度上海市中等职业教育质量年度报告"
+
+
+def test_city_sentences_use_published_wording(demo):
+    text = text_of(report_of("310000"))
+    assert "固定资产总额达到148.05亿元，比2019年增长5.73%" in text
+    assert "生均固定资产额15.27万元，比2019年增长4.90%" in text
+    assert "生师比为12.3:1" in text
+    assert "“双师型”教师比例为59.7%，比2019年提高1.6个百分点" in text
+    assert "就业率98.5%" in text
+    assert "21007人升入高一级学校就读，占比76%，比2019年提高4个百分点" in text
+    assert "平均起薪3844.8元，比2019年增长16.40%" in text
+    assert "，，" not in text and "，。" not in text
+
+
+def test_charts_tables_cases_and_statements(demo):
+    report = report_of("310000")
+    blocks = [b for s in report.sections for b in s.blocks]
+    charts = [b for b in blocks if isinstance(b, Chart)]
+    assert len(charts) >= 10 and all(c.png.startswith(b"\x89PNG") for c in charts)
+    assert charts[0].title == "2018-2020年上海中等职业学校生均固定资产额（万元）"
+    table = next(b for b in blocks if isinstance(b, Table))
+    assert table.header[1:4] == ["2018年", "2019年", "2020年"]
+    assert [b for b in blocks if isinstance(b, Case)], "reviewed school cases appear in the city report"
+    assert report.schools_total == report.schools_signed == 71 and len(report.statements) == 71
+
+
+def test_school_report_has_its_free_text_and_statement(demo):
+    report = report_of("3101010001")
+    text = text_of(report)
+    assert "中华职业学校现有全日制在校生" in text  # the school's own reviewed text
+    [statement] = report.statements
+    assert statement.signer == "中华职业学校校长" and len(statement.sha256) == 64
+    html = render(report, "html").decode()
+    assert statement.sha256 in html and "签署人：中华职业学校校长" in html
+
+
+def test_draft_text_never_reaches_a_report(demo):
+    from dudao.collection.models import DataElement, DataValue
+
+    school = OrgUnit.objects.get(code="3101010001")
+    DataValue.objects.create(
+        element=DataElement.objects.get(code="text_overview"),
+        org=school,
+        period=Period.objects.get(code="2021"),
+        value="草稿里的文字",
+    )
+    assert "草稿里的文字" not in text_of(report_of("3101010001", "2021"))
+
+
+def test_district_report(demo):
+    report = report_of("310101")
+    assert "黄浦区中等职业学校" in text_of(report)
+    assert report.schools_total == 5 and len(report.statements) == 5
+
+
+@pytest.mark.parametrize("code", ["310000", "310101", "3101010001"])
+def test_pdf_renders_chinese_in_noto(demo, code, tmp_path):
+    out = tmp_path / "r.pdf"
+    call_command("report", "render", "--org", code, "--period", "2020", "--format", "pdf", "--out", str(out))
+    with pdfplumber.open(out) as pdf:
+        first = pdf.pages[0]
+        text = "".join(page.extract_text() or "" for page in pdf.pages)
+        cjk_fonts = {c["fontname"].split("+")[-1] for c in first.chars if ord(c["text"][0]) > 0x2E80}
+    assert "中等职业教育质量年度报告" in text and "基本情况" in text
+    assert cjk_fonts and all(f.startswith("Noto-Sans-CJK-SC") for f in cjk_fonts), cjk_fonts
+    assert len(pdf.pages) >= 4
+
+
+def test_docx_and_html(demo, tmp_path):
+    out = tmp_path / "r.docx"
+    call_command("report", "render", "--org", "310000", "--period", "2020", "--format", "docx", "--out", str(out))
+    doc = Document(out)
+    body = "\n".join(p.text for p in doc.paragraphs)
+    assert "固定资产总额达到148.05亿元，比2019年增长5.73%" in body
+    assert len(doc.inline_shapes) >= 10 and doc.tables
+    html_out = tmp_path / "r.html"
+    call_command("report", "render", "--org", "310000", "--period", "2020", "--format", "html", "--out", str(html_out))
+    html = html_out.read_text(encoding="utf-8")
+    assert html.count("data:image/png;base64,") >= 10 and "图1 2018-2020年" in html
+
+
+def test_change_wording_both_directions(demo):
+    r = readings(OrgUnit.objects.get(code="310000"), Period.objects.get(code="2020"))
+    assert wording.change(r["industry_tertiary_share"], 2019) == "比2019年降低15.3个百分点"
+    assert wording.change(r["direct_share"], 2019) == "比2019年降低4个百分点"
+    steady = r["schools"]
+    assert wording.change(steady, 2019) == "与2019年基本持平"
+    r2018 = readings(OrgUnit.objects.get(code="310000"), Period.objects.get(code="2018"))
+    assert wording.change(r2018["students"], 2017) == ""
+
+
+def test_unknown_org_is_a_clear_error(demo, tmp_path):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="找不到"):
+        call_command(
+            "report", "render", "--org", "999", "--period", "2020", "--format", "html", "--out", str(tmp_path / "x")
+        )
