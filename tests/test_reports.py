@@ -138,3 +138,15 @@ def test_unknown_org_is_a_clear_error(demo, tmp_path):
         call_command(
             "report", "render", "--org", "999", "--period", "2020", "--format", "html", "--out", str(tmp_path / "x")
         )
+
+
+def test_report_survives_a_json_round_trip(demo):
+    import json
+
+    from dudao.reports.builder import Report
+
+    report = report_of("310101")
+    frozen = json.loads(json.dumps(report.to_json(), ensure_ascii=False))
+    again = Report.from_json(frozen)
+    assert again == report
+    assert render(again, "html") == render(report, "html")

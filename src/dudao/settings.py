@@ -24,11 +24,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "dudao.orgs",
     "dudao.collection",
     "dudao.review",
     "dudao.indicators",
     "dudao.reports",
+    "dudao.portal",
     "dudao.demo",
 ]
 
@@ -110,3 +113,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 CATALOG_DIR = BASE_DIR / "catalog"
+
+# Background jobs (batch report rendering): queued in the database, run by `dudao db_worker`.
+# DUDAO_TASKS=immediate runs them inline (tests, or a single-process demo).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if os.environ.get("DUDAO_TASKS") == "immediate"
+        else "django_tasks_db.DatabaseBackend"
+    }
+}

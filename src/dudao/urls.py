@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from dudao.collection import views as collection
+from dudao.portal import views as portal
 from dudao.review import views as review
 
 urlpatterns = [
@@ -18,6 +19,15 @@ urlpatterns = [
     path("submissions/<int:pk>/template.xlsx", collection.school_template, name="school_template"),
     path("submissions/<int:pk>/upload/", collection.school_upload, name="school_upload"),
     path("submissions/<int:pk>/actions/<slug:action>/", review.act, name="act"),
+    path("portal/", portal.index, name="portal"),
+    path("portal/districts/<str:code>/", portal.district, name="portal_district"),
+    path("portal/reports/<int:pk>/", portal.report_html, name="portal_report"),
+    path("portal/reports/<int:pk>/pdf/", portal.report_pdf, name="portal_pdf"),
+    path("publications/", portal.desk, name="desk"),
+    path("publications/request/", portal.desk_request, name="desk_request"),
+    path("publications/<int:pk>/<slug:decision>/", portal.desk_review, name="desk_review"),
+    path("publications/batches/", portal.batch_start, name="batch_start"),
+    path("publications/batches/<int:pk>/", portal.batch, name="batch"),
     path("campaigns/<int:pk>/coverage/", review.coverage_view, name="coverage"),
     path(
         "campaigns/<int:pk>/district/<str:org_code>/template.xlsx",

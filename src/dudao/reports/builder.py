@@ -9,9 +9,9 @@ passed the principal's approval (locked submissions) reaches a report.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import yaml
@@ -38,9 +38,21 @@ class Paragraph:
 
 @dataclass
 class Chart:
+    """A chart is kept as data (a published snapshot stores this) and drawn on first use."""
+
     number: int
     title: str
-    png: bytes
+    kind: str  # "trend" | "pie"
+    years: list[str] = field(default_factory=list)
+    series: dict[str, list[float | None]] = field(default_factory=dict)
+    parts: dict[str, float] = field(default_factory=dict)
+    decimals: int = 2
+
+    @cached_property
+    def png(self) -> bytes:
+        if self.kind == "pie":
+            return charts.pie(self.parts)
+        return charts.trend(self.years, self.series, self.decimals)
 
 
 @dataclass
@@ -57,6 +69,9 @@ class Case:
     title: str
     body: str
     school: str
+
+
+BLOCKS = {cls.__name__: cls for cls in (Paragraph, Chart, Table, Case)}
 
 
 @dataclass
@@ -78,18 +93,49 @@ class SignedStatement:
 
 @dataclass
 class Report:
+    """Plain data only (codes and names, not model instances), so a published version can be frozen as JSON."""
+
     title: str
-    org: OrgUnit
-    period: Period
+    org_code: str
+    org_name: str
+    level: str
+    period_code: str
+    period_name: str
     sections: list[Section]
     statements: list[SignedStatement]
     schools_total: int
     schools_signed: int
     generated_at: datetime
 
-    @property
-    def level(self) -> str:
-        return self.org.level
+    def to_json(self) -> dict:
+        data = asdict(self)
+        for section, raw in zip(self.sections, data["sections"]):
+            for block, raw_block in zip(section.blocks, raw["blocks"]):
+                raw_block["type"] = type(block).__name__
+        for raw in data["statements"]:
+            raw["signed_at"] = raw["signed_at"].isoformat()
+        data["generated_at"] = self.generated_at.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Report":
+        sections = []
+        for raw in data["sections"]:
+            blocks = []
+            for item in raw["blocks"]:
+                item = dict(item)
+                blocks.append(BLOCKS[item.pop("type")](**item))
+            sections.append(Section(raw["number"], raw["title"], raw["level"], blocks))
+        statements = [
+            SignedStatement(**{**s, "signed_at": datetime.fromisoformat(s["signed_at"])}) for s in data["statements"]
+        ]
+        fields = {k: v for k, v in data.items() if k not in ("sections", "statements", "generated_at")}
+        return cls(
+            **fields,
+            sections=sections,
+            statements=statements,
+            generated_at=datetime.fromisoformat(data["generated_at"]),
+        )
 
 
 @cache
@@ -184,17 +230,27 @@ class _Context:
             data = series(self.org, codes, self.periods)
             if all(v is None for vs in data.values() for v in vs):
                 return None
-            png = charts.trend(years, {defs[c].name: data[c] for c in codes}, max(defs[c].decimals for c in codes))
-            title = f"{years[0]}-{years[-1]}年{self.subject}{spec['title']}"
+            self.chart_no += 1
+            return Chart(
+                self.chart_no,
+                f"{years[0]}-{years[-1]}年{self.subject}{spec['title']}",
+                "trend",
+                years,
+                {defs[c].name: data[c] for c in codes},
+                decimals=max(defs[c].decimals for c in codes),
+            )
         else:
             raw = {code: r.raw for code, r in self.readings.items()}
             parts = {label: parse(str(expr)).evaluate(raw) for label, expr in spec["parts"].items()}
             if any(v is None for v in parts.values()):
                 return None
-            png = charts.pie({k: float(v) for k, v in parts.items()})
-            title = f"{self.period.code}年{self.subject}{spec['title']}"
         self.chart_no += 1
-        return Chart(self.chart_no, title, png)
+        return Chart(
+            self.chart_no,
+            f"{self.period.code}年{self.subject}{spec['title']}",
+            "pie",
+            parts={k: float(v) for k, v in parts.items()},
+        )
 
     def table(self, spec: dict) -> Table:
         defs = by_code()
@@ -272,8 +328,11 @@ def build(org: OrgUnit, period: Period, template_code: str = "quality_annual") -
             )
     return Report(
         title=spec["title"].format(year=period.code, org=org.name),
-        org=org,
-        period=period,
+        org_code=org.code,
+        org_name=org.name,
+        level=org.level,
+        period_code=period.code,
+        period_name=period.name,
         sections=sections,
         statements=statements,
         schools_total=ctx.schools_total,

@@ -36,7 +36,7 @@ def to_docx(report: Report) -> bytes:
         style.element.rPr.rFonts.set(qn("w:eastAsia"), CJK_FONT)  # Word picks East Asian glyphs from this slot
     doc.styles["Normal"].font.size = Pt(11)
     doc.add_heading(report.title, level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
-    meta = doc.add_paragraph(f"{report.org.name}（{report.org.code}） · {report.period.name}")
+    meta = doc.add_paragraph(f"{report.org_name}（{report.org_code}） · {report.period_name}")
     meta.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for section in report.sections:
         doc.add_heading(f"{section.number} {section.title}", level=section.level)

@@ -2,6 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from dudao.demo.load import DEMO_LOGINS, DEMO_PASSWORD, is_loaded, load_demo
+from dudao.demo.publish import publish_demo
 from dudao.indicators.engine import rebuild
 
 
@@ -18,13 +19,15 @@ class Command(BaseCommand):
             self.stdout.write("演示数据已存在（--reset 可重新加载）。")
         else:
             summary = load_demo()
-            run = rebuild()
-            self.stdout.write(f"已计算指标：{run.rows} 个指标值。")
             self.stdout.write(
                 self.style.SUCCESS(
                     f"已加载演示数据：{summary.districts} 个区，{summary.schools} 所中职学校，{summary.users} 个用户。"
                 )
             )
+            run = rebuild()
+            self.stdout.write(f"已计算指标：{run.rows} 个指标值。")
+            published = publish_demo()
+            self.stdout.write(f"已公开 {published} 份年度质量报告（/portal/）。")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, label in DEMO_LOGINS:
             self.stdout.write(f"  {username:24s} {label}")

@@ -1,0 +1,79 @@
+"""Publications (报告公开): frozen versions of annual reports that the public portal shows.
+
+A version is requested (the report's data are snapshotted as JSON at that moment), then approved by a second
+person with authority over the unit — only then is it public. Publishing again supersedes the previous version,
+which stays listed, so what was once disclosed never silently disappears.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dudao.collection.models import Period
+from dudao.orgs.models import OrgUnit
+
+
+class Publication(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        PUBLISHED = "published", _("已公开")
+        SUPERSEDED = "superseded", _("已被新版本替代")
+        REJECTED = "rejected", _("已驳回")
+
+    org = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="publications")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="publications")
+    template = models.CharField(max_length=64, default="quality_annual")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    title = models.CharField(max_length=200)
+    content = models.JSONField(help_text="the report snapshot (reports.builder.Report.to_json)")
+    html = models.TextField(blank=True, help_text="rendered once, on first view or by the batch job")
+    pdf = models.BinaryField(null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["org__path", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "period", "template", "version"], name="one_version_number"),
+            models.UniqueConstraint(
+                fields=["org", "period", "template"],
+                condition=models.Q(status="published"),
+                name="one_published_version",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version}"
+
+
+class BatchRun(models.Model):
+    """A background job that prepares (renders) every school report of a unit for publication."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("进行中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    org = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def percent(self) -> int:
+        return int(self.done * 100 / self.total) if self.total else (100 if self.status == "done" else 0)

@@ -1,0 +1,108 @@
+"""The publication workflow (审核发布): request → approve (by someone else) → public; publish again → superseded."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from dudao.orgs.access import has_role
+from dudao.orgs.models import Level, Role
+from dudao.reports.builder import Report, build
+from dudao.reports.render import to_html, to_pdf
+from dudao.review.workflow import workflows
+
+from .models import Publication
+
+REQUEST_ROLES = (Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.ANALYST)
+
+
+class PublishError(Exception):
+    pass
+
+
+def may_request(user, org) -> bool:
+    return org.level in (Level.SCHOOL, Level.DISTRICT, Level.CITY) and has_role(user, org, *REQUEST_ROLES)
+
+
+def may_approve(user, publication: Publication) -> bool:
+    """City admins approve anything; a district reviewer approves its district's and its schools' reports."""
+    org = publication.org
+    if has_role(user, org, Role.CITY_ADMIN):
+        return True
+    return org.level != Level.CITY and has_role(user, org, Role.DISTRICT_REVIEWER)
+
+
+def _school_is_approved(org, period) -> bool:
+    locked = set().union(*(wf.locked for wf in workflows().values()))
+    return org.submissions.filter(campaign__period=period, state__in=locked).exists()
+
+
+def request(org, period, user, template: str = "quality_annual") -> Publication:
+    if not may_request(user, org):
+        raise PublishError("您无权为该单位申请发布报告")
+    if org.level == Level.SCHOOL and not _school_is_approved(org, period):
+        raise PublishError(f"{org.name}{period.name}数据尚未经校长核准，不能发布")
+    report = build(org, period, template)
+    with transaction.atomic():
+        latest = Publication.objects.filter(org=org, period=period, template=template).aggregate(v=Max("version"))["v"]
+        return Publication.objects.create(
+            org=org,
+            period=period,
+            template=template,
+            version=(latest or 0) + 1,
+            title=report.title,
+            content=report.to_json(),
+            requested_by=user,
+        )
+
+
+def approve(publication: Publication, user, note: str = "") -> Publication:
+    if publication.status != Publication.Status.PENDING:
+        raise PublishError("只有待审核的版本可以发布")
+    if publication.requested_by_id == user.pk:
+        raise PublishError("发布须由申请人以外的人员审核")
+    if not may_approve(user, publication):
+        raise PublishError("您无权审核发布该报告")
+    now = timezone.now()
+    with transaction.atomic():
+        Publication.objects.filter(
+            org=publication.org, period=publication.period, template=publication.template, status="published"
+        ).update(status=Publication.Status.SUPERSEDED)
+        publication.status = Publication.Status.PUBLISHED
+        publication.reviewed_by, publication.reviewed_at, publication.published_at = user, now, now
+        publication.note = note
+        publication.save()
+    return publication
+
+
+def reject(publication: Publication, user, note: str) -> Publication:
+    if publication.status != Publication.Status.PENDING:
+        raise PublishError("只有待审核的版本可以驳回")
+    if not may_approve(user, publication):
+        raise PublishError("您无权审核发布该报告")
+    if not note.strip():
+        raise PublishError("请填写驳回理由")
+    publication.status = Publication.Status.REJECTED
+    publication.reviewed_by, publication.reviewed_at, publication.note = user, timezone.now(), note.strip()
+    publication.save()
+    return publication
+
+
+def report_of(publication: Publication) -> Report:
+    return Report.from_json(publication.content)
+
+
+def html_of(publication: Publication) -> str:
+    """The frozen report as HTML, rendered on first use and kept."""
+    if not publication.html:
+        publication.html = to_html(report_of(publication))
+        Publication.objects.filter(pk=publication.pk).update(html=publication.html)
+    return publication.html
+
+
+def pdf_of(publication: Publication) -> bytes:
+    if not publication.pdf:
+        publication.pdf = to_pdf(report_of(publication))
+        Publication.objects.filter(pk=publication.pk).update(pdf=publication.pdf)
+    return bytes(publication.pdf)

@@ -1,0 +1,194 @@
+"""Public portal (信息公开专栏, no login) and the publication desk for city and district admins."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from dudao.collection.models import Period, Submission
+from dudao.orgs.access import visible_units
+from dudao.orgs.models import Level, OrgUnit
+
+from . import publishing, tasks
+from .models import BatchRun, Publication
+
+PUBLIC = (Publication.Status.PUBLISHED, Publication.Status.SUPERSEDED)
+
+
+def _period(request) -> Period | None:
+    code = request.GET.get("period")
+    if code:
+        return get_object_or_404(Period, code=code)
+    latest = Publication.objects.filter(status="published").order_by("-period__start").first()
+    return latest.period if latest else None
+
+
+def _column(period, root) -> dict:
+    """What one disclosure column (市级专栏 or a 区级专栏) lists for ``period``."""
+    pubs = list(
+        Publication.objects.filter(period=period, status__in=PUBLIC, org__path__startswith=root.path)
+        .select_related("org__parent")
+        .defer("content", "html", "pdf")
+        .order_by("org__path", "-version")
+    )
+    own = [p for p in pubs if p.org_id == root.id]
+    districts = [p for p in pubs if p.org.level == Level.DISTRICT and p.org_id != root.id]
+    schools = [p for p in pubs if p.org.level == Level.SCHOOL]
+    participants = Submission.objects.filter(campaign__period=period, org__path__startswith=root.path)
+    school_total = participants.values("org").distinct().count()
+    district_total = OrgUnit.objects.filter(level=Level.DISTRICT, path__startswith=root.path).count()
+    published = {p.org_id for p in pubs if p.status == "published"}
+    return {
+        "own": own,
+        "districts": districts,
+        "schools": schools,
+        "schools_published": len({p.org_id for p in schools if p.org_id in published}),
+        "schools_total": school_total,
+        "districts_published": len({p.org_id for p in districts if p.org_id in published}),
+        "districts_total": district_total if root.level == Level.CITY else 0,
+    }
+
+
+def index(request):
+    city = OrgUnit.objects.filter(level=Level.CITY).first()
+    period = _period(request)
+    context = {
+        "period": period,
+        "city": city,
+        "periods": Period.objects.filter(publications__status="published").distinct().order_by("-start"),
+    }
+    if period and city:
+        context["column"] = _column(period, city)
+    context["district_list"] = OrgUnit.objects.filter(level=Level.DISTRICT).order_by("code")
+    return render(request, "portal/index.html", context)
+
+
+def district(request, code):
+    org = get_object_or_404(OrgUnit, code=code, level=Level.DISTRICT)
+    period = _period(request)
+    return render(
+        request,
+        "portal/district.html",
+        {"org": org, "period": period, "column": _column(period, org) if period else None},
+    )
+
+
+def _public(pk) -> Publication:
+    publication = get_object_or_404(Publication.objects.select_related("org", "period"), pk=pk)
+    if publication.status not in PUBLIC:
+        raise Http404  # pending and rejected versions are not disclosed
+    return publication
+
+
+def report_html(request, pk):
+    publication = _public(pk)
+    newer = None
+    if publication.status == Publication.Status.SUPERSEDED:
+        newer = Publication.objects.filter(org=publication.org, period=publication.period, status="published").first()
+    html = publishing.html_of(publication)
+    if newer:
+        banner = (
+            f'<div style="background:#fff3cd;padding:8px;text-align:center">本版本（第{publication.version}版）'
+            f'已被<a href="/portal/reports/{newer.pk}/">第{newer.version}版</a>替代</div>'
+        )
+        html = html.replace("<body>", "<body>" + banner, 1)
+    return HttpResponse(html)
+
+
+def report_pdf(request, pk):
+    publication = _public(pk)
+    response = HttpResponse(publishing.pdf_of(publication), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{publication.org.code}_{publication.period.code}.pdf"'
+    return response
+
+
+# ----------------------------------------------------------------------------- publication desk (login)
+
+
+@login_required
+def desk(request):
+    units = visible_units(request.user)
+    pubs = (
+        Publication.objects.filter(org__in=units)
+        .select_related("org", "period", "requested_by", "reviewed_by")
+        .defer("content", "html", "pdf")
+        .order_by("status", "org__path", "-version")[:500]
+    )
+    rows = [
+        {
+            "pub": p,
+            "may_approve": p.status == "pending"
+            and p.requested_by_id != request.user.pk
+            and publishing.may_approve(request.user, p),
+        }
+        for p in pubs
+    ]
+    requestable = [
+        u
+        for u in units.filter(level__in=[Level.CITY, Level.DISTRICT, Level.SCHOOL]).order_by("path")
+        if publishing.may_request(request.user, u)
+    ]
+    batches = BatchRun.objects.filter(org__in=units).select_related("org", "period")[:10]
+    return render(
+        request,
+        "portal/desk.html",
+        {
+            "rows": rows,
+            "requestable": requestable,
+            "periods": Period.objects.order_by("-start"),
+            "batches": batches,
+            "batch_units": [u for u in requestable if u.level != Level.SCHOOL],
+        },
+    )
+
+
+@login_required
+@require_POST
+def desk_request(request):
+    org = get_object_or_404(OrgUnit, code=request.POST.get("org", ""))
+    period = get_object_or_404(Period, code=request.POST.get("period", ""))
+    try:
+        pub = publishing.request(org, period, request.user)
+        messages.success(request, f"已提交发布申请：{pub.title}（第{pub.version}版），待审核")
+    except publishing.PublishError as exc:
+        messages.error(request, str(exc))
+    return redirect("desk")
+
+
+@login_required
+@require_POST
+def desk_review(request, pk, decision):
+    publication = get_object_or_404(Publication, pk=pk, org__in=visible_units(request.user))
+    try:
+        if decision == "approve":
+            publishing.approve(publication, request.user, request.POST.get("note", ""))
+            messages.success(request, f"已公开：{publication.title}")
+        elif decision == "reject":
+            publishing.reject(publication, request.user, request.POST.get("note", ""))
+            messages.success(request, "已驳回")
+        else:
+            raise Http404
+    except publishing.PublishError as exc:
+        messages.error(request, str(exc))
+    return redirect("desk")
+
+
+@login_required
+@require_POST
+def batch_start(request):
+    org = get_object_or_404(OrgUnit, code=request.POST.get("org", ""))
+    period = get_object_or_404(Period, code=request.POST.get("period", ""))
+    if org.level == Level.SCHOOL or not publishing.may_request(request.user, org):
+        raise Http404
+    batch = tasks.start(org, period, request.user)
+    return redirect("batch", pk=batch.pk)
+
+
+@login_required
+def batch(request, pk):
+    run = get_object_or_404(
+        BatchRun.objects.select_related("org", "period"), pk=pk, org__in=visible_units(request.user)
+    )
+    template = "portal/_progress.html" if request.headers.get("HX-Request") else "portal/batch.html"
+    return render(request, template, {"run": run})
