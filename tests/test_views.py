@@ -89,7 +89,12 @@ def test_coverage_page(client, world):
     assert "甲职业学校" in page and "市已确认" in page and "丙职业学校" not in page
 
 
-def test_english_is_available(client, world):
+def test_chinese_by_default_english_on_request(client, world):
     client.force_login(world.users["collector"])
-    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en").content.decode()
+    assert "工作台" in page and "Workbench" not in page  # the browser's locale is not asked
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("home")).content.decode()
     assert "Workbench" in page
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    assert "工作台" in client.get(reverse("home")).content.decode()

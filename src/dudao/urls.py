@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from dudao.collection import views as collection
+from dudao.indicators import views as indicators
 from dudao.portal import views as portal
 from dudao.review import views as review
 
@@ -19,6 +20,8 @@ urlpatterns = [
     path("submissions/<int:pk>/template.xlsx", collection.school_template, name="school_template"),
     path("submissions/<int:pk>/upload/", collection.school_upload, name="school_upload"),
     path("submissions/<int:pk>/actions/<slug:action>/", review.act, name="act"),
+    path("dashboard/", indicators.cockpit, name="cockpit"),
+    path("dashboard/data.json", indicators.cockpit_data, name="cockpit_data"),
     path("portal/", portal.index, name="portal"),
     path("portal/districts/<str:code>/", portal.district, name="portal_district"),
     path("portal/reports/<int:pk>/", portal.report_html, name="portal_report"),

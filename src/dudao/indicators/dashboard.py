@@ -1,0 +1,49 @@
+"""数字驾驶舱: trend and comparison series for analysts, re-aggregated for any slice of schools.
+
+Filters by 学校类型 and 隶属 select school-level results; :func:`query.rollup` sums their numerators and denominators,
+so a filtered city value is still a ratio of sums — never an average of averages.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from dudao.collection.models import Period
+from dudao.orgs.models import Level, OrgUnit
+
+from .definitions import by_code
+from .models import IndicatorValue
+from .query import rollup, rounded
+
+
+def school_filter(scope: OrgUnit, school_type: str = "", affiliation: str = ""):
+    schools = OrgUnit.objects.filter(level=Level.SCHOOL, path__startswith=scope.path)
+    if school_type:
+        schools = schools.filter(groups__group_set__code="school_type", groups__code=school_type)
+    if affiliation:
+        schools = schools.filter(groups__group_set__code="affiliation", groups__code=affiliation)
+    return schools
+
+
+def data(scope: OrgUnit, code: str, period: Period, school_type: str = "", affiliation: str = "") -> dict:
+    indicator = by_code()[code]
+    schools = {s.id: s.path for s in school_filter(scope, school_type, affiliation)}
+    rows = list(IndicatorValue.objects.filter(indicator=code, org_id__in=schools).select_related("period"))
+    by_period: dict[int, list] = defaultdict(list)
+    for row in rows:
+        by_period[row.period_id].append(row)
+    periods = list(Period.objects.filter(indicator_values__indicator=code).distinct().order_by("start"))
+    trend = [rounded(rollup(indicator, by_period.get(p.id, [])), indicator.decimals) for p in periods]
+    children = list(scope.children.filter(level__in=[Level.DISTRICT, Level.SCHOOL]).order_by("code"))
+    current = [r for r in by_period.get(period.id, [])]
+    comparison = []
+    for child in children:
+        inside = [r for r in current if schools[r.org_id].startswith(child.path)]
+        comparison.append(rounded(rollup(indicator, inside), indicator.decimals) if inside else None)
+    return {
+        "indicator": {"code": code, "name": indicator.name, "unit": indicator.unit, "note": indicator.note},
+        "scope": scope.name,
+        "schools": len({r.org_id for r in current}),
+        "trend": {"periods": [p.code for p in periods], "values": trend},
+        "comparison": {"period": period.code, "names": [c.name for c in children], "values": comparison},
+    }
