@@ -15,6 +15,10 @@ if [ "${DUDAO_RESET:-0}" = "1" ]; then
 else
   .venv/bin/dudao demo
 fi
+# background jobs (batch report rendering) run in a worker beside the web server
+.venv/bin/dudao db_worker --no-reload --no-startup-delay -v0 &
+WORKER=$!
+trap 'kill $WORKER 2>/dev/null' EXIT INT TERM
 echo
-echo "Dudao 督导 演示服务: http://127.0.0.1:${PORT:-8000}/  （Ctrl-C 停止）"
-exec .venv/bin/dudao runserver "127.0.0.1:${PORT:-8000}"
+echo "Dudao 督导 演示服务: http://127.0.0.1:${PORT:-8000}/  公开专栏: /portal/  （Ctrl-C 停止）"
+.venv/bin/dudao runserver "127.0.0.1:${PORT:-8000}"

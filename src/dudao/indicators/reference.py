@@ -18,7 +18,8 @@ from .engine import approved_values
 def orm_compute(indicators: Sequence[Indicator], values=None) -> dict[tuple[int, int, str], float | None]:
     """(org_id, period_id, indicator code) → value, for every org unit with at least one reporting school."""
     per_school: dict[tuple[int, int], dict[str, float]] = defaultdict(dict)
-    for org, period, code, number in values if values is not None else approved_values():
+    rows = approved_values().values_list("org_id", "period_id", "element__code", "number")
+    for org, period, code, number in values if values is not None else rows:
         per_school[(org, period)][code] = float(number)
     units = {
         pk: (code, path, level) for pk, code, path, level in OrgUnit.objects.values_list("id", "code", "path", "level")
@@ -29,33 +30,92 @@ def orm_compute(indicators: Sequence[Indicator], values=None) -> dict[tuple[int,
         for pk, (_, path, level) in units.items()
         if level == Level.SCHOOL
     }
-    sums: dict[tuple[int, int, str], list] = defaultdict(lambda: [0.0, 0.0, [], False])
+    # per (org, period, indicator): [Σ numerator, Σ denominator, Σ school ratio, count of ratios, seen numerator,
+    # seen denominator] — numerator and denominator are summed independently (DHIS2's ratio of sums)
+    sums: dict[tuple[int, int, str], list] = defaultdict(lambda: [0.0, 0.0, 0.0, 0, False, False])
     for (school, period), values_ in per_school.items():
         for ind in indicators:
             num = ind.numerator.evaluate(values_)
             den = ind.denominator.evaluate(values_) if ind.denominator is not None else None
+            ratio = float(num) / float(den) if num is not None and den not in (None, 0) else None
             for org in ancestors.get(school, []):
                 cell = sums[(org, period, ind.code)]
-                if ind.aggregation == "sum":
-                    if num is not None:
-                        cell[0] += float(num)
-                        cell[3] = True
-                elif num is not None and den is not None:
+                if num is not None:
                     cell[0] += float(num)
+                    cell[4] = True
+                if den is not None:
                     cell[1] += float(den)
-                    cell[3] = True
-                    if den != 0:
-                        cell[2].append(float(num) / float(den))
+                    cell[5] = True
+                if ratio is not None:
+                    cell[2] += ratio
+                    cell[3] += 1
     result = {}
     factors = {i.code: (i.factor, i.aggregation) for i in indicators}
-    for key, (num, den, ratios, seen) in sums.items():
+    for key, (num, den, ratio_sum, ratio_count, seen_num, seen_den) in sums.items():
         factor, aggregation = factors[key[2]]
-        if not seen:
-            result[key] = None
-        elif aggregation == "sum":
-            result[key] = num * factor
+        if aggregation == "sum":
+            result[key] = num * factor if seen_num else None
         elif aggregation == "school_mean":
-            result[key] = sum(ratios) / len(ratios) * factor if ratios else None
+            result[key] = ratio_sum / ratio_count * factor if ratio_count else None
         else:
-            result[key] = num / den * factor if den else None
+            result[key] = num / den * factor if seen_num and seen_den and den else None
+    return result
+
+
+def _linear(indicator: Indicator) -> bool:
+    """True when Σ over schools of the formula equals the formula of the Σs (no products or divisions of elements)."""
+    import ast
+
+    def ok(node) -> bool:
+        if isinstance(node, (ast.Constant, ast.Name)):
+            return True
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+            return ok(node.left) and ok(node.right)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            return (isinstance(node.left, ast.Constant) and ok(node.right)) or (
+                isinstance(node.right, ast.Constant) and ok(node.left)
+            )
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            return ok(node.operand)
+        return False
+
+    exprs = [indicator.numerator] + ([indicator.denominator] if indicator.denominator is not None else [])
+    return indicator.aggregation != "school_mean" and all(ok(e.tree.body) for e in exprs)
+
+
+def orm_aggregate(indicators: Sequence[Indicator]) -> dict[tuple[int, int, str], float | None]:
+    """The Django ORM aggregation path: the database sums each element per org unit and period through
+    ``values(...).annotate(Sum(...))`` — one GROUP BY query per tree level — and the formulas are applied to the sums
+    in Python. Indicators that are not linear in the elements (products, 校均 means) cannot be summed that way and
+    fall back to the per-school evaluation of :func:`orm_compute`."""
+    from django.db.models import Count, Sum
+
+    values = approved_values()
+    depth = max(
+        path.count("/") - 1 for path in OrgUnit.objects.filter(level=Level.SCHOOL).values_list("path", flat=True)
+    )
+    result: dict[tuple[int, int, str], float | None] = {}
+    linear = [i for i in indicators if _linear(i)]
+    for level in range(depth):
+        field = "org" + "__parent" * level + "_id" if level else "org_id"
+        totals: dict[tuple[int, int], dict[str, float]] = defaultdict(dict)
+        for org, period, code, total, _ in (
+            values.values(field, "period_id", "element__code")
+            .annotate(total=Sum("number"), n=Count("id"))
+            .values_list(field, "period_id", "element__code", "total", "n")
+        ):
+            if org is not None:
+                totals[(org, period)][code] = float(total)
+        for (org, period), sums in totals.items():
+            for ind in linear:
+                num = ind.numerator.evaluate(sums)
+                den = ind.denominator.evaluate(sums) if ind.denominator is not None else None
+                if ind.aggregation == "sum":
+                    value = float(num) * ind.factor if num is not None else None
+                else:
+                    value = float(num) / float(den) * ind.factor if num is not None and den else None
+                result[(org, period, ind.code)] = value
+    others = [i for i in indicators if not _linear(i)]
+    if others:
+        result.update(orm_compute(others))
     return result
