@@ -250,8 +250,11 @@ def main() -> None:
     parser.add_argument("--orm-schools", type=int, default=200)
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all cores)")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--database-url", default=None,
-                        help="run the ORM part on this PostgreSQL database (it is emptied!) instead of SQLite")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="run the ORM part on this PostgreSQL database (it is emptied!) instead of SQLite",
+    )
     args = parser.parse_args()
     setup_django(args.database_url)
 

@@ -172,3 +172,31 @@ def test_sql_translation_agrees_with_interpreter(rows, formula):
             assert value is None
         else:
             assert value == pytest.approx(float(expected))
+
+
+def test_compute_rolls_up_uneven_trees_exactly():
+    """A school directly under the city and others via a district: every unit gets each school exactly once."""
+    from dudao.indicators.compute import compute
+
+    indicators = parse_definitions(
+        [
+            {"code": "ratio", "name": "r", "numerator": "a", "denominator": "b"},
+            {"code": "total", "name": "t", "numerator": "a", "aggregation": "sum"},
+            {"code": "mean", "name": "m", "numerator": "a", "denominator": "b", "aggregation": "school_mean"},
+        ]
+    )
+    con = duckdb.connect()
+    # schools 1, 2 in district 10; school 3 directly under city 100; school 4 reports no b
+    con.execute(
+        "CREATE TABLE facts AS SELECT * FROM (VALUES (1, 0, 10.0, 5.0), (2, 0, 30.0, 5.0), "
+        "(3, 0, 20.0, 10.0), (4, 0, 7.0, NULL)) t(school, period, a, b)"
+    )
+    con.execute(
+        "CREATE TABLE edges AS SELECT * FROM (VALUES (1, 10), (2, 10), (3, 100), (4, 10), (10, 100), "
+        "(100, NULL)) t(org, parent)"
+    )
+    compute(con, indicators)
+    rows = {r[0]: r for r in con.execute("SELECT org, schools, v0, v1, v2 FROM results").fetchall()}
+    assert rows[10][1:] == (3, pytest.approx(47 / 10), 47.0, pytest.approx((2 + 6) / 2))
+    assert rows[100][1:] == (4, pytest.approx(67 / 20), 67.0, pytest.approx((2 + 6 + 2) / 3))
+    assert rows[4][2] is None and rows[4][3] == 7.0  # a school without b: no ratio, still in the sum

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('collection', '0001_initial'),
-        ('orgs', '0001_initial'),
+        ("collection", "0001_initial"),
+        ("orgs", "0001_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='datavalue',
-            index=models.Index(fields=['category_option', 'org', 'period', 'element', 'number'], name='datavalue_numeric'),
+            model_name="datavalue",
+            index=models.Index(
+                fields=["category_option", "org", "period", "element", "number"], name="datavalue_numeric"
+            ),
         ),
     ]
