@@ -150,3 +150,39 @@ def test_collect_review_return_fix_accept(transactional_db, live_server, browser
     graduates = DataValue.objects.get(element__code="graduates", org=sub.org)
     assert graduates.value == "381"
     assert [h.value for h in graduates.history.order_by("history_date")] == ["380", "381"]
+
+
+def test_plan_import_assign_report_board(transactional_db, live_server, browser, world):
+    from pathlib import Path
+
+    plan_file = Path(__file__).parent / "data" / "plan_2024.txt"
+    page = session(browser, live_server, "city")
+    page.goto(f"{live_server.url}/plans/")
+    page.fill("input[name=year]", "2024")
+    page.set_input_files("input[name=file]", str(plan_file))
+    page.get_by_role("button", name="导入工作要点").click()
+    page.get_by_text("已导入：2024年上海市学前与职业教育工作要点（13 项任务）").wait_for()
+    page.get_by_role("link", name="提升“双师型”教师比重").click()
+    form = page.locator("#assign-form")
+    form.locator("select[name=org]").select_option("310101")
+    form.locator("input[name=deadline]").fill("2024-06-30")
+    form.get_by_role("button", name="分解").click()
+    page.get_by_text("已分解给 黄浦区").wait_for()
+    task_url = page.url
+
+    page = session(browser, live_server, "huangpu")
+    page.goto(task_url)
+    report = page.locator("form.report-form")
+    report.locator("input[name=period]").fill("2024Q2")
+    report.locator("select[name=status]").select_option("lagging")
+    report.locator("input[name^=actual_]").fill("52.5")
+    report.locator("textarea[name=narrative]").fill("标准征求意见延期，比例暂为52.5%")
+    report.get_by_role("button", name="报送进展").click()
+    page.get_by_text("进展已报送").wait_for()
+
+    page = session(browser, live_server, "city")
+    page.goto(f"{live_server.url}/plans/")
+    page.get_by_role("link", name="督办台").first.click()
+    row = page.locator("#board tr", has_text="提升“双师型”教师比重")
+    row.get_by_text("滞后").first.wait_for()
+    assert "逾期" in row.inner_text() and "标准征求意见延期" in row.inner_text()

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "dudao.indicators",
     "dudao.reports",
     "dudao.portal",
+    "dudao.plans",
     "dudao.demo",
 ]
 

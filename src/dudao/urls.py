@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from dudao.collection import views as collection
 from dudao.indicators import views as indicators
+from dudao.plans import views as plans
 from dudao.portal import views as portal
 from dudao.review import views as review
 
@@ -22,6 +23,17 @@ urlpatterns = [
     path("submissions/<int:pk>/actions/<slug:action>/", review.act, name="act"),
     path("dashboard/", indicators.cockpit, name="cockpit"),
     path("dashboard/data.json", indicators.cockpit_data, name="cockpit_data"),
+    path("plans/", plans.plan_list, name="plans"),
+    path("plans/import/", plans.plan_import, name="plan_import"),
+    path("plans/compare/", plans.compare, name="plans_compare"),
+    path("plans/<int:pk>/", plans.plan_detail, name="plan"),
+    path("plans/<int:pk>/board/", plans.plan_board, name="plan_board"),
+    path("plans/<int:pk>/summary.<str:fmt>", plans.plan_summary, name="plan_summary"),
+    path("plans/tasks/<int:pk>/", plans.task_detail, name="task"),
+    path("plans/tasks/<int:pk>/assign/", plans.task_assign, name="task_assign"),
+    path("plans/assignments/<int:pk>/report/", plans.task_report, name="task_report"),
+    path("plans/assignments/<int:pk>/remind/", plans.task_remind, name="task_remind"),
+    path("plans/reminders/<int:pk>/answer/", plans.reminder_answer, name="reminder_answer"),
     path("portal/", portal.index, name="portal"),
     path("portal/districts/<str:code>/", portal.district, name="portal_district"),
     path("portal/reports/<int:pk>/", portal.report_html, name="portal_report"),

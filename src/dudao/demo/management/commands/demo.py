@@ -2,6 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from dudao.demo.load import DEMO_LOGINS, DEMO_PASSWORD, is_loaded, load_demo
+from dudao.demo.plans import load_plans
 from dudao.demo.publish import publish_demo
 from dudao.indicators.engine import rebuild
 
@@ -28,6 +29,8 @@ class Command(BaseCommand):
             self.stdout.write(f"已计算指标：{run.rows} 个指标值。")
             published = publish_demo()
             self.stdout.write(f"已公开 {published} 份年度质量报告（/portal/）。")
+            tasks = load_plans()
+            self.stdout.write(f"已导入2020年职业教育工作要点：{tasks} 项任务（/plans/）。")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, label in DEMO_LOGINS:
             self.stdout.write(f"  {username:24s} {label}")

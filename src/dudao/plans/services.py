@@ -1,0 +1,211 @@
+"""Plan workflow (工作要点 全流程): import, assign, report progress, supervise (督办), answer reminders.
+
+Views and commands call these functions; each validates fully before writing and writes in one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from dudao.orgs.access import has_role
+from dudao.orgs.models import Level, OrgUnit, Role
+
+from .models import Assignment, Plan, ProgressReport, Reminder, Section, Status, Target, TargetActual, Task
+from .parser import ParsedPlan
+
+SUPERVISOR_ROLES = (Role.CITY_ADMIN, Role.INSPECTOR)
+UNIT_ROLES = (Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.COLLECTOR, Role.ANALYST)
+PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$|^(\d{4})Q([1-4])$")
+
+
+class PlanError(ValueError):
+    pass
+
+
+def _city() -> OrgUnit:
+    return OrgUnit.objects.get(level=Level.CITY)
+
+
+def is_supervisor(user) -> bool:
+    return has_role(user, _city(), *SUPERVISOR_ROLES)
+
+
+def can_report(user, assignment: Assignment) -> bool:
+    return has_role(user, assignment.org, *UNIT_ROLES)
+
+
+@transaction.atomic
+def import_plan(parsed: ParsedPlan, year: int, user=None, source_name: str = "") -> Plan:
+    if not 1990 <= year <= 2100:
+        raise PlanError(f"年度不合理：{year}")
+    plan = Plan.objects.create(
+        year=year,
+        title=parsed.title or f"{year}年工作要点",
+        doc_number=parsed.doc_number or "",
+        issuer=parsed.issuer or "",
+        date=date.fromisoformat(parsed.date) if parsed.date else None,
+        source_name=source_name[:200],
+        parsed=parsed.to_json(),
+        imported_by=user,
+    )
+    for s in parsed.sections:
+        Section.objects.create(plan=plan, no=s.no, subsection=None, title=s.title[:300])
+        for sub in s.subsections:
+            Section.objects.create(plan=plan, no=s.no, subsection=sub.no, title=sub.title[:300])
+    for t in parsed.tasks:
+        task = Task.objects.create(
+            plan=plan, no=t.no, section_no=t.section, subsection_no=t.subsection, title=t.title[:500], body=t.body
+        )
+        Target.objects.bulk_create(
+            [
+                Target(task=task, value=x.value, unit=x.unit, comparator=x.comparator, text=x.text[:500])
+                for x in t.targets
+            ]
+        )
+    return plan
+
+
+def assign(task: Task, org: OrgUnit, role: str, deadline: date, user) -> Assignment:
+    if not is_supervisor(user):
+        raise PlanError("只有市级督办人员可以分解任务")
+    if org.level not in (Level.DEPARTMENT, Level.DISTRICT):
+        raise PlanError("任务只能分解到处室或区")
+    if role not in Assignment.Role.values:
+        raise PlanError("责任类型应为牵头或配合")
+    assignment, created = Assignment.objects.get_or_create(
+        task=task, org=org, defaults={"role": role, "deadline": deadline, "assigned_by": user}
+    )
+    if not created and (assignment.role, assignment.deadline) != (role, deadline):
+        assignment.role, assignment.deadline = role, deadline
+        assignment._history_user = user
+        assignment.save()
+    return assignment
+
+
+def report_progress(
+    assignment: Assignment, period: str, status: str, narrative: str, user, actuals: dict[int, object] | None = None
+) -> ProgressReport:
+    if not can_report(user, assignment):
+        raise PlanError("只有责任单位可以报送进展")
+    errors = []
+    period = (period or "").strip()
+    if not PERIOD.match(period):
+        errors.append("报告期格式应为 2020-06（月报）或 2020Q2（季报）")
+    if status not in Status.values:
+        errors.append("状态应为未启动、推进中、已完成或滞后")
+    narrative = (narrative or "").strip()
+    if not narrative:
+        errors.append("请填写进展情况")
+    targets = {t.id: t for t in assignment.task.targets.all()}
+    values = {}
+    for key, raw in (actuals or {}).items():
+        if raw in (None, ""):
+            continue
+        target = targets.get(int(key))
+        if target is None:
+            errors.append(f"目标 {key} 不属于该任务")
+            continue
+        try:
+            values[target.id] = float(str(raw).replace(",", ""))
+        except ValueError:
+            errors.append(f"“{target.text}”的实际值应为数字")
+    if errors:
+        raise PlanError("；".join(errors))
+    with transaction.atomic():
+        report = ProgressReport.objects.create(
+            assignment=assignment, period=period, status=status, narrative=narrative, reported_by=user
+        )
+        TargetActual.objects.bulk_create([TargetActual(report=report, target_id=t, value=v) for t, v in values.items()])
+    return report
+
+
+def remind(assignment: Assignment, text: str, user) -> Reminder:
+    if not is_supervisor(user):
+        raise PlanError("只有督办人员可以发督办提醒")
+    if not (text or "").strip():
+        raise PlanError("请填写督办内容")
+    return Reminder.objects.create(assignment=assignment, text=text.strip(), created_by=user)
+
+
+def answer(reminder: Reminder, text: str, user) -> Reminder:
+    if not can_report(user, reminder.assignment):
+        raise PlanError("只有责任单位可以回复督办")
+    if not (text or "").strip():
+        raise PlanError("请填写回复内容")
+    reminder.answer, reminder.answered_by, reminder.answered_at = text.strip(), user, timezone.now()
+    reminder._history_user = user
+    reminder.save()
+    return reminder
+
+
+# ----------------------------------------------------------------------------- the board
+
+
+@dataclass
+class BoardRow:
+    task: Task
+    assignments: list[Assignment]
+    status: str  # the lead unit's latest status, else the worst of the others
+    latest: ProgressReport | None
+    overdue: bool
+    lagging: bool
+    open_reminders: int
+    deadline: date | None = None
+    actuals: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def flagged(self) -> bool:
+        return self.overdue or self.lagging
+
+
+def latest_reports(plan: Plan) -> dict[int, ProgressReport]:
+    latest: dict[int, ProgressReport] = {}
+    for report in (
+        ProgressReport.objects.filter(assignment__task__plan=plan)
+        .select_related("assignment")
+        .prefetch_related("actuals")
+        .order_by("reported_at", "id")
+    ):
+        latest[report.assignment_id] = report
+    return latest
+
+
+def board(plan: Plan, today: date | None = None) -> list[BoardRow]:
+    """Every task with its status; overdue (deadline passed, not done) and lagging ones flagged for 督办."""
+    today = today or timezone.localdate()
+    latest = latest_reports(plan)
+    open_reminders: dict[int, int] = {}
+    for r in Reminder.objects.filter(assignment__task__plan=plan, answered_at__isnull=True):
+        open_reminders[r.assignment_id] = open_reminders.get(r.assignment_id, 0) + 1
+    assignments: dict[int, list[Assignment]] = {}
+    for a in Assignment.objects.filter(task__plan=plan).select_related("org"):
+        assignments.setdefault(a.task_id, []).append(a)
+    rows = []
+    for task in plan.tasks.prefetch_related("targets"):
+        mine = sorted(assignments.get(task.id, []), key=lambda a: a.role != Assignment.Role.LEAD)
+        reports = [latest[a.id] for a in mine if a.id in latest]
+        lead_report = latest.get(mine[0].id) if mine else None
+        status = lead_report.status if lead_report else (Status.NOT_STARTED if mine else "")
+        deadline = min((a.deadline for a in mine), default=None)
+        actuals: dict[int, float] = {}
+        for report in sorted(reports, key=lambda r: (r.reported_at, r.id)):
+            actuals.update({x.target_id: x.value for x in report.actuals.all()})
+        rows.append(
+            BoardRow(
+                task=task,
+                assignments=mine,
+                status=status,
+                latest=max(reports, key=lambda r: (r.reported_at, r.id)) if reports else None,
+                overdue=bool(deadline and deadline < today and status != Status.DONE),
+                lagging=any(r.status == Status.LAGGING for r in reports),
+                open_reminders=sum(open_reminders.get(a.id, 0) for a in mine),
+                deadline=deadline,
+                actuals=actuals,
+            )
+        )
+    return rows

@@ -1,0 +1,219 @@
+"""Thin views over :mod:`services`: plan list/import, plan and task pages, the 督办 board, summary, comparison."""
+
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from dudao.orgs.access import has_role, visible_units
+from dudao.orgs.models import Level, OrgUnit
+
+from . import services, similarity, summary
+from .models import Assignment, Plan, Reminder, Status, Task, TaskLink
+from .parser import PlanParseError, parse_file
+
+CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _may_see(user, plan: Plan | None = None) -> bool:
+    """Supervisors see every plan; a unit sees plans in which it holds an assignment."""
+    if services.is_supervisor(user) or has_role(user, services._city(), "analyst"):
+        return True
+    units = visible_units(user)
+    qs = Assignment.objects.filter(org__in=units)
+    return qs.filter(task__plan=plan).exists() if plan else qs.exists()
+
+
+def _plan(request, pk) -> Plan:
+    plan = get_object_or_404(Plan, pk=pk)
+    if not _may_see(request.user, plan):
+        raise Http404
+    return plan
+
+
+@login_required
+def plan_list(request):
+    if not _may_see(request.user):
+        raise Http404
+    return render(
+        request, "plans/list.html", {"plans": Plan.objects.all(), "supervisor": services.is_supervisor(request.user)}
+    )
+
+
+@login_required
+@require_POST
+def plan_import(request):
+    if not services.is_supervisor(request.user):
+        raise Http404
+    upload = request.FILES.get("file")
+    try:
+        year = int(request.POST.get("year", ""))
+    except ValueError:
+        messages.error(request, "请填写年度")
+        return redirect("plans")
+    if upload is None:
+        messages.error(request, "请选择文件")
+        return redirect("plans")
+    suffix = Path(upload.name).suffix.lower()
+    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+        for chunk in upload.chunks():
+            tmp.write(chunk)
+        tmp.flush()
+        try:
+            parsed = parse_file(tmp.name)
+            plan = services.import_plan(parsed, year, request.user, source_name=upload.name)
+        except (PlanParseError, services.PlanError) as exc:
+            messages.error(request, f"{upload.name}：{exc}")
+            return redirect("plans")
+    messages.success(request, f"已导入：{plan.title}（{plan.tasks.count()} 项任务）")
+    return redirect("plan", pk=plan.pk)
+
+
+@login_required
+def plan_detail(request, pk):
+    plan = _plan(request, pk)
+    rows = services.board(plan)
+    sections = {(s.no, s.subsection): s.title for s in plan.sections.all()}
+    return render(
+        request,
+        "plans/plan.html",
+        {"plan": plan, "rows": rows, "sections": sections, "supervisor": services.is_supervisor(request.user)},
+    )
+
+
+@login_required
+def plan_board(request, pk):
+    """督办台: only what needs attention — overdue, lagging, or waiting for an answer."""
+    plan = _plan(request, pk)
+    rows = [r for r in services.board(plan) if r.flagged or r.open_reminders]
+    return render(request, "plans/board.html", {"plan": plan, "rows": rows})
+
+
+@login_required
+def task_detail(request, pk):
+    task = get_object_or_404(Task.objects.select_related("plan"), pk=pk)
+    if not _may_see(request.user, task.plan):
+        raise Http404
+    assignments = list(task.assignments.select_related("org").prefetch_related("reports__actuals", "reminders"))
+    for a in assignments:
+        a.can_report = services.can_report(request.user, a)
+    units = OrgUnit.objects.filter(level__in=[Level.DEPARTMENT, Level.DISTRICT]).order_by("level", "code")
+    return render(
+        request,
+        "plans/task.html",
+        {
+            "task": task,
+            "assignments": assignments,
+            "units": units,
+            "statuses": Status.choices,
+            "supervisor": services.is_supervisor(request.user),
+            "targets": list(task.targets.all()),
+            "links": TaskLink.objects.filter(earlier=task).select_related("later__plan")
+            | TaskLink.objects.filter(later=task).select_related("earlier__plan"),
+        },
+    )
+
+
+def _back(task_id):
+    return redirect("task", pk=task_id)
+
+
+@login_required
+@require_POST
+def task_assign(request, pk):
+    task = get_object_or_404(Task, pk=pk)
+    org = get_object_or_404(OrgUnit, code=request.POST.get("org", ""))
+    try:
+        deadline = date.fromisoformat(request.POST.get("deadline", ""))
+        services.assign(task, org, request.POST.get("role", "lead"), deadline, request.user)
+        messages.success(request, f"已分解给 {org.name}")
+    except ValueError as exc:
+        messages.error(request, str(exc) if isinstance(exc, services.PlanError) else "请填写完成时限")
+    return _back(task.pk)
+
+
+@login_required
+@require_POST
+def task_report(request, pk):
+    assignment = get_object_or_404(Assignment.objects.select_related("task"), pk=pk)
+    actuals = {k.split("_", 1)[1]: v for k, v in request.POST.items() if k.startswith("actual_")}
+    try:
+        services.report_progress(
+            assignment,
+            request.POST.get("period", ""),
+            request.POST.get("status", ""),
+            request.POST.get("narrative", ""),
+            request.user,
+            actuals,
+        )
+        messages.success(request, "进展已报送")
+    except services.PlanError as exc:
+        messages.error(request, str(exc))
+    return _back(assignment.task_id)
+
+
+@login_required
+@require_POST
+def task_remind(request, pk):
+    assignment = get_object_or_404(Assignment, pk=pk)
+    try:
+        services.remind(assignment, request.POST.get("text", ""), request.user)
+        messages.success(request, "督办提醒已发出")
+    except services.PlanError as exc:
+        messages.error(request, str(exc))
+    return _back(assignment.task_id)
+
+
+@login_required
+@require_POST
+def reminder_answer(request, pk):
+    reminder = get_object_or_404(Reminder.objects.select_related("assignment"), pk=pk)
+    try:
+        services.answer(reminder, request.POST.get("answer", ""), request.user)
+        messages.success(request, "已回复")
+    except services.PlanError as exc:
+        messages.error(request, str(exc))
+    return _back(reminder.assignment.task_id)
+
+
+@login_required
+def plan_summary(request, pk, fmt):
+    plan = _plan(request, pk)
+    if fmt not in summary.FORMATS:
+        raise Http404
+    response = HttpResponse(summary.render(plan, fmt), content_type=CONTENT_TYPES[fmt])
+    if fmt != "html":
+        response["Content-Disposition"] = f'attachment; filename="plan-{plan.pk}-summary.{fmt}"'
+    return response
+
+
+@login_required
+def compare(request):
+    """Two plans side by side, tasks that continue each other on one row."""
+    if not _may_see(request.user):
+        raise Http404
+    plans = Plan.objects.all()
+    a = plans.filter(pk=request.GET.get("a") or 0).first()
+    b = plans.filter(pk=request.GET.get("b") or 0).first()
+    pairs = []
+    if a and b and a.pk != b.pk:
+        earlier, later = (a, b) if a.year <= b.year else (b, a)
+        links = TaskLink.objects.filter(earlier__plan=earlier, later__plan=later)
+        if not links.exists():
+            similarity.link_plans(earlier, later)
+        pairs = list(
+            TaskLink.objects.filter(earlier__plan=earlier, later__plan=later)
+            .select_related("earlier", "later")
+            .order_by("earlier__no")
+        )
+        a, b = earlier, later
+    return render(request, "plans/compare.html", {"plans": plans, "a": a, "b": b, "pairs": pairs})
