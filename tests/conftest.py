@@ -67,6 +67,18 @@ VALID = {
 }
 
 
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The full Shanghai demo (``dudao demo``: data, indicators, published reports, plans), once per test module."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("demo", "--reset", verbosity=0)
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

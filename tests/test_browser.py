@@ -155,7 +155,9 @@ def test_collect_review_return_fix_accept(transactional_db, live_server, browser
 def test_plan_import_assign_report_board(transactional_db, live_server, browser, world):
     from pathlib import Path
 
-    plan_file = Path(__file__).parent / "data" / "plan_2024.txt"
+    import dudao.demo
+
+    plan_file = Path(dudao.demo.__file__).parent / "data" / "plan_2024_sample.txt"
     page = session(browser, live_server, "city")
     page.goto(f"{live_server.url}/plans/")
     page.fill("input[name=year]", "2024")

@@ -21,15 +21,6 @@ def total(code, year):
     return DataValue.objects.filter(element__code=code, period__code=str(year)).aggregate(s=Sum("number"))["s"]
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        call_command("demo", "--reset", verbosity=0)
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
-
-
 pytestmark = pytest.mark.django_db
 
 

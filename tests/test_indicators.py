@@ -18,16 +18,6 @@ from dudao.indicators.reference import orm_compute
 from dudao.indicators.sql import to_sql
 from dudao.orgs.models import OrgUnit
 
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        call_command("demo", "--reset", verbosity=0)  # also rebuilds the analytics
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
-
-
 pytestmark = pytest.mark.django_db
 
 
@@ -200,3 +190,11 @@ def test_compute_rolls_up_uneven_trees_exactly():
     assert rows[10][1:] == (3, pytest.approx(47 / 10), 47.0, pytest.approx((2 + 6) / 2))
     assert rows[100][1:] == (4, pytest.approx(67 / 20), 67.0, pytest.approx((2 + 6 + 2) / 3))
     assert rows[4][2] is None and rows[4][3] == 7.0  # a school without b: no ratio, still in the sum
+
+
+def test_rebuild_on_an_empty_database(db):
+    from dudao.orgs.catalog import load_org_catalog
+
+    load_org_catalog()
+    run = engine.rebuild()
+    assert (run.values, run.rows) == (0, 0) and not IndicatorValue.objects.exists()

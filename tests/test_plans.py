@@ -11,15 +11,15 @@ from docx import Document
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import dudao.demo
 from dudao.orgs.models import OrgUnit
 from dudao.plans import services, similarity, summary
 from dudao.plans.models import Plan, Reminder, Status
 from dudao.plans.parser import PlanParseError, parse, parse_file
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "vocational_work_plan_2020.txt"
-PLAN_2024 = Path(__file__).parent / "data" / "plan_2024.txt"
-
-pytestmark = pytest.mark.skipif(not SEED.exists(), reason="needs ../shared/seeds")
+# the real 2020 plan (../shared/seeds/vocational_work_plan_2020.txt), shipped with the demo
+SEED = Path(dudao.demo.__file__).parent / "data" / "vocational_work_plan_2020.txt"
+PLAN_2024 = SEED.with_name("plan_2024_sample.txt")
 
 
 def seed_text() -> str:
@@ -265,3 +265,14 @@ def test_upload_import_with_a_bad_file_saves_nothing(world, client):
     upload.name = "bad.txt"
     client.post("/plans/import/", {"year": "2024", "file": upload})
     assert not Plan.objects.exists()
+
+
+def test_compare_page_shows_continuing_tasks_side_by_side(world, client):
+    earlier = services.import_plan(parse(seed_text()), 2020)
+    later = services.import_plan(parse_file(PLAN_2024), 2024)
+    client.force_login(world.users["city_admin"])
+    page = client.get("/plans/compare/", {"a": later.pk, "b": earlier.pk}).content.decode()
+    row = page[page.index("8. 深化产教融合校企合作") :]
+    row = row[: row.index("</tr>")]
+    assert "3. 深化产教融合校企合作" in row  # 2020 on the left, 2024 on the right, same row
+    assert page.index(earlier.title) < page.index(later.title)

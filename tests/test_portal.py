@@ -2,23 +2,12 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.urls import reverse
 
 from dudao.collection.models import Period
 from dudao.orgs.models import OrgUnit
 from dudao.portal import publishing
 from dudao.portal.models import BatchRun, Publication
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        call_command("demo", "--reset", verbosity=0)  # publishes the 2020 reports
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
-
 
 pytestmark = pytest.mark.django_db
 

@@ -12,16 +12,6 @@ from dudao.reports import wording
 from dudao.reports.builder import Case, Chart, Paragraph, Table, build
 from dudao.reports.render import render
 
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        call_command("demo", "--reset", verbosity=0)
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
-
-
 pytestmark = pytest.mark.django_db
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
 
+from dudao.reports.render import cjk_document, html_to_pdf
+
 from .models import Plan, Status
 from .services import BoardRow, board
 
@@ -83,19 +85,11 @@ def to_html(plan: Plan) -> str:
 
 
 def to_pdf(plan: Plan) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=to_html(plan)).write_pdf()
+    return html_to_pdf(to_html(plan))
 
 
 def to_docx(plan: Plan) -> bytes:
-    from docx import Document
-    from docx.oxml.ns import qn
-
-    doc = Document()
-    for name in ("Normal", "Title", "Heading 1", "Heading 2"):
-        doc.styles[name].font.name = "Noto Sans CJK SC"
-        doc.styles[name].element.rPr.rFonts.set(qn("w:eastAsia"), "Noto Sans CJK SC")
+    doc = cjk_document()
     doc.add_heading(f"《{plan.title}》年终完成情况", level=0)
     sections = build(plan)
     t = totals(sections)

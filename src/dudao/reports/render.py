@@ -18,22 +18,33 @@ def to_html(report: Report) -> str:
 
 
 def to_pdf(report: Report) -> bytes:
-    from weasyprint import HTML  # imported lazily: Pango is needed only when a PDF is asked for
-
-    return HTML(string=to_html(report)).write_pdf()
+    return html_to_pdf(to_html(report))
 
 
-def to_docx(report: Report) -> bytes:
+def cjk_document():
+    """A python-docx Document whose styles use Noto Sans CJK SC for Chinese text (shared by every DOCX we write)."""
     from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
 
     doc = Document()
     for style_name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3"):
         style = doc.styles[style_name]
         style.font.name = CJK_FONT
         style.element.rPr.rFonts.set(qn("w:eastAsia"), CJK_FONT)  # Word picks East Asian glyphs from this slot
+    return doc
+
+
+def html_to_pdf(html: str) -> bytes:
+    from weasyprint import HTML  # imported lazily: Pango is needed only when a PDF is asked for
+
+    return HTML(string=html).write_pdf()
+
+
+def to_docx(report: Report) -> bytes:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
+    doc = cjk_document()
     doc.styles["Normal"].font.size = Pt(11)
     doc.add_heading(report.title, level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
     meta = doc.add_paragraph(f"{report.org_name}（{report.org_code}） · {report.period_name}")
