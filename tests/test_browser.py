@@ -61,6 +61,9 @@ def session(browser, live_server, username):
 
 
 def type_value(page, code, value):
+    # A field htmx has just swapped in gets its triggers when the swap settles (class htmx-added until then);
+    # typing into it before that would change a field nobody listens to yet.
+    page.wait_for_function(f"() => !document.querySelector('#field-{code}.htmx-added, #in-{code}.htmx-request')")
     page.fill(f"#in-{code}", str(value))
     page.locator(f"#in-{code}").dispatch_event("change")
 

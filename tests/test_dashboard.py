@@ -88,3 +88,11 @@ def test_cockpit_draws_echarts(transactional_db, live_server, computed):
     from django.db import connections
 
     connections.close_all()
+
+
+def test_rebuild_on_an_empty_database(db):
+    from dudao.orgs.catalog import load_org_catalog
+
+    load_org_catalog()
+    run = engine.rebuild()
+    assert (run.values, run.rows) == (0, 0) and not IndicatorValue.objects.exists()

@@ -190,11 +190,3 @@ def test_compute_rolls_up_uneven_trees_exactly():
     assert rows[10][1:] == (3, pytest.approx(47 / 10), 47.0, pytest.approx((2 + 6) / 2))
     assert rows[100][1:] == (4, pytest.approx(67 / 20), 67.0, pytest.approx((2 + 6 + 2) / 3))
     assert rows[4][2] is None and rows[4][3] == 7.0  # a school without b: no ratio, still in the sum
-
-
-def test_rebuild_on_an_empty_database(db):
-    from dudao.orgs.catalog import load_org_catalog
-
-    load_org_catalog()
-    run = engine.rebuild()
-    assert (run.values, run.rows) == (0, 0) and not IndicatorValue.objects.exists()
