@@ -218,8 +218,7 @@ def part_orm(schools: int, elements: int, periods: int) -> dict:
                 values.append(DataValue(element=e, period=period, org=u, value=str(number), number=number))
     DataValue.objects.bulk_create(values, batch_size=5000)
     indicators = parse_definitions(indicator_items(len(elements)))
-    rows: list = []
-    t_engine = timed(lambda: rows.extend(engine.compute_all(indicators, engine.extract())), repeat=3)
+    t_engine = timed(lambda: engine.compute_all(indicators, engine.extract()), repeat=3)
     result: dict = {}
     t_orm = timed(lambda: result.update(orm_aggregate(indicators)), repeat=3)
     t_python = timed(lambda: orm_compute(indicators), repeat=3)

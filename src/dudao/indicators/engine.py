@@ -121,14 +121,15 @@ def extract() -> Extract:
     return Extract(org[keep], period[keep], element[keep], rows[keep, 3], codes)
 
 
-def compute_all(indicators: Sequence[Indicator], rows: Extract) -> list[tuple]:
-    """Rows of ``results``: (org, period, schools, v0, n0, d0, v1, …) in the order of ``indicators``."""
+def compute_all(indicators: Sequence[Indicator], rows: Extract) -> dict[str, np.ndarray]:
+    """``results`` as columns — org, period, schools, v0, n0, d0, v1, … in the order of ``indicators`` — numpy
+    arrays (masked where NULL), handed over without building a Python object per cell."""
     con = duckdb.connect()
     try:
         load_facts(con, rows, set().union(*(i.elements for i in indicators)))
         load_tree(con)
         compute(con, indicators)
-        return con.execute("SELECT * FROM results").fetchall()
+        return con.execute("SELECT * FROM results").fetchnumpy()
     finally:
         con.close()
 
@@ -140,17 +141,17 @@ def rebuild(indicators: Sequence[Indicator] | None = None) -> Rebuild:
     rows = extract()
     result = compute_all(indicators, rows)
     objects = []
-    for org, period, schools, *cells in result:
+    columns = {name: array.tolist() for name, array in result.items()}  # masked cells become None
+    for row, (org, period, schools) in enumerate(zip(columns["org"], columns["period"], columns["schools"])):
         for i, ind in enumerate(indicators):
-            value, numerator, denominator = cells[3 * i : 3 * i + 3]
             objects.append(
                 IndicatorValue(
                     indicator=ind.code,
                     org_id=org,
                     period_id=period,
-                    value=value,
-                    numerator=numerator,
-                    denominator=denominator,
+                    value=columns[f"v{i}"][row],
+                    numerator=columns[f"n{i}"][row],
+                    denominator=columns[f"d{i}"][row],
                     schools=schools,
                 )
             )
