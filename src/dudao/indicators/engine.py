@@ -13,6 +13,7 @@ Year-on-year change is not stored: it is one lookup of the previous period at re
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from itertools import chain
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 from django.db import connection, transaction
 from django.db.models import Exists, FloatField, OuterRef
 from django.db.models.functions import Cast
@@ -111,14 +113,40 @@ def extract() -> Extract:
         .values_list("org_id", "period_id", "element_id", "as_float")
     )
     sql, params = query.query.sql_with_params()
+    org, period, element, number = _fetch_columns(sql, params)
+    keep = np.isin(org * PERIOD_SPAN + period, approved)
+    codes = dict(DataElement.objects.values_list("id", "code"))
+    return Extract(org[keep], period[keep], element[keep], number[keep], codes)
+
+
+def _fetch_columns(sql: str, params) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Run a 4-column numeric query and return its columns as numpy arrays.
+
+    On PostgreSQL the rows travel as ``COPY … TO STDOUT`` CSV and are parsed by Arrow's C reader — no Python
+    tuple per row; elsewhere (SQLite) the rows are fetched and flattened in one pass."""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = io.BytesIO()
+            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT CSV)", params) as copy:
+                for block in copy:
+                    buffer.write(block)
+            buffer.seek(0)
+            names = ["org", "period", "element", "number"]
+            types = {"org": pa.int64(), "period": pa.int64(), "element": pa.int64(), "number": pa.float64()}
+            table = (
+                pa_csv.read_csv(
+                    buffer,
+                    read_options=pa_csv.ReadOptions(column_names=names),
+                    convert_options=pa_csv.ConvertOptions(column_types=types),
+                )
+                if buffer.getbuffer().nbytes
+                else pa.table({n: pa.array([], types[n]) for n in names})
+            )
+            return tuple(table.column(n).to_numpy() for n in names)
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
     rows = np.fromiter(chain.from_iterable(fetched), dtype=np.float64, count=4 * len(fetched)).reshape(-1, 4)
-    org, period, element = (rows[:, i].astype(np.int64) for i in range(3))
-    keep = np.isin(org * PERIOD_SPAN + period, approved)
-    codes = dict(DataElement.objects.values_list("id", "code"))
-    return Extract(org[keep], period[keep], element[keep], rows[keep, 3], codes)
+    return rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64), rows[:, 2].astype(np.int64), rows[:, 3]
 
 
 def compute_all(indicators: Sequence[Indicator], rows: Extract) -> dict[str, np.ndarray]:
