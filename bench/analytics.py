@@ -1,7 +1,8 @@
 """Analytics benchmark: the DuckDB engine against a bare DuckDB GROUP BY and against the Django ORM path.
 
-    python bench/analytics.py                      # quick: 20k schools in DuckDB, 200 schools through the ORM
+    python bench/analytics.py                      # 20k schools in DuckDB, 1,000 schools through the ORM
     python bench/analytics.py --schools 500000     # the target: 500k schools × 100 elements × 5 periods
+    python bench/analytics.py --database-url postgres://…/scratch   # ORM part on PostgreSQL (database emptied!)
 
 Part 1 (national scale, DuckDB only): synthetic ``facts`` (one row per school × period, one column per element) and
 an org tree school → county → province → nation are generated inside DuckDB. Then, side by side in this one run:
@@ -246,7 +247,7 @@ def main() -> None:
     parser.add_argument("--schools", type=int, default=20000)
     parser.add_argument("--elements", type=int, default=100)
     parser.add_argument("--periods", type=int, default=5)
-    parser.add_argument("--orm-schools", type=int, default=200)
+    parser.add_argument("--orm-schools", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all cores)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
