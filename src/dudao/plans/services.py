@@ -27,12 +27,12 @@ class PlanError(ValueError):
     pass
 
 
-def _city() -> OrgUnit:
+def city_unit() -> OrgUnit:
     return OrgUnit.objects.get(level=Level.CITY)
 
 
 def is_supervisor(user) -> bool:
-    return has_role(user, _city(), *SUPERVISOR_ROLES)
+    return has_role(user, city_unit(), *SUPERVISOR_ROLES)
 
 
 def can_report(user, assignment: Assignment) -> bool:

@@ -26,7 +26,7 @@ CONTENT_TYPES = {
 
 def _may_see(user, plan: Plan | None = None) -> bool:
     """Supervisors see every plan; a unit sees plans in which it holds an assignment."""
-    if services.is_supervisor(user) or has_role(user, services._city(), "analyst"):
+    if services.is_supervisor(user) or has_role(user, services.city_unit(), "analyst"):
         return True
     units = visible_units(user)
     qs = Assignment.objects.filter(org__in=units)

@@ -33,7 +33,7 @@ def may_approve(user, publication: Publication) -> bool:
     return org.level != Level.CITY and has_role(user, org, Role.DISTRICT_REVIEWER)
 
 
-def _school_is_approved(org, period) -> bool:
+def school_is_approved(org, period) -> bool:
     locked = set().union(*(wf.locked for wf in workflows().values()))
     return org.submissions.filter(campaign__period=period, state__in=locked).exists()
 
@@ -41,7 +41,7 @@ def _school_is_approved(org, period) -> bool:
 def request(org, period, user, template: str = "quality_annual") -> Publication:
     if not may_request(user, org):
         raise PublishError("您无权为该单位申请发布报告")
-    if org.level == Level.SCHOOL and not _school_is_approved(org, period):
+    if org.level == Level.SCHOOL and not school_is_approved(org, period):
         raise PublishError(f"{org.name}{period.name}数据尚未经校长核准，不能发布")
     report = build(org, period, template)
     with transaction.atomic():

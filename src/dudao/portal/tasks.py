@@ -16,7 +16,7 @@ from .models import BatchRun, Publication
 @task()
 def prepare_school_reports(batch_id: int) -> int:
     batch = BatchRun.objects.select_related("org", "period", "requested_by").get(pk=batch_id)
-    schools = [s for s in schools_under(batch.org).order_by("path") if publishing._school_is_approved(s, batch.period)]
+    schools = [s for s in schools_under(batch.org).order_by("path") if publishing.school_is_approved(s, batch.period)]
     BatchRun.objects.filter(pk=batch.pk).update(status=BatchRun.Status.RUNNING, total=len(schools), done=0, error="")
     done = 0
     try:
