@@ -277,3 +277,11 @@ def test_compare_page_shows_continuing_tasks_side_by_side(world, client):
     assert "3. 深化产教融合校企合作" in row  # 2020 on the left, 2024 on the right, same row
     table = page[page.index('<table id="pairs">') :]
     assert table.index(earlier.title) < table.index(later.title)
+
+
+def test_plan_list_shows_a_district_only_its_plans(plan, world, client):
+    client.force_login(world.users["district_reviewer_xuhui"])
+    page = client.get("/plans/")
+    assert page.status_code == 200 and plan.title not in page.content.decode()  # no task for 徐汇 yet
+    services.assign(plan.tasks.get(no=3), world.xuhui, "lead", date(2024, 12, 31), world.users["city_admin"])
+    assert plan.title in client.get("/plans/").content.decode()

@@ -98,3 +98,12 @@ def test_chinese_by_default_english_on_request(client, world):
     assert "Workbench" in page
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
     assert "工作台" in client.get(reverse("home")).content.decode()
+
+
+def test_navigation_shows_office_pages_only_to_offices(client, world):
+    client.force_login(world.users["collector"])
+    page = client.get(reverse("home")).content.decode()
+    assert "数字驾驶舱" not in page and "报告发布" not in page and "公开专栏" in page
+    client.force_login(world.users["district_reviewer"])
+    page = client.get(reverse("home")).content.decode()
+    assert "数字驾驶舱" in page and "报告发布" in page and "工作要点" in page

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from dudao.context import navigation
 from dudao.orgs.access import has_role, visible_units
 from dudao.orgs.models import Level, OrgUnit
 
@@ -40,13 +41,19 @@ def _plan(request, pk) -> Plan:
     return plan
 
 
+def _visible_plans(user):
+    if services.is_supervisor(user) or has_role(user, services.city_unit(), "analyst"):
+        return Plan.objects.all()
+    return Plan.objects.filter(tasks__assignments__org__in=visible_units(user)).distinct()
+
+
 @login_required
 def plan_list(request):
-    if not _may_see(request.user):
+    """Supervisors see every plan; a district or office sees the plans in which it has tasks (maybe none yet)."""
+    if not navigation(request).get("nav_office"):
         raise Http404
-    return render(
-        request, "plans/list.html", {"plans": Plan.objects.all(), "supervisor": services.is_supervisor(request.user)}
-    )
+    plans = _visible_plans(request.user)
+    return render(request, "plans/list.html", {"plans": plans, "supervisor": services.is_supervisor(request.user)})
 
 
 @login_required

@@ -1,0 +1,18 @@
+"""Template context: which sections of the navigation this user can actually open (a school clerk should not be
+shown links to the city's dashboard that would answer 404)."""
+
+from dudao.orgs.access import memberships
+from dudao.orgs.models import Level, Role
+
+OFFICE_ROLES = {Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.ANALYST, Role.INSPECTOR}
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    held = memberships(user)
+    office = user.is_superuser or any(
+        m.role in OFFICE_ROLES and m.org.level in (Level.CITY, Level.DISTRICT, Level.DEPARTMENT) for m in held
+    )
+    return {"nav_office": office}
