@@ -29,7 +29,7 @@ from django.db.models.functions import Cast
 
 from dudao.collection.models import DataElement, DataValue, Submission
 from dudao.orgs.models import OrgUnit
-from dudao.review.workflow import workflows
+from dudao.review.workflow import locked_states
 
 from .compute import compute
 from .definitions import Indicator, catalog
@@ -91,7 +91,7 @@ def load_tree(con: duckdb.DuckDBPyConnection) -> None:
 
 def approved_values():
     """Numeric values behind a submission that its principal has approved (locked states) — drafts never count."""
-    locked = set().union(*(wf.locked for wf in workflows().values()))
+    locked = locked_states()
     approved = Submission.objects.filter(org=OuterRef("org"), campaign__period=OuterRef("period"), state__in=locked)
     return DataValue.objects.filter(number__isnull=False, category_option="").filter(Exists(approved))
 
@@ -99,7 +99,7 @@ def approved_values():
 def extract() -> Extract:
     """The approved values, the bulk way: one flat query fetched as raw tuples into numpy, and the approval filter
     as a vectorised membership test — no correlated subquery per value, no per-row ORM conversion."""
-    locked = set().union(*(wf.locked for wf in workflows().values()))
+    locked = locked_states()
     approved = np.array(
         [
             o * PERIOD_SPAN + p

@@ -10,7 +10,7 @@ from dudao.orgs.access import has_role
 from dudao.orgs.models import Level, Role
 from dudao.reports.builder import Report, build
 from dudao.reports.render import to_html, to_pdf
-from dudao.review.workflow import workflows
+from dudao.review.workflow import locked_states
 
 from .models import Publication
 
@@ -34,8 +34,7 @@ def may_approve(user, publication: Publication) -> bool:
 
 
 def school_is_approved(org, period) -> bool:
-    locked = set().union(*(wf.locked for wf in workflows().values()))
-    return org.submissions.filter(campaign__period=period, state__in=locked).exists()
+    return org.submissions.filter(campaign__period=period, state__in=locked_states()).exists()
 
 
 def request(org, period, user, template: str = "quality_annual") -> Publication:

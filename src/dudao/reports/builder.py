@@ -23,7 +23,7 @@ from dudao.collection.models import DataValue, Period, Submission
 from dudao.indicators.definitions import by_code
 from dudao.indicators.query import Reading, readings, series
 from dudao.orgs.models import Level, OrgUnit
-from dudao.review.workflow import current_statement, workflows
+from dudao.review.workflow import current_statement, locked_states
 
 from . import charts, wording
 
@@ -144,13 +144,9 @@ def template(code: str = "quality_annual") -> dict:
         return yaml.safe_load(fh)
 
 
-def _locked_states() -> set[str]:
-    return set().union(*(wf.locked for wf in workflows().values()))
-
-
 def _approved_submissions(org: OrgUnit, period: Period):
     return (
-        Submission.objects.filter(org__path__startswith=org.path, campaign__period=period, state__in=_locked_states())
+        Submission.objects.filter(org__path__startswith=org.path, campaign__period=period, state__in=locked_states())
         .select_related("org", "campaign")
         .order_by("org__path")
     )

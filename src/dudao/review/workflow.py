@@ -84,6 +84,11 @@ def workflows() -> dict[str, Workflow]:
     return result
 
 
+def locked_states() -> frozenset[str]:
+    """States in which some workflow locks the data: a principal has approved it (what analytics and reports use)."""
+    return frozenset().union(*(wf.locked for wf in workflows().values()))
+
+
 def workflow_of(submission) -> Workflow:
     return workflows()[submission.campaign.workflow]
 
