@@ -25,9 +25,13 @@ CONTENT_TYPES = {
 }
 
 
+def _sees_all(user) -> bool:
+    return services.is_supervisor(user) or has_role(user, services.city_unit(), "analyst")
+
+
 def _may_see(user, plan: Plan | None = None) -> bool:
     """Supervisors see every plan; a unit sees plans in which it holds an assignment."""
-    if services.is_supervisor(user) or has_role(user, services.city_unit(), "analyst"):
+    if _sees_all(user):
         return True
     units = visible_units(user)
     qs = Assignment.objects.filter(org__in=units)
@@ -42,7 +46,7 @@ def _plan(request, pk) -> Plan:
 
 
 def _visible_plans(user):
-    if services.is_supervisor(user) or has_role(user, services.city_unit(), "analyst"):
+    if _sees_all(user):
         return Plan.objects.all()
     return Plan.objects.filter(tasks__assignments__org__in=visible_units(user)).distinct()
 
