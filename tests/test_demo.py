@@ -26,7 +26,10 @@ pytestmark = pytest.mark.django_db
 
 def test_org_tree(demo):
     assert OrgUnit.objects.filter(level=Level.DISTRICT).count() == 16
-    schools = OrgUnit.objects.filter(level=Level.SCHOOL)
+    vocational = ["vocational_high", "specialized_secondary", "technical", "adult_secondary"]
+    schools = OrgUnit.objects.filter(
+        level=Level.SCHOOL, groups__code__in=vocational, groups__group_set__code="school_type"
+    )
     assert schools.count() == 71
     affiliation = Counter(s.group_name("affiliation") for s in schools.prefetch_related("groups__group_set"))
     assert affiliation == {"市教委": 19, "区教育局": 29, "行业企业": 21, "民办": 2}
@@ -61,12 +64,12 @@ def test_year_on_year_statements(demo):
 
 def test_three_accepted_years_and_an_open_round(demo):
     for year in ("2018", "2019", "2020"):
-        subs = Submission.objects.filter(campaign__period__code=year)
+        subs = Submission.objects.filter(campaign__period__code=year, campaign__dataset__code="vocational_quality")
         assert subs.count() == 71 and set(subs.values_list("state", flat=True)) == {"city_accepted"}
     sub = Submission.objects.filter(campaign__period__code="2020").first()
     assert current_statement(sub).values_sha256
     assert check_submission(sub) == [] or all(f.explanation for f in check_submission(sub))
-    current = Submission.objects.filter(campaign__period__code="2021")
+    current = Submission.objects.filter(campaign__period__code="2021", campaign__dataset__code="vocational_quality")
     assert current.count() == 71 and set(current.values_list("state", flat=True)) == {"draft"}
     assert current.first().campaign.is_open()
 
@@ -75,10 +78,14 @@ def test_users_for_every_role(demo):
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == set(Role.values)
     assert Membership.objects.filter(role=Role.DISTRICT_REVIEWER).count() == 16
-    assert Membership.objects.filter(role=Role.COLLECTOR).count() == 71
+    # each school gets its three accounts (§3.4): 71 vocational + 80 compulsory + 64 kindergartens + 62 universities
+    schools = OrgUnit.objects.filter(level=Level.SCHOOL).count()
+    assert schools == 71 + 80 + 64 + 62
+    for role in (Role.COLLECTOR, Role.CHECKER, Role.PRINCIPAL):
+        assert Membership.objects.filter(role=role, org__level=Level.SCHOOL).count() == schools
 
 
 def test_demo_is_idempotent(demo, capsys):
     call_command("demo")
     assert "已存在" in capsys.readouterr().out
-    assert OrgUnit.objects.filter(level=Level.SCHOOL).count() == 71
+    assert OrgUnit.objects.filter(level=Level.SCHOOL).count() == 277

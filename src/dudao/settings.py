@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "dudao.reports",
     "dudao.portal",
     "dudao.plans",
+    "dudao.evaluation",
     "dudao.demo",
 ]
 

@@ -34,9 +34,11 @@ def open_campaign(
     opens_at,
     closes_at,
     name: str = "",
-    workflow: str = "default",
+    workflow: str = "",
     schools=None,
 ) -> Campaign:
+    """Open (or find) the campaign; the workflow defaults to the one the data set names (school data: ``default``;
+    district figures: ``district``)."""
     campaign, _ = Campaign.objects.get_or_create(
         dataset=dataset,
         period=period,
@@ -45,7 +47,7 @@ def open_campaign(
             "owner": owner,
             "opens_at": opens_at,
             "closes_at": closes_at,
-            "workflow": workflow,
+            "workflow": workflow or dataset.spec.get("workflow", "default"),
         },
     )
     enroll(campaign, schools)

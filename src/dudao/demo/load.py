@@ -4,8 +4,10 @@ statements are the same records the workflow writes, so the demo looks exactly l
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,6 +26,7 @@ from dudao.orgs.models import Level, Membership, OrgUnit, Role
 from dudao.review.models import Statement, Transition
 from dudao.review.workflow import workflows
 
+from . import evaluation
 from .generator import generate, narrative
 
 DEMO_PASSWORD = "dudao-demo"
@@ -88,7 +91,11 @@ def load_demo() -> DemoSummary:
         )
         schools.append(school)
 
-    users = _users(city, districts.values(), schools)
+    district_list = sorted(districts.values(), key=lambda d: d.code)
+    compulsory = evaluation.compulsory_schools(district_list)
+    kindergartens = evaluation.kindergartens(district_list)
+    universities = evaluation.universities(city)
+    users = _users(city, districts.values(), [*schools, *compulsory, *kindergartens, *(u for u, _ in universities)])
     elements = {e.code: e for e in DataElement.objects.all()}
     data = generate(len(schools))
     wf = workflows()["default"]
@@ -115,6 +122,7 @@ def load_demo() -> DemoSummary:
         DataValue.objects.bulk_create(values)
         _explain_warnings(campaign)
         _accept_all(campaign, wf, users, opens)
+    _load_evaluations(city, district_list, compulsory, kindergartens, universities, users, elements)
     # the current round: open now, every school still to fill in
     now = timezone.now()
     open_campaign(
@@ -160,6 +168,83 @@ def _users(city, districts, schools) -> dict[str, object]:
     return users
 
 
+def _store(campaign, rows: dict[str, dict], elements: dict, users, opens) -> None:
+    """Values for a past campaign (org code → element code → value), then its whole review round."""
+    by_code = {s.org.code: s.org for s in campaign.submissions.select_related("org")}
+    DataValue.objects.bulk_create(
+        DataValue(
+            element=elements[code],
+            period=campaign.period,
+            org=by_code[org_code],
+            value=f"{Decimal(value):f}",
+            number=Decimal(value),
+        )
+        for org_code, row in rows.items()
+        for code, value in row.items()
+    )
+    _explain_warnings(campaign)
+    _accept_all(campaign, workflows()[campaign.workflow], users, opens)
+
+
+def _load_evaluations(city, districts, compulsory, kindergartens, universities, users, elements) -> None:
+    """Approved data behind the five evaluation schemes, plus 督政 scores and 责任督学 visits (see demo.evaluation)."""
+    from dudao.evaluation import duty, thematic
+    from dudao.evaluation.models import DutyScore, Rectification, WeightChoice
+    from dudao.evaluation.schemes import scheme
+
+    datasets = {d.code: d for d in DataSet.objects.all()}
+    opens = datetime(2021, 1, 5, 9, tzinfo=SHANGHAI)
+    closes = opens + timedelta(days=45)
+    period = yearly_period(2020)
+
+    def past(code, units, rows, year=2020):
+        campaign = open_campaign(datasets[code], yearly_period(year), city, opens, closes, schools=units)
+        _store(campaign, rows, elements, users, datetime(year + 1, 1, 5, 9, tzinfo=SHANGHAI))
+
+    past("compulsory_conditions", compulsory, evaluation.compulsory_values(districts, compulsory))
+    kg_rows, district_rows = evaluation.kindergarten_values(districts, kindergartens)
+    past("kindergarten", kindergartens, kg_rows)
+    past("district_preschool", districts, district_rows)
+    units = [u for u, _ in universities]
+    for year, rows in evaluation.university_values(universities, [2019, 2020]).items():
+        past("hei", units, rows, year)
+    own = {"papers_per_faculty": 30, "research_per_faculty": 25, "employment_rate": 10, "satisfaction": 5,
+           "output_per_funding": 10, "research_growth": 10, "employment_gain": 10}
+    WeightChoice.objects.bulk_create(
+        WeightChoice(org=units[0], period=period, indicator=k, weight=v, chosen_by=users[f"{units[0].code}-principal"])
+        for k, v in own.items()
+    )
+
+    inspector = users["inspector"]
+    duty_spec = scheme("district_duty")
+    scores = evaluation.duty_scores(duty_spec, districts)
+    DutyScore.objects.bulk_create(
+        DutyScore(period=period, district=d, item=item, source=source, score=value, entered_by=inspector)
+        for d in districts
+        for source, items in scores[d.code].items()
+        for item, value in items.items()
+    )
+    raised = date(2021, 3, 1)
+    for d in districts:
+        duty.raise_findings(duty_spec, period, d, inspector, raised)
+    for n, rect in enumerate(Rectification.objects.filter(period=period).order_by("district__code", "item")):
+        if n % 3 == 0:
+            duty.revisit(rect, inspector, True, "回访核查：整改措施已落实，材料齐全，予以销号。", date(2021, 8, 20))
+        elif n % 7 == 1:
+            duty.revisit(rect, inspector, False, "回访核查：整改方案已制定但尚未落实到位，继续整改。", date(2021, 8, 20))
+
+    thematic_spec = scheme("thematic")
+    rng = random.Random(evaluation.SEED + 4)
+    spring, autumn = evaluation.visit_dates(2020)
+    for n, school in enumerate(compulsory):
+        for theme in thematic_spec["themes"]:
+            answers = evaluation.visit_answers(thematic_spec, theme, rng)
+            thematic.record_visit(thematic_spec, theme, school, inspector, spring + timedelta(days=n % 20), answers)
+            if n % 2 == 0:  # the autumn revisit finds most items fixed
+                later = answers if n % 6 == 0 else evaluation.all_met(thematic_spec, theme, answers)
+                thematic.record_visit(thematic_spec, theme, school, inspector, autumn + timedelta(days=n % 10), later)
+
+
 def _explain_warnings(campaign) -> None:
     """A school that submitted past a warning wrote an explanation; the demo does the same."""
     for sub in campaign.submissions.select_related("campaign__dataset", "campaign__period", "org"):
@@ -171,21 +256,26 @@ def _explain_warnings(campaign) -> None:
             )
 
 
+# Who takes a workflow step in the demo, by the step's role.
+ACTORS = {
+    Role.COLLECTOR: "{school}-collector",
+    Role.CHECKER: "{school}-checker",
+    Role.PRINCIPAL: "{school}-principal",
+    Role.DISTRICT_REVIEWER: "d{district}",
+    Role.CITY_ADMIN: "city_admin",
+}
+
+
 def _accept_all(campaign, wf, users, opens) -> None:
-    """Record a finished review round for every submission of a past campaign."""
-    actors = {
-        "submit": "{school}-collector",
-        "check": "{school}-checker",
-        "approve": "{school}-principal",
-        "district_accept": "d{district}",
-        "city_accept": "city_admin",
-    }
+    """Record a finished review round (the workflow's forward path to its final state) for every submission."""
     transitions, statements = [], []
     for sub in campaign.submissions.select_related("org__parent"):
         state = sub.state
-        for action, pattern in actors.items():
-            step = next(s for s in wf.steps if s.action == action and state in s.sources)
-            user = users[pattern.format(school=sub.org.code, district=sub.org.parent.code)]
+        district = sub.org if sub.org.level == Level.DISTRICT else sub.org.parent
+        while state != wf.final:
+            step = next(s for s in wf.steps if state in s.sources and s.action not in ("return", "reopen"))
+            user = users[ACTORS[step.roles[0]].format(school=sub.org.code, district=district.code)]
+            action = step.action
             transitions.append(
                 Transition(submission=sub, action=action, from_state=state, to_state=step.target, user=user)
             )

@@ -16,11 +16,14 @@ from .engine import approved_values
 
 
 def orm_compute(indicators: Sequence[Indicator], values=None) -> dict[tuple[int, int, str], float | None]:
-    """(org_id, period_id, indicator code) → value, for every org unit with at least one reporting school."""
+    """(org_id, period_id, indicator code) → value, for every org unit with at least one school reporting an
+    element the indicators use (a kindergarten's approved form does not make it a vocational school)."""
     per_school: dict[tuple[int, int], dict[str, float]] = defaultdict(dict)
+    used = set().union(*(i.elements for i in indicators))
     rows = approved_values().values_list("org_id", "period_id", "element__code", "number")
     for org, period, code, number in values if values is not None else rows:
-        per_school[(org, period)][code] = float(number)
+        if code in used:
+            per_school[(org, period)][code] = float(number)
     units = {
         pk: (code, path, level) for pk, code, path, level in OrgUnit.objects.values_list("id", "code", "path", "level")
     }

@@ -9,6 +9,7 @@ from django.utils import timezone
 from dudao.orgs.access import has_role
 from dudao.orgs.models import Level, Role
 from dudao.reports.builder import Report, build
+from dudao.reports.builder import template as report_template
 from dudao.reports.render import to_html, to_pdf
 from dudao.review.workflow import locked_states
 
@@ -33,14 +34,18 @@ def may_approve(user, publication: Publication) -> bool:
     return org.level != Level.CITY and has_role(user, org, Role.DISTRICT_REVIEWER)
 
 
-def school_is_approved(org, period) -> bool:
-    return org.submissions.filter(campaign__period=period, state__in=locked_states()).exists()
+def school_is_approved(org, period, template_code: str = "quality_annual") -> bool:
+    """The school's principal has approved its data for the report's own data set."""
+    dataset = report_template(template_code)["dataset"]
+    return org.submissions.filter(
+        campaign__period=period, campaign__dataset__code=dataset, state__in=locked_states()
+    ).exists()
 
 
 def request(org, period, user, template: str = "quality_annual") -> Publication:
     if not may_request(user, org):
         raise PublishError("您无权为该单位申请发布报告")
-    if org.level == Level.SCHOOL and not school_is_approved(org, period):
+    if org.level == Level.SCHOOL and not school_is_approved(org, period, template):
         raise PublishError(f"{org.name}{period.name}数据尚未经校长核准，不能发布")
     report = build(org, period, template)
     with transaction.atomic():

@@ -6,9 +6,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from dudao.collection.models import Period, Submission
+from dudao.collection.models import Period
 from dudao.orgs.access import visible_units
 from dudao.orgs.models import Level, OrgUnit
+from dudao.reports.builder import submissions_for
+from dudao.reports.builder import template as report_template
 
 from . import publishing, tasks
 from .models import BatchRun, Publication
@@ -35,7 +37,7 @@ def _column(period, root) -> dict:
     own = [p for p in pubs if p.org_id == root.id]
     districts = [p for p in pubs if p.org.level == Level.DISTRICT and p.org_id != root.id]
     schools = [p for p in pubs if p.org.level == Level.SCHOOL]
-    participants = Submission.objects.filter(campaign__period=period, org__path__startswith=root.path)
+    participants = submissions_for(root, period, report_template()["dataset"]).filter(org__level=Level.SCHOOL)
     school_total = participants.values("org").distinct().count()
     district_total = OrgUnit.objects.filter(level=Level.DISTRICT, path__startswith=root.path).count()
     published = {p.org_id for p in pubs if p.status == "published"}

@@ -144,9 +144,18 @@ def template(code: str = "quality_annual") -> dict:
         return yaml.safe_load(fh)
 
 
-def _approved_submissions(org: OrgUnit, period: Period):
+def submissions_for(org: OrgUnit, period: Period, dataset: str):
+    """The submissions a report about ``org`` speaks for: its subtree's, for the report's own data set only (a
+    kindergarten's approved form is not a vocational school's)."""
+    return Submission.objects.filter(
+        org__path__startswith=org.path, campaign__period=period, campaign__dataset__code=dataset
+    )
+
+
+def _approved_submissions(org: OrgUnit, period: Period, dataset: str):
     return (
-        Submission.objects.filter(org__path__startswith=org.path, campaign__period=period, state__in=locked_states())
+        submissions_for(org, period, dataset)
+        .filter(state__in=locked_states())
         .select_related("org", "campaign")
         .order_by("org__path")
     )
@@ -155,7 +164,7 @@ def _approved_submissions(org: OrgUnit, period: Period):
 class _Context:
     """Everything a template block needs, computed once per report."""
 
-    def __init__(self, org: OrgUnit, period: Period, years: int):
+    def __init__(self, org: OrgUnit, period: Period, years: int, dataset: str):
         self.org, self.period = org, period
         self.periods = [period]
         while len(self.periods) < years and (prev := self.periods[0].previous()):
@@ -163,8 +172,8 @@ class _Context:
         self.prev_year = self.periods[-2].code if len(self.periods) > 1 else str(int(period.code) - 1)
         self.readings: dict[str, Reading] = readings(org, period)
         self.subject = SUBJECTS[org.level].format(name=org.name)
-        self.approved = list(_approved_submissions(org, period))
-        self.schools_total = Submission.objects.filter(org__path__startswith=org.path, campaign__period=period).count()
+        self.approved = list(_approved_submissions(org, period, dataset))
+        self.schools_total = submissions_for(org, period, dataset).count()
         self.texts = self._texts()
         self.cases = self._cases()
         self.chart_no = 0
@@ -306,7 +315,7 @@ def _blocks(ctx: _Context, specs: list[dict]) -> list:
 
 def build(org: OrgUnit, period: Period, template_code: str = "quality_annual") -> Report:
     spec = template(template_code)
-    ctx = _Context(org, period, spec.get("years", 3))
+    ctx = _Context(org, period, spec.get("years", 3), spec["dataset"])
     sections = []
     for i, section_spec in enumerate(spec["sections"], start=1):
         section = Section(str(i), section_spec["title"], 1, _blocks(ctx, section_spec.get("blocks", [])))

@@ -1,0 +1,265 @@
+"""Demo data for the evaluations (评估监测演示数据): compulsory schools, kindergartens and universities with one
+year (universities: two, for 增值) of approved data, plus 督政 scores and 责任督学 visits.
+
+The numbers are synthetic but built to show what each scheme is for: most districts meet the 优质均衡 resource
+standards, three do not (one school short on two indicators, one school under 85% of a standard, one district whose
+equipment spending is concentrated in one school — a CV too high); the city's kindergartens add up to exactly the
+2020 published shares (普惠性覆盖率 88.24%, 公办在园幼儿占比 63%).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import yaml
+
+from dudao.orgs.catalog import group
+from dudao.orgs.models import Level, OrgUnit
+
+from .generator import allocate
+
+SEED = 2017_6
+PRIMARY_NAMES = ["实验小学", "第一中心小学", "第二中心小学"]
+JUNIOR_NAMES = ["初级中学", "实验初级中学"]
+KG_PLAN = ["public", "public", "inclusive_private", "other_private"]
+KG_NAMES = ["第一幼儿园", "第二幼儿园", "春苗幼儿园", "晨曦双语幼儿园"]
+# 2020 city totals for the demo kindergartens: 63% 公办, 88.24% 公办 + 普惠性民办 (20,000 children).
+KG_TOTALS = {"public": 12_600, "inclusive_private": 5_048, "other_private": 2_352}
+# Which district shows which weakness in 优质均衡 (index in the catalog's district order).
+SHORT_SCHOOL, UNDER_FLOOR, CONCENTRATED = 2, 6, 10
+LOW_ENROLLMENT_DISTRICT = 15
+SCHOOL_STANDARD = {  # same numbers as catalog/evaluations/balanced.yaml, in the order of its indicators
+    "primary": [4.2, 1.0, 0.9, 4.5, 7.5, 2000, 2.3],
+    "junior": [5.3, 1.0, 0.9, 5.8, 10.2, 2500, 2.4],
+}
+
+
+def _short(name: str) -> str:
+    return name.removesuffix("新区").removesuffix("区")
+
+
+def _unit(code: str, name: str, parent: OrgUnit, groups: list[tuple[str, str]]) -> OrgUnit:
+    unit, _ = OrgUnit.objects.update_or_create(
+        code=code, defaults={"name": name, "level": Level.SCHOOL, "parent": parent}
+    )
+    unit.groups.set([group(s, c) for s, c in groups])
+    return unit
+
+
+def compulsory_schools(districts: list[OrgUnit]) -> list[OrgUnit]:
+    schools = []
+    for d in districts:
+        for n, name in enumerate(PRIMARY_NAMES + JUNIOR_NAMES, start=1):
+            kind = "primary" if n <= len(PRIMARY_NAMES) else "junior"
+            groups = [("school_type", kind), ("affiliation", "district_bureau"), ("ownership", "public")]
+            schools.append(_unit(f"{d.code}1{n:03d}", f"上海市{_short(d.name)}区{name}", d, groups))
+    return schools
+
+
+def kindergartens(districts: list[OrgUnit]) -> list[OrgUnit]:
+    units = []
+    for d in districts:
+        for n, category in enumerate(KG_PLAN, start=1):
+            private = category != "public"
+            name = f"上海市{_short(d.name)}区" + KG_NAMES[n - 1]
+            groups = [
+                ("school_type", "kindergarten"),
+                ("affiliation", "private" if private else "district_bureau"),
+                ("ownership", "private" if private else "public"),
+                ("preschool_category", category),
+            ]
+            units.append(_unit(f"{d.code}2{n:03d}", name, d, groups))
+    return units
+
+
+def universities(city: OrgUnit) -> list[tuple[OrgUnit, str]]:
+    with open(Path(__file__).with_name("universities.yaml"), encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    units, n = [], 0
+    for function, rows in data.items():
+        for row in rows:
+            n += 1
+            private = row.get("private", False)
+            groups = [
+                (
+                    "school_type",
+                    row.get("type", "undergraduate" if function != "applied_skills" else "higher_vocational"),
+                ),
+                ("affiliation", "private" if private else "city_bureau"),
+                ("ownership", "private" if private else "public"),
+                ("hei_function", function),
+                ("hei_discipline", row["disc"]),
+            ]
+            units.append((_unit(f"{city.code}U{n:03d}", row["name"], city, groups), function))
+    return units
+
+
+def compulsory_values(districts: list[OrgUnit], schools: list[OrgUnit]) -> dict[str, dict]:
+    """Raw 办学条件 per school code; indicators 5–60% above standard except the planted weaknesses."""
+    rng = random.Random(SEED)
+    index = {d.pk: i for i, d in enumerate(districts)}
+    out = {}
+    for school in schools:
+        kind = "primary" if school.code[-3:] <= f"{len(PRIMARY_NAMES):03d}" else "junior"
+        d = index[school.parent_id]
+        first = school.code.endswith("001")
+        students = rng.randrange(700, 1500, 10) if kind == "primary" else rng.randrange(450, 1000, 10)
+        factors = [rng.uniform(1.08, 1.5) for _ in range(7)]
+        if d == SHORT_SCHOOL and first:
+            factors[0], factors[4] = 0.9, 0.8  # two indicators short: 5 of 7 met
+        if d == UNDER_FLOOR and first:
+            factors[3] = 0.8  # 6 of 7 met, but the seventh under 85% of standard
+        if d == CONCENTRATED and kind == "primary":
+            factors[5] = 6.0 if first else 1.05  # equipment money concentrated in one school
+        std = SCHOOL_STANDARD[kind]
+        ratio = [s * f for s, f in zip(std, factors)]
+        above = _per100(ratio[0], students, factors[0] >= 1)
+        backbone = _per100(ratio[1], students, True)
+        pe_art = _per100(ratio[2], students, True)
+        teachers = max(math.ceil(students / 12), above + 2, backbone, pe_art)
+        out[school.code] = {
+            "bal_students": students,
+            "bal_classes": math.ceil(students / 40),
+            "bal_teachers": teachers,
+            "bal_teachers_above": above,
+            "bal_backbone": backbone,
+            "bal_pe_art": pe_art,
+            "bal_teaching_area": _money(ratio[3] * students, "0.1", factors[3] >= 1),
+            "bal_sports_area": _money(ratio[4] * students, "0.1", factors[4] >= 1),
+            "bal_equipment": _money(ratio[5] * students / 10000, "0.01", factors[5] >= 1),
+            "bal_multimedia": _per100(ratio[6], students, True),
+        }
+    return out
+
+
+def _per100(rate: float, students: int, up: bool) -> int:
+    exact = rate * students / 100
+    return math.ceil(exact) if up else math.floor(exact)
+
+
+def _money(value: float, quantum: str, up: bool) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal(quantum), rounding=ROUND_CEILING if up else ROUND_FLOOR)
+
+
+def kindergarten_values(districts: list[OrgUnit], units: list[OrgUnit]) -> tuple[dict, dict]:
+    """Per kindergarten figures (city totals exact) and per district figures (3–5 岁 population, 经费标准)."""
+    rng = random.Random(SEED + 1)
+    categories = {u.code: KG_PLAN[int(u.code[-3:]) - 1] for u in units}
+    children: dict[str, int] = {}
+    for category, total in KG_TOTALS.items():
+        members = [u.code for u in units if categories[u.code] == category]
+        weights = [rng.uniform(0.7, 1.3) for _ in members]
+        children.update(zip(members, allocate(total, weights)))
+    values = {}
+    for u in units:
+        n = children[u.code]
+        classes = math.ceil(n / 28)
+        teachers = math.ceil(n / 14)
+        values[u.code] = {
+            "kg_children": n,
+            "kg_classes": classes,
+            "kg_large_classes": 1 if rng.random() < 0.15 else 0,
+            "kg_staff": math.ceil(n / 7),
+            "kg_teachers": teachers,
+            "kg_teachers_certified": teachers,
+        }
+    district_values = {}
+    for i, d in enumerate(districts):
+        inside = sum(children[u.code] for u in units if u.parent_id == d.pk)
+        rate = 0.82 if i == LOW_ENROLLMENT_DISTRICT else rng.uniform(0.93, 1.02)
+        district_values[d.code] = {
+            "kg_population": round(inside / rate),
+            "kg_public_funding": Decimal(rng.randrange(1200, 2100, 50)),
+        }
+    return values, district_values
+
+
+PROFILES = {  # per function type: (faculty range, students per faculty, research 万元 per faculty, papers per faculty)
+    "academic_research": ((1800, 4000), 14, 60.0, 1.2),
+    "applied_research": ((900, 1800), 17, 22.0, 0.5),
+    "applied_technology": ((400, 1000), 19, 8.0, 0.15),
+    "applied_skills": ((200, 600), 20, 1.5, 0.02),
+}
+
+
+def university_values(units: list[tuple[OrgUnit, str]], years: list[int]) -> dict[int, dict[str, dict]]:
+    """Two years per university; a few planted anomalies (a sharp employment drop, one misconduct case)."""
+    rng = random.Random(SEED + 2)
+    out: dict[int, dict[str, dict]] = {y: {} for y in years}
+    for n, (u, function) in enumerate(units):
+        (low, high), ratio, research, papers = PROFILES[function]
+        faculty = rng.randrange(low, high, 10)
+        students = faculty * ratio
+        quality = rng.uniform(0.8, 1.2)
+        employment = rng.uniform(0.93, 0.985)
+        for k, year in enumerate(years):
+            growth = 1 + 0.04 * k
+            drop = 0.08 if (n in (5, 40) and k == len(years) - 1) else 0.0
+            graduates = students // 4
+            rate = employment + 0.003 * k - drop
+            out[year][u.code] = {
+                "hei_faculty": faculty,
+                "hei_students": students,
+                "hei_funding": _dec(faculty * 45 * growth, "0.1"),
+                "hei_graduates": graduates,
+                "hei_employed": int(graduates * rate),
+                "hei_research_income": _dec(faculty * research * quality * growth * rng.uniform(0.95, 1.05), "0.1"),
+                "hei_papers": int(faculty * papers * quality * growth),
+                "hei_transfer_income": _dec(faculty * research * 0.08 * quality * growth, "0.1"),
+                "hei_skill_awards": int(students / 200 * quality) if function == "applied_skills" else 0,
+                "hei_training": int(faculty * rng.uniform(5, 15)),
+                "hei_satisfaction": _dec(rng.uniform(86, 97), "0.1"),
+                "hei_misconduct": 1 if (n == 20 and k == len(years) - 1) else 0,
+                "hei_incidents": 0,
+            }
+    return out
+
+
+def _dec(value: float, quantum: str) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal(quantum), rounding=ROUND_HALF_UP)
+
+
+def duty_scores(spec: dict, districts: list[OrgUnit]) -> dict[str, dict[str, dict[str, Decimal]]]:
+    """district code → source → item → score; on-site scores run lower than self-evaluation, as they do."""
+    rng = random.Random(SEED + 3)
+    ranges = {"self": (0.9, 1.0), "survey": (0.78, 0.96), "onsite": (0.62, 0.97)}
+    out = {}
+    for d in districts:
+        out[d.code] = {
+            source: {
+                item["code"]: Decimal(str(round(item["max"] * rng.uniform(*ranges[source]), 1)))
+                for item in spec["items"]
+            }
+            for source in spec["sources"]
+        }
+    return out
+
+
+def visit_answers(spec: dict, theme: str, rng: random.Random) -> dict:
+    answers = {}
+    for item in spec["themes"][theme]["items"]:
+        if item["type"] == "bool":
+            answers[item["code"]] = rng.random() < 0.88
+        else:
+            answers[item["code"]] = round(item["min"] * rng.uniform(0.85, 1.3))
+    return answers
+
+
+def visit_dates(year: int) -> tuple[date, date]:
+    return date(year, 4, 15), date(year, 10, 20)
+
+
+def revisit_day(deadline: date) -> date:
+    return deadline - timedelta(days=20)
+
+
+def all_met(spec: dict, theme: str, answers: dict) -> dict:
+    """The same school after it fixed everything the spring visit found."""
+    return {
+        item["code"]: True if item["type"] == "bool" else max(answers[item["code"]], item["min"])
+        for item in spec["themes"][theme]["items"]
+    }

@@ -1,0 +1,152 @@
+"""区政府履职综合督政: scoring (pure) and the rectification cycle (services).
+
+Scores come from three sources with different reliability — the district's self-evaluation, a satisfaction
+questionnaire and the inspectors' on-site check — so an item's score is their weighted mean, renormalised over the
+sources actually present (an item not yet inspected on site is marked incomplete rather than scored as zero).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+
+from .models import DutyScore, Rectification, Revisit
+
+
+class DutyError(ValueError):
+    pass
+
+
+def score_items(spec: dict, scores: dict[tuple[str, str], float]) -> dict:
+    """``scores`` maps (item, source) → points on the item's 0..max scale; returns items, total (0–100) and grade."""
+    rows, total_max, total = [], 0.0, 0.0
+    for item in spec["items"]:
+        present = {s: scores[(item["code"], s)] for s in spec["sources"] if (item["code"], s) in scores}
+        weight = sum(spec["sources"][s]["weight"] for s in present)
+        value = sum(spec["sources"][s]["weight"] * float(v) for s, v in present.items()) / weight if weight else None
+        total_max += item["max"]
+        total += value or 0.0
+        rows.append(
+            {
+                "code": item["code"],
+                "area": item["area"],
+                "name": item["name"],
+                "max": item["max"],
+                "sources": {s: (None if s not in present else float(present[s])) for s in spec["sources"]},
+                "score": None if value is None else round(value, 2),
+                "complete": len(present) == len(spec["sources"]),
+                "needs_rectification": value is not None and value < spec["rectify_below"] * item["max"],
+            }
+        )
+    percent = total / total_max * 100 if total_max else 0.0
+    complete = all(r["complete"] for r in rows)
+    grade = next(g["name"] for g in spec["grades"] if percent >= g["min"]) if complete else None
+    return {"items": rows, "total": round(percent, 2), "complete": complete, "grade": grade}
+
+
+def _item(spec: dict, code: str) -> dict:
+    for item in spec["items"]:
+        if item["code"] == code:
+            return item
+    raise DutyError(f"未知的督政指标 {code}")
+
+
+@transaction.atomic
+def record_scores(spec: dict, period, district, source: str, scores: dict[str, object], user) -> list[DutyScore]:
+    """Save one source's scores for several items — all or nothing, each within 0..max."""
+    if source not in spec["sources"]:
+        raise DutyError(f"未知的评分来源 {source}")
+    errors, clean = [], {}
+    for code, raw in scores.items():
+        item = _item(spec, code)
+        if raw in (None, ""):
+            continue
+        try:
+            value = Decimal(str(raw).strip())
+        except ArithmeticError:
+            errors.append(f"{code} {item['name']}：“{raw}”不是数字")
+            continue
+        if not value.is_finite() or not 0 <= value <= item["max"]:
+            errors.append(f"{code} {item['name']}：分值应在 0—{item['max']} 之间")
+            continue
+        clean[code] = value
+    if errors:
+        raise DutyError("；".join(errors))
+    saved = []
+    for code, value in clean.items():
+        obj, _ = DutyScore.objects.update_or_create(
+            period=period,
+            district=district,
+            item=code,
+            source=source,
+            defaults={"score": value, "entered_by": user},
+        )
+        saved.append(obj)
+    return saved
+
+
+def scores_of(period, district) -> dict[tuple[str, str], float]:
+    return {(s.item, s.source): float(s.score) for s in DutyScore.objects.filter(period=period, district=district)}
+
+
+@transaction.atomic
+def raise_findings(spec: dict, period, district, user, today: date) -> list[Rectification]:
+    """Turn every item scored under the threshold into an open rectification (once per item and period)."""
+    result = score_items(spec, scores_of(period, district))
+    created = []
+    for row in result["items"]:
+        if not row["needs_rectification"]:
+            continue
+        if Rectification.objects.filter(period=period, district=district, item=row["code"]).exists():
+            continue
+        created.append(
+            Rectification.objects.create(
+                period=period,
+                district=district,
+                item=row["code"],
+                finding=f"{row['name']}：得分 {row['score']:g}/{row['max']}，未达到 {spec['rectify_below']:.0%}",
+                deadline=today + timedelta(days=spec["rectify_days"]),
+                created_by=user,
+            )
+        )
+    return created
+
+
+@transaction.atomic
+def revisit(rectification: Rectification, user, closed: bool, note: str, on: date) -> Revisit:
+    """回访核查: record what the inspector found and close or reopen the item."""
+    note = (note or "").strip()
+    if not note:
+        raise DutyError("请填写回访核查情况")
+    rect = Rectification.objects.select_for_update().get(pk=rectification.pk)
+    visit = Revisit.objects.create(rectification=rect, visited_on=on, inspector=user, closed=closed, note=note)
+    rect.status = Rectification.Status.CLOSED if closed else Rectification.Status.REOPENED
+    rect.closed_on = on if closed else None
+    rect.save(update_fields=["status", "closed_on"])
+    rectification.refresh_from_db()
+    return visit
+
+
+def rectification_rows(period, districts, today: date) -> list[dict]:
+    rows = []
+    qs = Rectification.objects.filter(period=period, district__in=districts).select_related("district")
+    for r in qs.prefetch_related("revisits"):
+        rows.append(
+            {
+                "id": r.pk,
+                "district": r.district.code,
+                "district_name": r.district.name,
+                "item": r.item,
+                "finding": r.finding,
+                "deadline": r.deadline.isoformat(),
+                "status": r.status,
+                "status_name": r.get_status_display(),
+                "overdue": r.is_overdue(today),
+                "revisits": [
+                    {"on": v.visited_on.isoformat(), "closed": v.closed, "note": v.note} for v in r.revisits.all()
+                ],
+            }
+        )
+    return rows

@@ -1,0 +1,193 @@
+"""高校分类评价 — classified evaluation of universities, as pure functions.
+
+Universities are compared only inside their class (主体功能 × 学科门类): a 应用技能型 college is not ranked against a
+学术研究型 university. Per indicator the class's values are put on a 0–100 scale (min–max inside the class, so the
+best of the class scores 100), weighted by the university's own choice within the class's allowed range (or the
+class default), summed, and the negative list deducts points. Value-added (增值) indicators are changes since the
+previous period; efficiency (效率) ones divide outputs by inputs — both are just formulas in the YAML.
+
+Anomalies that lead to an interview (约谈): a value far outside the class (robust z on median/MAD, the same
+statistic the data checks use), a marked decline in a value-added indicator, or anything on the negative list.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from dudao.collection.expressions import parse
+from dudao.collection.services import robust_outliers
+
+
+@dataclass(frozen=True)
+class University:
+    code: str
+    name: str
+    function: str  # hei_function group code
+    discipline: str  # hei_discipline group code
+    values: dict
+    previous: dict | None = None  # last period's raw values, for 增值
+    weights: dict = field(default_factory=dict)  # the university's own choice, indicator → weight
+
+
+def class_key(spec: dict, function: str, discipline: str) -> str:
+    """The most specific class entry: ``function/discipline`` if the YAML has it, else ``function``."""
+    exact = f"{function}/{discipline}"
+    return exact if exact in spec["classes"] else function
+
+
+def class_weights(spec: dict, key: str) -> dict[str, tuple[float, float, float]]:
+    return {code: tuple(map(float, w)) for code, w in spec["classes"][key]["weights"].items()}
+
+
+def validate_weights(spec: dict, key: str, chosen: dict[str, float]) -> list[str]:
+    """Problems with a university's chosen weights (empty list = acceptable)."""
+    allowed = class_weights(spec, key)
+    names = {code: spec["indicators"][code]["name"] for code in allowed}
+    errors = [f"{code}：不是本类别的评价指标" for code in chosen if code not in allowed]
+    for code, (_, low, high) in allowed.items():
+        weight = chosen.get(code)
+        if weight is None:
+            errors.append(f"{names[code]}：未填写权重")
+        elif not low <= float(weight) <= high:
+            errors.append(f"{names[code]}：权重 {float(weight):g} 超出允许范围 {low:g}—{high:g}")
+    if not errors and abs(sum(float(w) for w in chosen.values()) - 100) > 1e-9:
+        errors.append(f"权重合计应为 100，现为 {sum(float(w) for w in chosen.values()):g}")
+    return errors
+
+
+def indicator_values(spec: dict, values: dict, previous: dict | None) -> dict[str, float | None]:
+    base = {code: _formula(ind, values) for code, ind in spec["indicators"].items() if "expr" in ind}
+    before = {code: _formula(ind, previous) for code, ind in spec["indicators"].items() if "expr" in ind and previous}
+    for code, ind in spec["indicators"].items():
+        if "change_of" not in ind:
+            continue
+        now, then = base.get(ind["change_of"]), before.get(ind["change_of"])
+        if now is None or then is None:
+            base[code] = None
+        elif ind.get("mode") == "growth":
+            base[code] = None if then == 0 else (now - then) / abs(then) * 100
+        else:
+            base[code] = now - then
+    return base
+
+
+def _formula(ind: dict, values: dict | None) -> float | None:
+    if values is None:
+        return None
+    result = parse(ind["expr"]).evaluate(values)
+    return None if result is None else float(result)
+
+
+def evaluate(spec: dict, universities: list[University], labels: dict[str, str] | None = None) -> dict:
+    """Scores, ranks within class, deductions and 约谈 flags for every university; plus the per-class tables."""
+    by_class: dict[str, list[University]] = defaultdict(list)
+    for u in universities:
+        by_class[class_key(spec, u.function, u.discipline)].append(u)
+    results, classes = [], []
+    for key in sorted(by_class, key=lambda k: list(spec["classes"]).index(k)):
+        members = by_class[key]
+        weights = class_weights(spec, key)
+        values = {u.code: indicator_values(spec, u.values, u.previous) for u in members}
+        scores = {code: _scaled({u.code: values[u.code][code] for u in members}) for code in weights}
+        outliers = {
+            code: robust_outliers(
+                {u.code: values[u.code][code] for u in members if values[u.code][code] is not None},
+                spec["flags"]["outlier_z"],
+            )
+            for code in weights
+        }
+        rows = []
+        for u in members:
+            chosen = u.weights if u.weights and not validate_weights(spec, key, u.weights) else None
+            w = {code: float(chosen[code]) if chosen else default for code, (default, _, _) in weights.items()}
+            composite = sum(w[code] * scores[code][u.code] for code in weights) / 100
+            deductions = _deductions(spec, u.values)
+            flags = _flags(spec, values[u.code], outliers, u, deductions)
+            rows.append(
+                {
+                    "code": u.code,
+                    "name": u.name,
+                    "class": key,
+                    "class_name": (labels or {}).get(key, key),
+                    "own_weights": chosen is not None,
+                    "indicators": [
+                        {
+                            "code": code,
+                            "name": spec["indicators"][code]["name"],
+                            "dimension": spec["indicators"][code]["dimension"],
+                            "unit": spec["indicators"][code]["unit"],
+                            "value": _round(values[u.code][code]),
+                            "score": _round(scores[code][u.code], 2),
+                            "weight": w[code],
+                        }
+                        for code in weights
+                    ],
+                    "deductions": deductions,
+                    "score": round(max(composite - sum(d["points"] for d in deductions), 0.0), 2),
+                    "flags": flags,
+                }
+            )
+        _rank(rows)
+        results.extend(rows)
+        classes.append({"key": key, "name": (labels or {}).get(key, key), "count": len(rows)})
+    return {
+        "universities": results,
+        "classes": classes,
+        "interviews": [
+            {"code": r["code"], "name": r["name"], "class": r["class_name"], "reasons": [f["text"] for f in r["flags"]]}
+            for r in results
+            if r["flags"]
+        ],
+    }
+
+
+def _scaled(values: dict[str, float | None]) -> dict[str, float]:
+    """Min–max onto 0–100 inside the class; a missing value scores 0; all equal → everyone 100."""
+    present = [v for v in values.values() if v is not None]
+    if not present:
+        return {k: 0.0 for k in values}
+    low, high = min(present), max(present)
+    return {
+        k: 0.0 if v is None else (100.0 if high == low else (v - low) / (high - low) * 100) for k, v in values.items()
+    }
+
+
+def _deductions(spec: dict, values: dict) -> list[dict]:
+    out = []
+    for item in spec.get("negative", []):
+        count = values.get(item["element"])
+        if count:
+            points = min(float(count) * item["deduct"], item["cap"])
+            out.append({"code": item["code"], "name": item["name"], "count": float(count), "points": points})
+    return out
+
+
+def _flags(spec: dict, values: dict, outliers: dict, u: University, deductions: list[dict]) -> list[dict]:
+    flags = []
+    for code, members in outliers.items():
+        if u.code in members:
+            name = spec["indicators"][code]["name"]
+            text = f"{name}明显偏离同类高校（{values[code]:.2f}）"
+            flags.append({"kind": "outlier", "indicator": code, "text": text})
+    for code, floor in spec["flags"].get("drops", {}).items():
+        value = values.get(code)
+        if value is not None and value < floor:
+            name = spec["indicators"][code]["name"]
+            flags.append({"kind": "decline", "indicator": code, "text": f"{name}为 {value:.2f}，低于预警线 {floor}"})
+    for d in deductions:
+        flags.append({"kind": "negative", "indicator": d["code"], "text": f"负面清单：{d['name']} {d['count']:g} 件"})
+    return flags
+
+
+def _rank(rows: list[dict]) -> None:
+    """Competition ranking (1, 2, 2, 4) by score, highest first."""
+    ordered = sorted(rows, key=lambda r: -r["score"])
+    for index, row in enumerate(ordered):
+        same = index and ordered[index - 1]["score"] == row["score"]
+        row["rank"] = ordered[index - 1]["rank"] if same else index + 1
+    rows.sort(key=lambda r: (r["rank"], r["code"]))
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)

@@ -1,0 +1,50 @@
+"""Plain numbers for the evaluation functions, read from collected data.
+
+Only values behind a submission in a *locked* state (the principal — or for district figures the city — has
+approved them) count, exactly as for indicators: an evaluation that judged drafts could fail a district on a typo
+the school has since fixed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from dudao.collection.models import DataValue, Period, Submission
+from dudao.orgs.models import OrgUnit
+from dudao.review.workflow import locked_states
+
+
+def approved_values(dataset_code: str, period: Period, orgs) -> dict[int, dict[str, Decimal]]:
+    """org id → {element code: number} for the orgs whose submission of ``dataset_code``/``period`` is approved."""
+    org_ids = list(
+        Submission.objects.filter(
+            campaign__dataset__code=dataset_code,
+            campaign__period=period,
+            state__in=locked_states(),
+            org__in=orgs,
+        ).values_list("org_id", flat=True)
+    )
+    result: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    rows = DataValue.objects.filter(
+        period=period,
+        org_id__in=org_ids,
+        number__isnull=False,
+        category_option="",
+        element__memberships__dataset__code=dataset_code,
+    ).values_list("org_id", "element__code", "number")
+    for org_id, code, number in rows:
+        result[org_id][code] = number
+    for org_id in org_ids:
+        result.setdefault(org_id, {})
+    return dict(result)
+
+
+def previous_period(period: Period) -> Period | None:
+    return Period.objects.filter(end__lt=period.start).order_by("-end").first()
+
+
+def group_of(units, set_code: str) -> dict[int, str]:
+    """unit id → its group code in ``set_code`` (a unit is in at most one group of a set)."""
+    through = OrgUnit.groups.through.objects.filter(orgunit__in=units, orggroup__group_set__code=set_code)
+    return dict(through.values_list("orgunit_id", "orggroup__code"))

@@ -1,0 +1,124 @@
+"""What evaluations record beyond collected data: universities' chosen weights, 督政 scores and rectifications,
+and 责任督学 visits with their follow-ups. Every table keeps history — these are the records an inspector is later
+asked to justify."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from dudao.collection.models import Period
+from dudao.orgs.models import OrgUnit
+
+
+class WeightChoice(models.Model):
+    """高校自选权重: a university's weight for one indicator of its class, within the allowed range."""
+
+    org = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="weight_choices")
+    period = models.ForeignKey(Period, on_delete=models.CASCADE)
+    indicator = models.SlugField(max_length=64)
+    weight = models.DecimalField(max_digits=6, decimal_places=2)
+    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    chosen_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        unique_together = [("org", "period", "indicator")]
+        verbose_name = _("高校自选权重")
+        verbose_name_plural = _("高校自选权重")
+
+
+class DutyScore(models.Model):
+    """One source's score (自评 / 问卷 / 实地督查) for one item of the 督政 framework, for one district and period."""
+
+    period = models.ForeignKey(Period, on_delete=models.CASCADE)
+    district = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="duty_scores")
+    item = models.SlugField(max_length=32)
+    source = models.SlugField(max_length=32)
+    score = models.DecimalField(max_digits=6, decimal_places=2)
+    note = models.TextField(blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    entered_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        unique_together = [("period", "district", "item", "source")]
+        verbose_name = _("督政评分")
+        verbose_name_plural = _("督政评分")
+
+
+class Rectification(models.Model):
+    """整改事项: a finding the district must fix by ``deadline``; closed or reopened by revisits."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("整改中")
+        CLOSED = "closed", _("已销号")
+        REOPENED = "reopened", _("复查未通过")
+
+    period = models.ForeignKey(Period, on_delete=models.CASCADE)
+    district = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="rectifications")
+    item = models.SlugField(max_length=32, blank=True)
+    finding = models.TextField()
+    deadline = models.DateField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_on = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["district__code", "deadline", "pk"]
+        verbose_name = _("整改事项")
+        verbose_name_plural = _("整改事项")
+
+    def is_overdue(self, today) -> bool:
+        return self.status != self.Status.CLOSED and self.deadline < today
+
+
+class Revisit(models.Model):
+    """回访核查: an inspector checks a rectification and closes it or sends it back."""
+
+    rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE, related_name="revisits")
+    visited_on = models.DateField()
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    closed = models.BooleanField()
+    note = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["visited_on", "pk"]
+
+
+class Visit(models.Model):
+    """责任督学 school visit with one theme's checklist (answers: item code → true/false or a number)."""
+
+    theme = models.SlugField(max_length=32)
+    school = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="visits")
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    visited_on = models.DateField()
+    answers = models.JSONField(default=dict)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-visited_on", "-pk"]
+        verbose_name = _("督导访校记录")
+        verbose_name_plural = _("督导访校记录")
+
+
+class FollowUp(models.Model):
+    """跟踪整改 for one unmet checklist item found on a visit."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="follow_ups")
+    item = models.SlugField(max_length=32)
+    issue = models.TextField()
+    due = models.DateField()
+    resolved_on = models.DateField(null=True, blank=True)
+    resolution = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due", "pk"]

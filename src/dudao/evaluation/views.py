@@ -1,0 +1,256 @@
+"""Evaluation pages: one page per scheme and scope, its printable report (HTML/PDF), and the forms inspectors and
+universities fill (督政 scores, findings and revisits; 主题督导 visits; 高校自选权重). Thin: the numbers come from
+:func:`.run.evaluate`, the writes from the domain modules."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dudao.collection.models import Period
+from dudao.orgs.access import can_view, has_role, top_units
+from dudao.orgs.models import Level, OrgUnit, Role
+from dudao.reports.render import html_to_pdf
+
+from . import duty, hei, thematic
+from .models import Rectification, WeightChoice
+from .run import EvaluationError, evaluate
+from .schemes import SCHEME_CODES, all_schemes, scheme
+
+INSPECT_ROLES = (Role.INSPECTOR, Role.CITY_ADMIN)
+
+
+def _period(request) -> Period:
+    code = request.GET.get("period") or request.POST.get("period")
+    qs = Period.objects.order_by("-start")
+    period = qs.filter(code=code).first() if code else qs.filter(campaigns__submissions__state="city_accepted").first()
+    if period is None:
+        raise Http404
+    return period
+
+
+def _org(request) -> OrgUnit:
+    code = request.GET.get("org") or request.POST.get("org")
+    if code:
+        org = get_object_or_404(OrgUnit, code=code)
+    else:
+        tops = top_units(request.user)
+        if not tops:
+            raise Http404
+        org = tops[0]
+    if not can_view(request.user, org):
+        raise Http404  # the same answer as for a unit that does not exist
+    return org
+
+
+def _scheme(code: str) -> dict:
+    if code not in SCHEME_CODES:
+        raise Http404
+    return scheme(code)
+
+
+@login_required
+def index(request):
+    org = _org(request)
+    period = _period(request)
+    return render(request, "evaluation/index.html", {"schemes": all_schemes(), "org": org, "period": period})
+
+
+def _result(request, code):
+    _scheme(code)
+    org, period = _org(request), _period(request)
+    try:
+        return org, period, evaluate(code, period.code, org.code), ""
+    except EvaluationError as exc:
+        return org, period, None, str(exc)
+
+
+@login_required
+def scheme_page(request, code):
+    org, period, result, error = _result(request, code)
+    context = {
+        "code": code,
+        "spec": scheme(code),
+        "org": org,
+        "period": period,
+        "periods": Period.objects.order_by("-start"),
+        "result": result,
+        "error": error,
+        "inspector": has_role(request.user, org, *INSPECT_ROLES),
+        "today": timezone.localdate(),
+    }
+    if code == "thematic" and context["inspector"]:
+        context["visit_schools"] = OrgUnit.objects.filter(
+            path__startswith=org.path,
+            level=Level.SCHOOL,
+            groups__group_set__code="school_type",
+            groups__code__in=["primary", "junior", "nine_year", "complete_secondary", "senior"],
+        ).order_by("code")
+    if code == "hei" and result and org.level == Level.SCHOOL:
+        context["weights"] = _weight_form(org, period)
+        context["may_choose"] = has_role(request.user, org, Role.PRINCIPAL, Role.CITY_ADMIN)
+    return render(request, "evaluation/scheme.html", context, status=400 if error else 200)
+
+
+@login_required
+def report(request, code, fmt):
+    if fmt not in ("html", "pdf"):
+        raise Http404
+    org, period, result, error = _result(request, code)
+    if error:
+        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    html = render_to_string(
+        "evaluation/report.html", {"code": code, "spec": scheme(code), "result": result, "today": timezone.localdate()}
+    )
+    if fmt == "html":
+        return HttpResponse(html)
+    response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{code}_{org.code}_{period.code}.pdf"'
+    return response
+
+
+def _back(code, org, period) -> str:
+    return f"{reverse('evaluation_scheme', args=[code])}?org={org.code}&period={period.code}"
+
+
+# ----------------------------------------------------------------------------- 高校自选权重
+
+
+def _weight_form(org, period) -> list[dict]:
+    spec = scheme("hei")
+    function = org.groups.filter(group_set__code=spec["function_set"]).first()
+    discipline = org.groups.filter(group_set__code=spec["discipline_set"]).first()
+    if function is None:
+        return []
+    key = hei.class_key(spec, function.code, discipline.code if discipline else "")
+    chosen = dict(WeightChoice.objects.filter(org=org, period=period).values_list("indicator", "weight"))
+    return [
+        {
+            "code": code,
+            "name": spec["indicators"][code]["name"],
+            "default": default,
+            "low": low,
+            "high": high,
+            "value": chosen.get(code, default),
+        }
+        for code, (default, low, high) in hei.class_weights(spec, key).items()
+    ]
+
+
+@login_required
+@require_POST
+def hei_weights(request):
+    org, period = _org(request), _period(request)
+    if org.level != Level.SCHOOL or not has_role(request.user, org, Role.PRINCIPAL, Role.CITY_ADMIN):
+        raise Http404
+    rows = _weight_form(org, period)
+    if not rows:
+        raise Http404
+    spec = scheme("hei")
+    chosen, errors = {}, []
+    for row in rows:
+        raw = request.POST.get(row["code"], "").strip()
+        try:
+            chosen[row["code"]] = float(raw)
+        except ValueError:
+            errors.append(f"{row['name']}：“{raw}”不是数字")
+    function = org.groups.get(group_set__code=spec["function_set"]).code
+    discipline = org.groups.filter(group_set__code=spec["discipline_set"]).first()
+    key = hei.class_key(spec, function, discipline.code if discipline else "")
+    errors = errors or hei.validate_weights(spec, key, chosen)
+    if errors:
+        messages.error(request, "权重未保存：" + "；".join(errors))
+    else:
+        for indicator, weight in chosen.items():
+            WeightChoice.objects.update_or_create(
+                org=org, period=period, indicator=indicator, defaults={"weight": weight, "chosen_by": request.user}
+            )
+        messages.success(request, "已保存本校自选权重")
+    return redirect(_back("hei", org, period))
+
+
+# ----------------------------------------------------------------------------- 督政
+
+
+def _inspector_at(request, org):
+    if not has_role(request.user, org, *INSPECT_ROLES):
+        raise Http404
+
+
+@login_required
+@require_POST
+def duty_scores(request):
+    org, period = _org(request), _period(request)
+    if org.level != Level.DISTRICT:
+        raise Http404
+    _inspector_at(request, org)
+    spec = scheme("district_duty")
+    source = request.POST.get("source", "")
+    values = {item["code"]: request.POST.get(item["code"], "") for item in spec["items"]}
+    try:
+        saved = duty.record_scores(spec, period, org, source, values, request.user)
+        messages.success(request, f"已保存 {len(saved)} 项评分")
+    except duty.DutyError as exc:
+        messages.error(request, f"评分未保存：{exc}")
+    return redirect(_back("district_duty", org, period))
+
+
+@login_required
+@require_POST
+def duty_findings(request):
+    org, period = _org(request), _period(request)
+    if org.level != Level.DISTRICT:
+        raise Http404
+    _inspector_at(request, org)
+    created = duty.raise_findings(scheme("district_duty"), period, org, request.user, timezone.localdate())
+    messages.success(request, f"新增整改事项 {len(created)} 项")
+    return redirect(_back("district_duty", org, period))
+
+
+@login_required
+@require_POST
+def rectification_revisit(request, pk):
+    rect = get_object_or_404(Rectification.objects.select_related("district", "period"), pk=pk)
+    _inspector_at(request, rect.district)
+    try:
+        duty.revisit(
+            rect, request.user, request.POST.get("verdict") == "close", request.POST.get("note", ""), _day(request)
+        )
+        messages.success(request, f"已记录回访核查：{rect.get_status_display()}")
+    except duty.DutyError as exc:
+        messages.error(request, str(exc))
+    return redirect(_back("district_duty", rect.district, rect.period))
+
+
+def _day(request) -> date:
+    try:
+        return date.fromisoformat(request.POST.get("on", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+# ----------------------------------------------------------------------------- 主题督导
+
+
+@login_required
+@require_POST
+def thematic_visit(request):
+    school = get_object_or_404(OrgUnit, code=request.POST.get("school", ""), level=Level.SCHOOL)
+    _inspector_at(request, school)
+    period, scope = _period(request), _org(request)
+    spec = scheme("thematic")
+    theme_code = request.POST.get("theme", "")
+    try:
+        items = thematic.theme(spec, theme_code)["items"]
+        raw = {item["code"]: request.POST.get(item["code"], "") for item in items}
+        thematic.record_visit(spec, theme_code, school, request.user, _day(request), raw, request.POST.get("note", ""))
+        messages.success(request, f"已记录{school.name}的督导情况")
+    except thematic.VisitError as exc:
+        messages.error(request, f"督导记录未保存：{exc}")
+    return redirect(_back("thematic", scope, period))

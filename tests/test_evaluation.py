@@ -1,0 +1,497 @@
+"""Supervision and evaluation (督导评估): the five schemes as pure functions, on the demo, by CLI and on the pages."""
+
+import json
+import math
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from dudao.collection.models import Period
+from dudao.evaluation import balanced, duty, hei, preschool, thematic
+from dudao.evaluation.models import FollowUp, Rectification, WeightChoice
+from dudao.evaluation.run import evaluate
+from dudao.evaluation.schemes import scheme
+from dudao.orgs.models import OrgUnit
+
+# ----------------------------------------------------------------------------- 优质均衡: pure
+
+
+def test_weighted_cv_matches_hand_computation():
+    # X = 4, 6, 10 with enrollments 100, 300, 600 (P = 1000):
+    # X̄ = (400 + 1800 + 6000) / 1000 = 8.2
+    # S² = 0.1·(−4.2)² + 0.3·(−2.2)² + 0.6·1.8² = 1.764 + 1.452 + 1.944 = 5.16
+    # CV = √5.16 / 8.2 = 0.277019…
+    cv = balanced.weighted_cv([(4, 100), (6, 300), (10, 600)])
+    assert cv == pytest.approx(math.sqrt(5.16) / 8.2, abs=1e-12)
+    assert round(cv, 4) == 0.2770
+    # weighting matters: the unweighted CV of the same numbers is different
+    mean = 20 / 3
+    unweighted = math.sqrt(sum((x - mean) ** 2 for x in (4, 6, 10)) / 3) / mean
+    assert abs(cv - unweighted) > 0.05
+    assert balanced.weighted_cv([]) is None
+    assert balanced.weighted_cv([(0, 10), (0, 20)]) is None
+
+
+def _school(level="primary", **factors):
+    """Raw values meeting every primary standard by 20% (or as ``factors`` say) for 1000 students."""
+    spec = scheme("balanced")
+    std = {i["code"]: i["standard"][level] for i in spec["indicators"]}
+    f = {code: factors.get(code, 1.2) for code in std}
+    n = 1000
+    return {
+        "bal_students": n,
+        "bal_teachers": 200,
+        "bal_teachers_above": std["qualified_teachers"] * f["qualified_teachers"] * n / 100,
+        "bal_backbone": std["backbone_teachers"] * f["backbone_teachers"] * n / 100,
+        "bal_pe_art": std["pe_art_teachers"] * f["pe_art_teachers"] * n / 100,
+        "bal_teaching_area": std["teaching_space"] * f["teaching_space"] * n,
+        "bal_sports_area": std["sports_space"] * f["sports_space"] * n,
+        "bal_equipment": std["equipment"] * f["equipment"] * n / 10000,
+        "bal_multimedia": std["multimedia"] * f["multimedia"] * n / 100,
+    }
+
+
+def test_school_passes_with_six_of_seven_and_the_rest_above_85_percent():
+    spec = scheme("balanced")
+    ok = balanced.evaluate_school(spec, balanced.SchoolInput("s", "甲", "primary", _school(sports_space=0.9)))
+    assert ok["met_count"] == 6 and ok["passed"]
+    low = balanced.evaluate_school(spec, balanced.SchoolInput("s", "甲", "primary", _school(sports_space=0.8)))
+    assert low["met_count"] == 6 and not low["passed"]  # 80% < 85% of standard
+    two = balanced.evaluate_school(
+        spec, balanced.SchoolInput("s", "甲", "primary", _school(sports_space=0.95, equipment=0.95))
+    )
+    assert two["met_count"] == 5 and not two["passed"]
+    short = next(r for r in low["indicators"] if r["code"] == "sports_space")
+    assert short["gap"] == pytest.approx(7.5 * 0.2) and short["share"] == pytest.approx(0.8)
+    # the junior standard is stricter: the same numbers against 初中 standards fall short
+    junior = balanced.evaluate_school(spec, balanced.SchoolInput("s", "甲", "junior", _school()))
+    assert not junior["passed"]
+
+
+def test_district_fails_on_cv_even_when_every_school_passes():
+    spec = scheme("balanced")
+    schools = [
+        balanced.SchoolInput("a", "甲", "primary", _school(equipment=6.0)),
+        balanced.SchoolInput("b", "乙", "primary", _school()),
+        balanced.SchoolInput("c", "丙", "primary", _school()),
+    ]
+    result = balanced.evaluate_district(spec, "d", "某区", schools)
+    assert all(s["passed"] for s in result["schools"])
+    equipment = next(c for c in result["levels"]["primary"]["cv"] if c["code"] == "equipment")
+    x = [2000 * 6.0, 2000 * 1.2, 2000 * 1.2]
+    assert equipment["cv"] == pytest.approx(balanced.weighted_cv([(v, 1000) for v in x]), abs=1e-4)
+    assert equipment["cv"] > 0.5 and not equipment["passed"]
+    assert result["passed"] is False
+    even = balanced.evaluate_district(spec, "d", "某区", [schools[1], schools[2]])
+    assert even["passed"] is True and even["to_fix"] == []
+
+
+# ----------------------------------------------------------------------------- 普及普惠 / 高校 / 督政 / 主题: pure
+
+
+def test_preschool_shares_are_shares_of_children():
+    spec = scheme("preschool")
+    kgs = [
+        (
+            "public",
+            {
+                "kg_children": 500,
+                "kg_teachers": 40,
+                "kg_teachers_certified": 40,
+                "kg_classes": 18,
+                "kg_large_classes": 0,
+                "kg_staff": 60,
+            },
+        ),
+        (
+            "inclusive_private",
+            {
+                "kg_children": 300,
+                "kg_teachers": 20,
+                "kg_teachers_certified": 20,
+                "kg_classes": 10,
+                "kg_large_classes": 0,
+                "kg_staff": 40,
+            },
+        ),
+        (
+            "other_private",
+            {
+                "kg_children": 200,
+                "kg_teachers": 15,
+                "kg_teachers_certified": 15,
+                "kg_classes": 8,
+                "kg_large_classes": 0,
+                "kg_staff": 30,
+            },
+        ),
+    ]
+    figures = preschool.sums(kgs, {"kg_population": 1100, "kg_public_funding": 1500})
+    result = preschool.evaluate(spec, "d", "某区", figures, 3)
+    core = {r["code"]: r["value"] for r in result["core"]}
+    assert core == {
+        "gross_enrollment": pytest.approx(1000 / 1100 * 100, abs=1e-4),
+        "inclusive_coverage": 80.0,
+        "public_share": 50.0,
+    }
+    assert result["passed"]
+    # no public kindergarten at all is 0%, not "missing data"
+    none_public = preschool.evaluate(spec, "d", "某区", preschool.sums(kgs[1:], {"kg_population": 600}), 2)
+    assert next(r for r in none_public["core"] if r["code"] == "public_share")["value"] == 0.0
+    assert not none_public["passed"]
+    assert preschool.combine(
+        [{"kg_population": 10, "kg_public_funding": 1200}, {"kg_population": 5, "kg_public_funding": 900}],
+        spec["district_figures"],
+    ) == {"kg_population": 15.0, "kg_public_funding": 900.0}
+
+
+def _uni(code, emp, research, prev_emp=None, weights=None, misconduct=0, function="applied_skills"):
+    values = {
+        "hei_faculty": 100,
+        "hei_students": 2000,
+        "hei_funding": 4500,
+        "hei_graduates": 500,
+        "hei_employed": emp * 5,
+        "hei_research_income": research,
+        "hei_papers": 10,
+        "hei_transfer_income": 10,
+        "hei_skill_awards": 10,
+        "hei_training": 1000,
+        "hei_satisfaction": 90,
+        "hei_misconduct": misconduct,
+    }
+    previous = None if prev_emp is None else {**values, "hei_employed": prev_emp * 5}
+    return hei.University(code, code, function, "multidisciplinary", values, previous, weights or {})
+
+
+def test_hei_scores_rank_within_class_deduct_and_flag():
+    spec = scheme("hei")
+    unis = [
+        _uni("A", 98, 200, prev_emp=97),
+        _uni("B", 95, 150, prev_emp=96),
+        _uni("C", 88, 100, prev_emp=96, misconduct=1),  # −8 pp and a misconduct case
+        _uni("R", 90, 5000, prev_emp=90, function="academic_research"),  # alone in its class
+    ]
+    result = hei.evaluate(spec, unis)
+    rows = {r["code"]: r for r in result["universities"]}
+    assert [rows[c]["rank"] for c in "ABC"] == [1, 2, 3]
+    assert rows["R"]["rank"] == 1  # compared only with its own class
+    assert rows["C"]["deductions"] == [{"code": "misconduct", "name": "查实学术不端", "count": 1.0, "points": 3}]
+    kinds = {f["kind"] for f in rows["C"]["flags"]}
+    assert {"decline", "negative"} <= kinds
+    assert {i["code"] for i in result["interviews"]} >= {"C"}
+    gain = next(i for i in rows["A"]["indicators"] if i["code"] == "employment_gain")
+    assert gain["value"] == pytest.approx(1.0) and gain["dimension"] == "增值"
+    # the composite is the weighted sum of the 0–100 scores, minus deductions
+    c = rows["C"]
+    weighted = sum(i["weight"] * i["score"] for i in c["indicators"]) / 100
+    assert c["score"] == pytest.approx(max(weighted - 3, 0), abs=0.01)
+
+
+def test_hei_own_weights_within_range_only():
+    spec = scheme("hei")
+    key = hei.class_key(spec, "applied_skills", "multidisciplinary")
+    defaults = {code: w[0] for code, w in hei.class_weights(spec, key).items()}
+    assert hei.validate_weights(spec, key, defaults) == []
+    too_high = {**defaults, "employment_rate": 35, "skill_awards": 10}
+    assert any("超出允许范围" in e for e in hei.validate_weights(spec, key, too_high))
+    wrong_sum = {**defaults, "employment_rate": 30}
+    assert hei.validate_weights(spec, key, wrong_sum) == ["权重合计应为 100，现为 105"]
+    # a class with its own cell overrides the function-type entry
+    assert hei.class_key(spec, "academic_research", "specialised") == "academic_research/specialised"
+    assert hei.class_key(spec, "academic_research", "comprehensive") == "academic_research"
+    # chosen weights change the composite; invalid choices fall back to the defaults
+    own = {**defaults, "employment_rate": 30, "skill_awards": 15}
+    unis = [_uni("A", 98, 200, prev_emp=97, weights=own), _uni("B", 90, 900, prev_emp=90)]
+    rows = {r["code"]: r for r in hei.evaluate(spec, unis)["universities"]}
+    assert rows["A"]["own_weights"] and rows["A"]["indicators"][0]["weight"] == 30
+    bad = [_uni("A", 98, 200, prev_emp=97, weights=too_high), _uni("B", 90, 900, prev_emp=90)]
+    assert not hei.evaluate(spec, bad)["universities"][0]["own_weights"]
+
+
+def test_duty_item_score_is_weighted_mean_over_present_sources():
+    spec = scheme("district_duty")
+    scores = {("A1", "self"): 10, ("A1", "survey"): 8, ("A1", "onsite"): 6, ("A2", "self"): 5}
+    result = duty.score_items(spec, scores)
+    a1, a2 = result["items"][0], result["items"][1]
+    assert a1["score"] == pytest.approx(0.2 * 10 + 0.3 * 8 + 0.5 * 6)  # 7.4 < 0.8 × 10
+    assert a1["needs_rectification"] and a1["complete"]
+    assert a2["score"] == 5 and not a2["complete"]  # self-evaluation only: not yet a verdict
+    assert result["grade"] is None and not result["complete"]
+    full = {(i["code"], s): i["max"] for i in spec["items"] for s in spec["sources"]}
+    assert duty.score_items(spec, full)["grade"] == "优秀"
+
+
+def test_thematic_statistics_per_district_and_city():
+    spec = scheme("thematic")
+    ok = {"weekly_lessons": 3, "not_crowded_out": True, "specialist_teachers": True, "timetable_public": True}
+    bad = {**ok, "weekly_lessons": 2, "specialist_teachers": False}
+    stats = thematic.statistics(spec, "pe_hours", [("d1", "一区", ok), ("d1", "一区", bad), ("d2", "二区", ok)])
+    d1 = {i["code"]: i["rate"] for i in stats["districts"][0]["items"]}
+    assert d1["weekly_lessons"] == 50.0 and d1["not_crowded_out"] == 100.0
+    city = {i["code"]: i["rate"] for i in stats["city"]["items"]}
+    assert city["weekly_lessons"] == pytest.approx(66.67) and stats["city"]["schools"] == 3
+    with pytest.raises(thematic.VisitError, match="每周体育与健康课时数：请填写非负数字"):
+        thematic.clean_answers(spec, "pe_hours", {**ok, "weekly_lessons": "三节"})
+
+
+# ----------------------------------------------------------------------------- on the demo
+
+
+@pytest.mark.django_db
+def test_demo_balanced_mixes_passing_and_failing_districts(demo):
+    result = evaluate("balanced", "2020")
+    verdicts = {d["code"]: d["passed"] for d in result["districts"]}
+    assert len(verdicts) == 16 and all(d["schools"] for d in result["districts"])
+    failed = {c for c, v in verdicts.items() if v is False}
+    assert failed == {"310105", "310110", "310115"}
+    assert result["summary"] == {"passed": 13, "failed": 3, "no_data": 0}
+    pudong = next(d for d in result["districts"] if d["code"] == "310115")
+    assert not pudong["levels"]["primary"]["cv_passed"]  # equipment concentrated in one school
+    assert pudong["schools_failed"] == []
+    changning = next(d for d in result["districts"] if d["code"] == "310105")
+    assert changning["schools_failed"] == ["3101051001"]
+    assert {f["indicator"] for f in changning["to_fix"]} == {"每百名学生拥有高于规定学历教师数", "生均体育运动场馆面积"}
+
+
+@pytest.mark.django_db
+def test_demo_preschool_city_values(demo):
+    result = evaluate("preschool", "2020")
+    city = {r["code"]: r["value"] for r in result["city"]["core"]}
+    assert round(city["inclusive_coverage"], 2) == 88.24
+    assert round(city["public_share"], 2) == 63.00
+    assert result["city"]["kindergartens"] == 64
+    assert result["summary"]["failed"] >= 1 and result["summary"]["passed"] >= 1
+
+
+@pytest.mark.django_db
+def test_demo_universities_split_and_ranked(demo):
+    from collections import Counter
+
+    result = evaluate("hei", "2020")
+    assert len(result["universities"]) == 62
+    by_function = Counter(r["class"].split("/")[0] for r in result["universities"])
+    assert by_function == {
+        "academic_research": 13,
+        "applied_research": 10,
+        "applied_technology": 17,
+        "applied_skills": 22,
+    }
+    for cls in result["classes"]:
+        ranks = sorted(r["rank"] for r in result["universities"] if r["class"] == cls["key"])
+        assert ranks[0] == 1 and len(ranks) == cls["count"]
+    fudan = next(r for r in result["universities"] if r["name"] == "复旦大学")
+    assert fudan["own_weights"] and fudan["indicators"][0]["weight"] == 30
+    assert result["previous_period"] == "2019"
+    reasons = " ".join(r for i in result["interviews"] for r in i["reasons"])
+    assert "低于预警线" in reasons and "负面清单" in reasons
+    # one university's own report: only itself, ranked within its class
+    own = evaluate("hei", "2020", fudan["code"])
+    assert [u["code"] for u in own["universities"]] == [fudan["code"]]
+
+
+@pytest.mark.django_db
+def test_evaluate_cli_json(demo):
+    out = StringIO()
+    call_command("evaluate", "balanced", "--period", "2020", "--org", "310105", "--json", stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["scheme"] == "balanced" and data["period"] == "2020" and data["org"]["code"] == "310105"
+    assert data["districts"][0]["passed"] is False and data["districts"][0]["levels"]["primary"]["cv"]
+    for code in ("preschool", "hei", "district_duty", "thematic"):
+        out = StringIO()
+        call_command("evaluate", code, "--period", "2020", "--json", stdout=out)
+        assert json.loads(out.getvalue())["scheme"] == code
+    text = StringIO()
+    call_command("evaluate", "balanced", "--period", "2020", stdout=text)
+    assert "长宁区：未达标" in text.getvalue()
+    with pytest.raises(CommandError, match="没有期间"):
+        call_command("evaluate", "balanced", "--period", "1999")
+    with pytest.raises(CommandError, match="以区为单位"):
+        call_command("evaluate", "preschool", "--period", "2020", "--org", "3101011001")
+
+
+@pytest.mark.django_db
+def test_duty_findings_become_rectifications_and_revisits_close_or_reopen(demo, django_user_model):
+    spec = scheme("district_duty")
+    period = Period.objects.get(code="2020")
+    district = OrgUnit.objects.get(code="310101")
+    inspector = django_user_model.objects.get(username="inspector")
+    Rectification.objects.filter(district=district).delete()  # start from this district's clean slate
+    full = {i["code"]: i["max"] for i in spec["items"]}
+    for source in spec["sources"]:
+        duty.record_scores(spec, period, district, source, full, inspector)
+    duty.record_scores(spec, period, district, "onsite", {"E2": "5"}, inspector)  # 5/10 on site: 7.5 < 8
+    created = duty.raise_findings(spec, period, district, inspector, date(2021, 3, 1))
+    assert [r.item for r in created] == ["E2"] and created[0].deadline == date(2021, 8, 28)
+    assert duty.raise_findings(spec, period, district, inspector, date(2021, 3, 2)) == []  # once per item
+    rect = created[0]
+    duty.revisit(rect, inspector, False, "整改未到位", date(2021, 9, 1))
+    assert rect.status == Rectification.Status.REOPENED and rect.is_overdue(date(2021, 9, 1))
+    duty.revisit(rect, inspector, True, "已整改到位", date(2021, 10, 1))
+    assert rect.status == Rectification.Status.CLOSED and rect.closed_on == date(2021, 10, 1)
+    with pytest.raises(duty.DutyError, match="回访核查情况"):
+        duty.revisit(rect, inspector, True, " ", date(2021, 10, 2))
+    with pytest.raises(duty.DutyError, match="分值应在 0—10 之间"):
+        duty.record_scores(spec, period, district, "onsite", {"A1": "9", "E2": "12"}, inspector)
+    before = duty.scores_of(period, district)
+    with pytest.raises(duty.DutyError):
+        duty.record_scores(spec, period, district, "onsite", {"A1": "1", "E2": "abc"}, inspector)
+    assert duty.scores_of(period, district) == before  # nothing half-saved
+    rows = evaluate("district_duty", "2020", "310101")["districts"][0]["rectifications"]
+    assert any(r["item"] == "E2" and r["status"] == "closed" and len(r["revisits"]) == 2 for r in rows)
+
+
+@pytest.mark.django_db
+def test_visit_opens_follow_ups_and_a_later_visit_resolves_them(demo, django_user_model):
+    spec = scheme("thematic")
+    school = OrgUnit.objects.get(code="3101011001")
+    inspector = django_user_model.objects.get(username="inspector")
+    bad = {"weekly_lessons": "2", "not_crowded_out": "on", "specialist_teachers": "", "timetable_public": "1"}
+    FollowUp.objects.filter(visit__school=school).delete()
+    visit = thematic.record_visit(spec, "pe_hours", school, inspector, date(2020, 11, 1), bad)
+    assert visit.answers == {
+        "weekly_lessons": 2.0,
+        "not_crowded_out": True,
+        "specialist_teachers": False,
+        "timetable_public": True,
+    }
+    ups = FollowUp.objects.filter(visit__school=school, resolved_on__isnull=True)
+    assert sorted(ups.values_list("item", flat=True)) == ["specialist_teachers", "weekly_lessons"]
+    assert ups.first().due == date(2020, 12, 1)
+    good = {**bad, "weekly_lessons": "3", "specialist_teachers": "1"}
+    thematic.record_visit(spec, "pe_hours", school, inspector, date(2020, 11, 20), good)
+    assert FollowUp.objects.filter(visit__school=school, visit__theme="pe_hours", resolved_on__isnull=True).count() == 0
+    stats = evaluate("thematic", "2020", "310101")
+    pe = next(t for t in stats["themes"] if t["code"] == "pe_hours")
+    assert pe["city"]["schools"] == 5  # 5 schools in 黄浦; the latest visit per school counts
+
+
+# ----------------------------------------------------------------------------- pages and reports
+
+
+def _login(client, username):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username=username))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "username, url, status",
+    [
+        ("inspector", "/evaluation/balanced/?period=2020", 200),
+        ("d310101", "/evaluation/balanced/?period=2020&org=310101", 200),
+        ("d310101", "/evaluation/balanced/?period=2020&org=310104", 404),  # another district
+        ("3101011001-principal", "/evaluation/balanced/?period=2020&org=3101011001", 200),  # 一校一报告
+        ("3101011001-principal", "/evaluation/balanced/?period=2020&org=3101011002", 404),
+        ("3101011001-principal", "/evaluation/balanced/?period=2020&org=310101", 404),
+        ("analyst", "/evaluation/hei/?period=2020", 200),
+        ("inspector", "/evaluation/preschool/?period=2020&org=3101011001", 400),  # not a district
+        ("inspector", "/evaluation/nonsense/?period=2020", 404),
+    ],
+)
+def test_evaluation_page_permissions(demo, client, username, url, status):
+    _login(client, username)
+    assert client.get(url).status_code == status
+
+
+@pytest.mark.django_db
+def test_evaluation_pages_require_login(demo, client):
+    response = client.get("/evaluation/balanced/?period=2020")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert client.get("/evaluation/balanced/report.pdf?period=2020").status_code == 302
+
+
+@pytest.mark.django_db
+def test_district_report_html_and_pdf(demo, client):
+    _login(client, "d310115")
+    page = client.get("/evaluation/balanced/?period=2020&org=310115").content.decode()
+    assert "浦东新区" in page and "补短板清单" in page and "差异系数" in page
+    html = client.get("/evaluation/balanced/report.html?period=2020&org=310115").content.decode()
+    assert "2020年度浦东新区县域义务教育优质均衡发展督导评估（资源配置）报告" in html and "未达标" in html
+    pdf = client.get("/evaluation/balanced/report.pdf?period=2020&org=310115")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    _login(client, "3101011001-principal")
+    school = client.get("/evaluation/balanced/report.pdf?period=2020&org=3101011001")
+    assert school.content.startswith(b"%PDF")
+
+
+@pytest.mark.django_db
+def test_university_weight_form(demo, client):
+    fudan = OrgUnit.objects.get(name="上海交通大学")
+    _login(client, f"{fudan.code}-principal")
+    page = client.get(f"/evaluation/hei/?period=2020&org={fudan.code}").content.decode()
+    assert "本校自选权重" in page and 'name="papers_per_faculty"' in page
+    base = {
+        "org": fudan.code,
+        "period": "2020",
+        "papers_per_faculty": 40,
+        "research_per_faculty": 20,
+        "employment_rate": 10,
+        "satisfaction": 5,
+        "output_per_funding": 5,
+        "research_growth": 10,
+        "employment_gain": 10,
+    }
+    response = client.post("/evaluation/hei/weights/", base, follow=True)
+    assert "超出允许范围" in response.content.decode()
+    assert not WeightChoice.objects.filter(org=fudan).exists()
+    ok = {**base, "papers_per_faculty": 30, "output_per_funding": 15}
+    response = client.post("/evaluation/hei/weights/", ok, follow=True)
+    assert "已保存本校自选权重" in response.content.decode()
+    assert WeightChoice.objects.filter(org=fudan).count() == 7
+    row = evaluate("hei", "2020", fudan.code)["universities"][0]
+    assert row["own_weights"]
+    _login(client, "3101011001-principal")  # not this university's
+    assert client.post("/evaluation/hei/weights/", ok).status_code == 404
+
+
+@pytest.mark.django_db
+def test_inspector_forms_for_duty_and_visits(demo, client):
+    _login(client, "d310104")
+    denied = client.post("/evaluation/district_duty/scores/", {"org": "310104", "period": "2020", "source": "onsite"})
+    assert denied.status_code == 404  # a district does not score itself on site
+    _login(client, "inspector")
+    response = client.post(
+        "/evaluation/district_duty/scores/",
+        {"org": "310104", "period": "2020", "source": "onsite", "A1": "11", "A2": "4"},
+        follow=True,
+    )
+    assert "分值应在 0—10 之间" in response.content.decode()
+    response = client.post(
+        "/evaluation/district_duty/scores/",
+        {"org": "310104", "period": "2020", "source": "onsite", "A1": "3"},
+        follow=True,
+    )
+    assert "已保存 1 项评分" in response.content.decode()
+    client.post("/evaluation/district_duty/findings/", {"org": "310104", "period": "2020"})
+    rect = Rectification.objects.get(district__code="310104", item="A1")
+    revisit = {"verdict": "close", "note": "已整改", "on": "2021-06-01"}
+    client.post(f"/evaluation/rectifications/{rect.pk}/revisit/", revisit)
+    rect.refresh_from_db()
+    assert rect.status == "closed" and rect.closed_on == date(2021, 6, 1)
+    page = client.get("/evaluation/thematic/?period=2020&org=310104").content.decode()
+    assert 'id="visit"' in page
+    response = client.post(
+        "/evaluation/thematic/visits/",
+        {
+            "org": "310104",
+            "period": "2020",
+            "school": "3101041001",
+            "theme": "myopia",
+            "on": "2020-12-01",
+            "eye_exercises": "1",
+            "screening": "1",
+            "outdoor_minutes": "90",
+            "lighting": "1",
+            "homework_control": "1",
+        },
+        follow=True,
+    )
+    assert "已记录" in response.content.decode()
+    assert FollowUp.objects.filter(
+        visit__school__code="3101041001", item="outdoor_minutes", resolved_on__isnull=True
+    ).exists()
