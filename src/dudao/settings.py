@@ -24,6 +24,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
     "dudao.orgs",
@@ -34,6 +38,7 @@ INSTALLED_APPS = [
     "dudao.portal",
     "dudao.plans",
     "dudao.evaluation",
+    "dudao.api",
     "dudao.demo",
 ]
 
@@ -125,4 +130,32 @@ TASKS = {
         if os.environ.get("DUDAO_TASKS") == "immediate"
         else "django_tasks_db.DatabaseBackend"
     }
+}
+
+# REST API: token (scripts) or session (the pages' own fetches) authentication, JSON only, one error shape.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "dudao.api.pagination.StrictLimitOffsetPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "dudao.api.schema.DudaoAutoSchema",
+    "EXCEPTION_HANDLER": "dudao.api.errors.handle",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Dudao 督导 API",
+    "DESCRIPTION": (
+        "数据采集、审核、指标、报告、工作要点与督导评估接口。"
+        "认证：`Authorization: Token <key>`（POST /api/auth/token/ 获取）。"
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",  # vendored Swagger UI: no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from dudao.accounts import ThrottledLoginView
 from dudao.collection import views as collection
 from dudao.evaluation import views as evaluation
 from dudao.indicators import views as indicators
@@ -11,10 +12,11 @@ from dudao.review import views as review
 
 urlpatterns = [
     path("", collection.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/", include("dudao.api.urls")),
     path("submissions/<int:pk>/", collection.submission_detail, name="submission"),
     path("submissions/<int:pk>/values/<slug:code>/", collection.save_value, name="save_value"),
     path("submissions/<int:pk>/findings/", collection.findings, name="findings"),

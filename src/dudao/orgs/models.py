@@ -101,3 +101,18 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.org.name}: {self.get_role_display()}"
+
+
+class LoginAttempt(models.Model):
+    """One sign-in attempt (web form or API token); failures drive the lock-out in :mod:`dudao.security`.
+
+    Stored in the database rather than a per-process cache so that every server worker sees the same count."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    succeeded = models.BooleanField(default=False)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("登录记录")
+        verbose_name_plural = _("登录记录")

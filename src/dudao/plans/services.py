@@ -12,7 +12,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from dudao.orgs.access import has_role
+from dudao.orgs.access import has_role, visible_units
 from dudao.orgs.models import Level, OrgUnit, Role
 
 from .models import Assignment, Plan, ProgressReport, Reminder, Section, Status, Target, TargetActual, Task
@@ -33,6 +33,17 @@ def city_unit() -> OrgUnit:
 
 def is_supervisor(user) -> bool:
     return has_role(user, city_unit(), *SUPERVISOR_ROLES)
+
+
+def sees_all_plans(user) -> bool:
+    """Supervisors and the city's analysts read every plan; everyone else only plans they hold tasks in."""
+    return is_supervisor(user) or has_role(user, city_unit(), "analyst")
+
+
+def visible_plans(user):
+    if sees_all_plans(user):
+        return Plan.objects.all()
+    return Plan.objects.filter(tasks__assignments__org__in=visible_units(user)).distinct()
 
 
 def can_report(user, assignment: Assignment) -> bool:

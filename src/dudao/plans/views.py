@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from dudao.context import navigation
-from dudao.orgs.access import has_role, visible_units
+from dudao.orgs.access import visible_units
 from dudao.orgs.models import Level, OrgUnit
 
 from . import services, similarity, summary
@@ -26,7 +26,7 @@ CONTENT_TYPES = {
 
 
 def _sees_all(user) -> bool:
-    return services.is_supervisor(user) or has_role(user, services.city_unit(), "analyst")
+    return services.sees_all_plans(user)
 
 
 def _may_see(user, plan: Plan | None = None) -> bool:
@@ -46,9 +46,7 @@ def _plan(request, pk) -> Plan:
 
 
 def _visible_plans(user):
-    if _sees_all(user):
-        return Plan.objects.all()
-    return Plan.objects.filter(tasks__assignments__org__in=visible_units(user)).distinct()
+    return services.visible_plans(user)
 
 
 @login_required

@@ -25,6 +25,14 @@ class WorkflowError(Exception):
     """The action is not allowed now; the message says why, in words for the user."""
 
 
+class StepNotAvailable(WorkflowError):
+    """The action does not apply in the submission's current state (a conflict with its state, HTTP 409)."""
+
+
+class StepForbidden(WorkflowError):
+    """The user holds no role that may take this step here (HTTP 403)."""
+
+
 @dataclass(frozen=True)
 class Step:
     action: str
@@ -111,12 +119,12 @@ def find_step(submission, action: str, user) -> Step:
     wf = workflow_of(submission)
     candidates = [s for s in wf.steps if s.action == action and submission.state in s.sources]
     if not candidates:
-        raise WorkflowError(f"“{wf.label(submission.state)}”状态下不能执行此操作")
+        raise StepNotAvailable(f"“{wf.label(submission.state)}”状态下不能执行此操作")
     held = roles_at(user, submission.org)
     for step in candidates:
         if held & set(step.roles):
             return step
-    raise WorkflowError("您没有执行此操作的权限")
+    raise StepForbidden("您没有执行此操作的权限")
 
 
 def perform(submission, action: str, user, reason: str = "", signer_name: str = "", confirm: bool = False):

@@ -1,0 +1,27 @@
+"""The sign-in form with throttling (see :mod:`dudao.security`)."""
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView
+
+from . import security
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    def clean(self):
+        username = (self.cleaned_data.get("username") or "").strip()
+        ip = security.client_ip(self.request) if self.request else None
+        if username and security.is_locked(username, ip):
+            raise forms.ValidationError(security.LOCKED_MESSAGE, code="locked")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            if username:
+                security.record(username, ip, succeeded=False)
+            raise
+        security.record(username, ip, succeeded=True)
+        return cleaned
+
+
+class ThrottledLoginView(LoginView):
+    form_class = ThrottledAuthenticationForm

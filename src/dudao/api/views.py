@@ -1,0 +1,355 @@
+"""REST API (接口). Same permissions as the pages because it calls the same functions: ``orgs.access`` decides what
+is visible (404 otherwise), ``collection.services.save_values`` and ``review.workflow.perform`` decide what may be
+written. Token or session authentication; published reports are the only thing readable without signing in."""
+
+from django.contrib.auth import authenticate
+from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+from dudao import security
+from dudao.collection import services
+from dudao.collection.models import Campaign, DataSet, Period, Submission
+from dudao.evaluation.run import EvaluationError, evaluate
+from dudao.evaluation.schemes import SCHEME_CODES
+from dudao.indicators.query import as_json
+from dudao.orgs.access import can_view, top_units, visible_units
+from dudao.orgs.models import Level, OrgUnit
+from dudao.plans.services import visible_plans
+from dudao.portal.models import Publication
+from dudao.review import workflow
+
+from . import serializers as s
+
+PUBLIC = (Publication.Status.PUBLISHED, Publication.Status.SUPERSEDED)
+
+
+def _visible_org(request, code: str) -> OrgUnit:
+    org = OrgUnit.objects.filter(code=code).first()
+    if org is None or not can_view(request.user, org):
+        raise NotFound("机构不存在或不在您的权限范围内")
+    return org
+
+
+def _period(code: str) -> Period:
+    period = Period.objects.filter(code=code).first()
+    if period is None:
+        raise NotFound(f"没有期间 {code}")
+    return period
+
+
+# ----------------------------------------------------------------------------- auth
+
+
+@extend_schema(request=s.TokenRequestSerializer, responses={200: s.TokenSerializer}, auth=[], tags=["auth"])
+@api_view(["POST"])
+@permission_classes([permissions.AllowAny])
+def obtain_token(request):
+    """Exchange a user name and password for an API token (throttled like the sign-in form)."""
+    form = s.TokenRequestSerializer(data=request.data)
+    form.is_valid(raise_exception=True)
+    username, ip = form.validated_data["username"], security.client_ip(request)
+    if security.is_locked(username, ip):
+        return Response({"detail": security.LOCKED_MESSAGE}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+    user = authenticate(request, username=username, password=form.validated_data["password"])
+    security.record(username, ip, succeeded=user is not None)
+    if user is None or not user.is_active:
+        return Response({"detail": "用户名或密码错误"}, status=status.HTTP_401_UNAUTHORIZED)
+    token, _ = Token.objects.get_or_create(user=user)
+    return Response({"token": token.key})
+
+
+# ----------------------------------------------------------------------------- catalog
+
+
+@extend_schema(
+    tags=["orgs"],
+    parameters=[OpenApiParameter("level", str, enum=["city", "district", "school", "department"], required=False)],
+)
+class OrgList(generics.ListAPIView):
+    """Org units inside the caller's subtrees."""
+
+    serializer_class = s.OrgUnitSerializer
+
+    def get_queryset(self):
+        qs = visible_units(self.request.user).select_related("parent").order_by("path")
+        level = self.request.query_params.get("level")
+        if level and level not in Level.values:
+            raise ValidationError({"level": f"应为 {', '.join(Level.values)} 之一"})
+        return qs.filter(level=level) if level else qs
+
+
+@extend_schema(tags=["orgs"])
+class OrgDetail(generics.RetrieveAPIView):
+    serializer_class = s.OrgUnitSerializer
+
+    def get_object(self):
+        return _visible_org(self.request, self.kwargs["code"])
+
+
+@extend_schema(tags=["collection"])
+class DataSetList(generics.ListAPIView):
+    """Data set definitions (forms); the catalog is not confidential to signed-in users."""
+
+    serializer_class = s.DataSetSerializer
+    queryset = DataSet.objects.order_by("code")
+
+
+@extend_schema(tags=["collection"])
+class DataSetDetail(generics.RetrieveAPIView):
+    serializer_class = s.DataSetSerializer
+    queryset = DataSet.objects.all()
+    lookup_field = "code"
+
+
+class _VisibleCampaigns:
+    """Campaigns with at least one submission the caller can see."""
+
+    serializer_class = s.CampaignSerializer
+
+    def get_queryset(self):
+        units = visible_units(self.request.user)
+        ids = Submission.objects.filter(org__in=units).values("campaign_id")
+        return Campaign.objects.filter(id__in=ids).select_related("dataset", "period", "owner").order_by("-id")
+
+
+@extend_schema(tags=["collection"])
+class CampaignList(_VisibleCampaigns, generics.ListAPIView):
+    pass
+
+
+@extend_schema(tags=["collection"])
+class CampaignDetail(_VisibleCampaigns, generics.RetrieveAPIView):
+    pass
+
+
+# ----------------------------------------------------------------------------- submissions
+
+
+def _submission_data(sub: Submission, user) -> dict:
+    wf = workflow.workflow_of(sub)
+    return {
+        "id": sub.pk,
+        "campaign": sub.campaign_id,
+        "dataset": sub.campaign.dataset.code,
+        "period": sub.campaign.period.code,
+        "org": sub.org.code,
+        "org_name": sub.org.name,
+        "state": sub.state,
+        "state_label": wf.label(sub.state),
+        "editable": services.can_edit(user, sub),
+        "locked": workflow.is_locked(sub),
+        "actions": [
+            {"action": st.action, "label": st.label, "reason": st.reason, "statement": st.statement}
+            for st in workflow.available_steps(sub, user)
+        ],
+        "values": {code: v.value for code, v in services.values_of(sub).items()},
+        "updated_at": sub.updated_at,
+    }
+
+
+def _visible_submission(request, pk) -> Submission:
+    sub = Submission.objects.filter(pk=pk).select_related("campaign__dataset", "campaign__period", "org").first()
+    if sub is None or not can_view(request.user, sub.org):
+        raise NotFound("填报不存在或不在您的权限范围内")
+    return sub
+
+
+class SubmissionSummary(s.serializers.Serializer):
+    id = s.serializers.IntegerField()
+    campaign = s.serializers.IntegerField(source="campaign_id")
+    org = s.serializers.CharField(source="org.code")
+    org_name = s.serializers.CharField(source="org.name")
+    state = s.serializers.CharField()
+    updated_at = s.serializers.DateTimeField()
+
+
+@extend_schema(
+    tags=["collection"],
+    parameters=[
+        OpenApiParameter("campaign", int, required=False),
+        OpenApiParameter("state", str, required=False),
+        OpenApiParameter("org", str, required=False, description="只列出该机构及其下级"),
+    ],
+)
+class SubmissionList(generics.ListAPIView):
+    serializer_class = SubmissionSummary
+
+    def get_queryset(self):
+        qs = Submission.objects.filter(org__in=visible_units(self.request.user)).select_related("org")
+        params = self.request.query_params
+        if params.get("campaign"):
+            try:
+                qs = qs.filter(campaign_id=int(params["campaign"]))
+            except ValueError:
+                raise ValidationError({"campaign": "应为整数"}) from None
+        if params.get("state"):
+            qs = qs.filter(state=params["state"])
+        if params.get("org"):
+            qs = qs.filter(org__path__contains=f"/{params['org']}/")
+        return qs.order_by("campaign_id", "org__path")
+
+
+@extend_schema(tags=["collection"], responses={200: s.SubmissionSerializer})
+@api_view(["GET"])
+def submission_detail(request, pk: int):
+    """One submission: state, the actions the caller may take now, and its values."""
+    sub = _visible_submission(request, pk)
+    return Response(_submission_data(sub, request.user))
+
+
+@extend_schema(tags=["collection"], request=s.ValuesWriteSerializer, responses={200: s.SubmissionSerializer})
+@api_view(["PATCH"])
+def submission_values(request, pk: int):
+    """Save values — all or nothing, with the same checks as the form and the Excel import."""
+    sub = _visible_submission(request, pk)
+    form = s.ValuesWriteSerializer(data=request.data)
+    form.is_valid(raise_exception=True)
+    known = set(sub.campaign.dataset.members.values_list("element__code", flat=True))
+    unknown = sorted(set(form.validated_data["values"]) - known)
+    if unknown:
+        return Response(
+            {"detail": "数据集中没有这些数据元", "errors": {code: "未知的数据元" for code in unknown}},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    try:
+        services.save_values(sub, form.validated_data["values"], request.user, form.validated_data.get("reason", ""))
+    except services.Locked as exc:
+        return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
+    except services.InvalidValue as exc:
+        return Response({"detail": "数据未保存", "errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+    sub.refresh_from_db()
+    return Response(_submission_data(sub, request.user))
+
+
+@extend_schema(tags=["review"], request=s.ActionWriteSerializer, responses={200: s.TransitionSerializer})
+@api_view(["POST"])
+def submission_action(request, pk: int, action: str):
+    """Take a workflow step (submit, check, approve, district_accept, city_accept, return, reopen)."""
+    sub = _visible_submission(request, pk)
+    form = s.ActionWriteSerializer(data=request.data)
+    form.is_valid(raise_exception=True)
+    try:
+        transition = workflow.perform(sub, action, request.user, **form.validated_data)
+    except workflow.StepForbidden as exc:
+        return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
+    except workflow.StepNotAvailable as exc:
+        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    except workflow.WorkflowError as exc:  # a missing reason or signature, failed checks
+        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+    return Response(
+        {
+            "submission": sub.pk,
+            "action": transition.action,
+            "from_state": transition.from_state,
+            "to_state": transition.to_state,
+        }
+    )
+
+
+# ----------------------------------------------------------------------------- indicators, reports, plans, evaluations
+
+
+@extend_schema(
+    tags=["indicators"],
+    parameters=[OpenApiParameter("org", str, required=True), OpenApiParameter("period", str, required=True)],
+    responses={200: s.ReadingSerializer},
+)
+@api_view(["GET"])
+def indicator_readings(request):
+    """Every indicator of one unit and period, with its year-on-year change."""
+    params = request.query_params
+    if not params.get("org") or not params.get("period"):
+        raise ValidationError({"org": "必填", "period": "必填"})
+    return Response(as_json(_visible_org(request, params["org"]), _period(params["period"])))
+
+
+@extend_schema(
+    tags=["reports"],
+    auth=[],
+    parameters=[OpenApiParameter("period", str, required=False), OpenApiParameter("org", str, required=False)],
+)
+class ReportList(generics.ListAPIView):
+    """Published (and superseded) reports — public, like the portal."""
+
+    serializer_class = s.PublicationSerializer
+    permission_classes = [permissions.AllowAny]
+
+    def get_queryset(self):
+        qs = Publication.objects.filter(status__in=PUBLIC).select_related("org", "period")
+        params = self.request.query_params
+        if params.get("period"):
+            qs = qs.filter(period__code=params["period"])
+        if params.get("org"):
+            qs = qs.filter(Q(org__code=params["org"]))
+        return qs.defer("content", "html", "pdf").order_by("org__path", "-version")
+
+
+@extend_schema(tags=["reports"], auth=[])
+class ReportDetail(generics.RetrieveAPIView):
+    serializer_class = s.PublicationSerializer
+    permission_classes = [permissions.AllowAny]
+
+    def get_queryset(self):
+        return Publication.objects.filter(status__in=PUBLIC).select_related("org", "period").defer("html", "pdf")
+
+
+@extend_schema(tags=["plans"])
+class PlanList(generics.ListAPIView):
+    serializer_class = s.PlanSerializer
+
+    def get_queryset(self):
+        return visible_plans(self.request.user).order_by("-year", "id")
+
+
+@extend_schema(tags=["plans"])
+class PlanDetail(generics.RetrieveAPIView):
+    serializer_class = s.PlanDetailSerializer
+
+    def get_queryset(self):
+        return visible_plans(self.request.user)
+
+
+@extend_schema(
+    tags=["evaluations"],
+    parameters=[
+        OpenApiParameter("scheme", str, OpenApiParameter.PATH, enum=list(SCHEME_CODES)),
+        OpenApiParameter("period", str, required=True),
+        OpenApiParameter("org", str, required=False, description="默认：您所在的最高层级机构"),
+    ],
+    responses={200: OpenApiTypes.OBJECT},
+)
+@api_view(["GET"])
+def evaluation(request, scheme: str):
+    """The same JSON as ``dudao evaluate SCHEME --period P --org CODE --json``."""
+    if scheme not in SCHEME_CODES:
+        raise NotFound(f"没有评估方案 {scheme}")
+    period = request.query_params.get("period")
+    if not period:
+        raise ValidationError({"period": "必填"})
+    code = request.query_params.get("org")
+    if code:
+        org = _visible_org(request, code)
+    else:
+        tops = top_units(request.user)
+        if not tops:
+            raise NotFound("您没有可查看的机构")
+        org = tops[0]
+    _period(period)
+    try:
+        return Response(evaluate(scheme, period, org.code))
+    except EvaluationError as exc:
+        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@permission_classes([permissions.AllowAny])
+def not_found(request, rest=""):
+    """Any other path under /api/: a JSON 404 (not Django's HTML page), so clients always get one error shape."""
+    raise NotFound("没有这个接口")

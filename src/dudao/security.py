@@ -1,0 +1,39 @@
+"""Sign-in throttling (登录限流): after ``MAX_FAILURES`` failed attempts within ``WINDOW`` for one user name — or
+``MAX_FAILURES_PER_IP`` from one address, which stops spraying many names — further attempts are refused without
+checking the password, until the window has passed. A success does not wipe the record (it is an audit trail) but
+only failures after the last success count for that user name.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from dudao.orgs.models import LoginAttempt
+
+MAX_FAILURES = 5
+MAX_FAILURES_PER_IP = 30
+WINDOW = timedelta(minutes=15)
+LOCKED_MESSAGE = "登录失败次数过多，请 15 分钟后再试。"
+
+
+def client_ip(request) -> str | None:
+    """The peer address. Behind a reverse proxy, configure it to set REMOTE_ADDR (we do not trust X-Forwarded-For)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def is_locked(username: str, ip: str | None) -> bool:
+    since = timezone.now() - WINDOW
+    recent = LoginAttempt.objects.filter(at__gte=since)
+    last_ok = recent.filter(username=username, succeeded=True).order_by("-at").values_list("at", flat=True).first()
+    by_name = recent.filter(username=username, succeeded=False)
+    if last_ok:
+        by_name = by_name.filter(at__gt=last_ok)
+    if by_name.count() >= MAX_FAILURES:
+        return True
+    return bool(ip) and recent.filter(ip=ip, succeeded=False).count() >= MAX_FAILURES_PER_IP
+
+
+def record(username: str, ip: str | None, succeeded: bool) -> None:
+    LoginAttempt.objects.create(username=username[:150], ip=ip, succeeded=succeeded)
