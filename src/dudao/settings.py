@@ -12,9 +12,32 @@ from urllib.parse import unquote, urlparse
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("DUDAO_VAR_DIR", BASE_DIR.parent.parent / "var"))
 
-SECRET_KEY = os.environ.get("DUDAO_SECRET_KEY", "dev-only-insecure-key-change-me")
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
+SECRET_KEY = os.environ.get("DUDAO_SECRET_KEY", DEV_SECRET_KEY)
 DEBUG = os.environ.get("DUDAO_DEBUG", "1") == "1"
 ALLOWED_HOSTS = os.environ.get("DUDAO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+if not DEBUG:
+    # Production mode (DUDAO_DEBUG=0): HTTPS only, cookies never over plain HTTP, HSTS for a year. A reverse proxy
+    # that terminates TLS must say so (DUDAO_BEHIND_PROXY=1) so that Django trusts its X-Forwarded-Proto header.
+    from django.core.exceptions import ImproperlyConfigured
+
+    if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured("DUDAO_DEBUG=0 needs DUDAO_SECRET_KEY: a random string of at least 50 characters")
+    SECURE_SSL_REDIRECT = os.environ.get("DUDAO_SSL_REDIRECT", "1") == "1"
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    if os.environ.get("DUDAO_BEHIND_PROXY") == "1":
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # pages send the token from the template (hx-headers), never read it from the cookie
+SESSION_COOKIE_AGE = 8 * 60 * 60  # a working day
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
