@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "dudao.plans",
     "dudao.evaluation",
     "dudao.api",
+    "dudao.ops",
     "dudao.demo",
 ]
 

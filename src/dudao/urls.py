@@ -54,6 +54,7 @@ urlpatterns = [
     path("publications/<int:pk>/<slug:decision>/", portal.desk_review, name="desk_review"),
     path("publications/batches/", portal.batch_start, name="batch_start"),
     path("publications/batches/<int:pk>/", portal.batch, name="batch"),
+    path("publications/batches/<int:pk>/retry/", portal.batch_retry, name="batch_retry"),
     path("campaigns/<int:pk>/coverage/", review.coverage_view, name="coverage"),
     path(
         "campaigns/<int:pk>/district/<str:org_code>/template.xlsx",

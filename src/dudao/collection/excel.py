@@ -21,6 +21,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from dudao import faults
 from dudao.orgs.access import has_role
 from dudao.review import workflow
 
@@ -267,6 +268,7 @@ def import_district(campaign: Campaign, org, fileobj, user) -> ImportResult:
         for sub, raw in plan:
             result.saved += len(services.save_values(sub, raw, user, reason="区级批量导入"))
             result.schools.append(sub.org.code)
+        faults.checkpoint("district_import")  # every row written, nothing committed yet
     return result
 
 

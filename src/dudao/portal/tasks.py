@@ -7,6 +7,7 @@ and running the job again skips schools that already have a pending version from
 from django.db import transaction
 from django_tasks import task
 
+from dudao import faults
 from dudao.orgs.access import schools_under
 
 from . import publishing
@@ -26,6 +27,8 @@ def prepare_school_reports(batch_id: int) -> int:
                 publication = pending or publishing.request(school, batch.period, batch.requested_by)
                 publishing.html_of(publication)
                 publishing.pdf_of(publication)
+                if done == 1:
+                    faults.checkpoint("batch_report")  # one school committed, the second written, not committed
             done += 1
             BatchRun.objects.filter(pk=batch.pk).update(done=done)
     except Exception as exc:
@@ -37,5 +40,12 @@ def prepare_school_reports(batch_id: int) -> int:
 
 def start(org, period, user) -> BatchRun:
     batch = BatchRun.objects.create(org=org, period=period, requested_by=user)
+    transaction.on_commit(lambda: prepare_school_reports.enqueue(batch.pk))
+    return batch
+
+
+def retry(batch: BatchRun) -> BatchRun:
+    """Run an interrupted or failed batch again: finished schools are kept, pending ones are reused."""
+    BatchRun.objects.filter(pk=batch.pk).update(status=BatchRun.Status.QUEUED, error="")
     transaction.on_commit(lambda: prepare_school_reports.enqueue(batch.pk))
     return batch

@@ -188,6 +188,17 @@ def batch_start(request):
 
 
 @login_required
+@require_POST
+def batch_retry(request, pk):
+    """Run an interrupted (worker killed) or failed batch again; what was finished stays finished."""
+    run = get_object_or_404(BatchRun.objects.select_related("org"), pk=pk, org__in=visible_units(request.user))
+    if not publishing.may_request(request.user, run.org) or run.status == BatchRun.Status.DONE:
+        raise Http404
+    tasks.retry(run)
+    return redirect("batch", pk=run.pk)
+
+
+@login_required
 def batch(request, pk):
     run = get_object_or_404(
         BatchRun.objects.select_related("org", "period"), pk=pk, org__in=visible_units(request.user)
