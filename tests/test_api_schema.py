@@ -14,6 +14,20 @@ from dudao.wsgi import application
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 
+@pytest.fixture(autouse=True)
+def keep_test_connection():
+    """Requests reach the WSGI app directly, whose request_finished signal would close the database connection —
+    and with it the test's transaction (PostgreSQL). Django's own test client unhooks it the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def token(demo, django_user_model):
     from rest_framework.authtoken.models import Token

@@ -121,7 +121,8 @@ def _eval(node: ast.AST, values: dict):
     if isinstance(node, ast.Name):
         return _number(values.get(node.id))
     if isinstance(node, ast.BinOp):
-        left, right = _eval(node.left, values), _eval(node.right, values)
+        # arithmetic on a comparison's result counts it as 1/0, always as a Decimal (True + True is 2, not int 2)
+        left, right = _number(_eval(node.left, values)), _number(_eval(node.right, values))
         if isinstance(node.op, ast.Div) and right == 0:
             raise _Missing
         try:
@@ -132,6 +133,7 @@ def _eval(node: ast.AST, values: dict):
         operand = _eval(node.operand, values)
         if isinstance(node.op, ast.Not):
             return not operand
+        operand = _number(operand)
         return -operand if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.Compare):
         left = _eval(node.left, values)
@@ -145,5 +147,10 @@ def _eval(node: ast.AST, values: dict):
         results = [_eval(v, values) for v in node.values]
         return all(results) if isinstance(node.op, ast.And) else any(results)
     if isinstance(node, ast.Call):
-        return _FUNCTIONS[node.func.id](*[_eval(a, values) for a in node.args])
+        args = [_number(_eval(a, values)) for a in node.args]
+        if node.func.id == "abs":
+            if len(args) != 1:
+                raise ExpressionError("abs() 只接受一个参数")
+            return abs(args[0])
+        return _FUNCTIONS[node.func.id](args)  # min/max of the arguments, also of just one
     raise ExpressionError("unreachable")  # pragma: no cover — _check rejects everything else
