@@ -117,6 +117,9 @@ def database_from_url(url: str | None) -> dict:
 
 
 DATABASES = {"default": database_from_url(os.environ.get("DUDAO_DATABASE_URL"))}
+# Persistent connections for production servers (seconds; 0 = one connection per request, the safe default).
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DUDAO_CONN_MAX_AGE", "0"))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
