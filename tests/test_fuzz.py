@@ -50,6 +50,9 @@ def _school_file(world, changes: dict[int, object], extra_rows: list[tuple] = ()
         ws.append(list(row))
     out = io.BytesIO()
     wb.save(out)
+    # what the importer will see: openpyxl turns "=…" text into a formula, read back (data_only) without a value
+    reread = openpyxl.load_workbook(io.BytesIO(out.getvalue()), data_only=True)[excel.SHEET]
+    final = {code: reread.cell(2 + codes.index(code), 5).value for code in final}
     out.seek(0)
     return out, final
 
