@@ -155,20 +155,19 @@ def test_district_import_accepts_or_names_every_bad_cell(world, header, rows):
 
 names = st.sampled_from(["a", "b", "students_total", "x_1"])
 atoms = st.one_of(names, st.integers(-(10**6), 10**6).map(str), st.sampled_from(["0", "0.0", "1e308", "1e-300"]))
-formulas = st.recursive(
-    atoms,
-    lambda inner: st.one_of(
-        st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "==", "<=", ">", " and ", " or "]), inner).map(
-            lambda t: f"{t[0]} {t[1]} {t[2]}"
-        ),
-        inner.map(lambda t: f"({t})"),
-        inner.map(lambda t: f"-{t}"),
-        inner.map(lambda t: f"not {t}"),
-        st.tuples(st.sampled_from(["abs", "min", "max", "sum", "eval", "__import__"]), inner).map(
-            lambda t: f"{t[0]}({t[1]})"
-        ),
-    ),
-    max_leaves=12,
+ops = st.sampled_from(["+", "-", "*", "/", "==", "<=", ">", " and ", " or "])
+functions = st.sampled_from(["abs", "min", "max", "sum", "eval", "__import__"])
+formulas = st.deferred(
+    lambda: st.one_of(
+        atoms,
+        atoms,
+        st.tuples(formulas, ops, formulas).map(lambda t: f"{t[0]} {t[1]} {t[2]}"),
+        formulas.map(lambda t: f"({t})"),
+        formulas.map(lambda t: f"-{t}"),
+        formulas.map(lambda t: f"not {t}"),
+        st.tuples(functions, formulas).map(lambda t: f"{t[0]}({t[1]})"),
+        st.tuples(functions, formulas, formulas).map(lambda t: f"{t[0]}({t[1]}, {t[2]})"),
+    )
 )
 
 

@@ -23,7 +23,8 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 
 
 def _production_env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DUDAO_")}
+    # the suite's own DJANGO_ALLOW_ASYNC_UNSAFE (for Playwright) is not a production setting: check --deploy warns on it
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DUDAO_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(
         DJANGO_SETTINGS_MODULE="dudao.settings",
         DUDAO_DEBUG="0",

@@ -96,6 +96,8 @@ def _check(node: ast.AST, names: set[str], depth: int) -> None:
         and not node.keywords
         and node.args
     ):
+        if node.func.id == "abs" and len(node.args) != 1:
+            raise ExpressionError("abs() 只接受一个参数")
         for child in node.args:
             _check(child, names, depth + 1)
     else:
@@ -149,8 +151,6 @@ def _eval(node: ast.AST, values: dict):
     if isinstance(node, ast.Call):
         args = [_number(_eval(a, values)) for a in node.args]
         if node.func.id == "abs":
-            if len(args) != 1:
-                raise ExpressionError("abs() 只接受一个参数")
-            return abs(args[0])
+            return abs(args[0])  # one argument: _check refused any other count
         return _FUNCTIONS[node.func.id](args)  # min/max of the arguments, also of just one
     raise ExpressionError("unreachable")  # pragma: no cover — _check rejects everything else
