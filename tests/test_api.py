@@ -61,7 +61,7 @@ def test_collector_writes_values_all_or_nothing(world):
     assert bad.status_code == 400 and set(bad.json()["errors"]) == {"majors_count"}
     assert DataValue.objects.get(org=world.school_a, element__code="students_total").value == "1200"  # untouched
     unknown = collector.patch(url, {"values": {"nonsense": "1"}}, format="json")
-    assert unknown.status_code == 400 and unknown.json()["errors"] == {"nonsense": "未知的数据元"}
+    assert unknown.status_code == 400 and unknown.json()["errors"] == {"nonsense": "数据集中没有此项"}
     empty = collector.patch(url, {"values": {}}, format="json")
     assert empty.status_code == 400
 

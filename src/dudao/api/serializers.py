@@ -95,6 +95,13 @@ class ValuesWriteSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="修改原因（审计）")
 
 
+class SavedValuesSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    state = serializers.CharField()
+    values = serializers.DictField(child=serializers.CharField(allow_blank=True), help_text="写入的数据元 → 存储值")
+    updated_at = serializers.DateTimeField()
+
+
 class ActionWriteSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     signer_name = serializers.CharField(required=False, allow_blank=True, max_length=64)

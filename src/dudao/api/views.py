@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from dudao import security
 from dudao.collection import services
-from dudao.collection.models import Campaign, DataSet, Period, Submission
+from dudao.collection.models import Campaign, DataSet, DataValue, Period, Submission
 from dudao.evaluation.run import EvaluationError, evaluate
 from dudao.evaluation.schemes import SCHEME_CODES
 from dudao.indicators.query import as_json
@@ -203,28 +203,35 @@ def submission_detail(request, pk: int):
     return Response(_submission_data(sub, request.user))
 
 
-@extend_schema(tags=["collection"], request=s.ValuesWriteSerializer, responses={200: s.SubmissionSerializer})
+@extend_schema(tags=["collection"], request=s.ValuesWriteSerializer, responses={200: s.SavedValuesSerializer})
 @api_view(["PATCH"])
 def submission_values(request, pk: int):
     """Save values — all or nothing, with the same checks as the form and the Excel import."""
     sub = _visible_submission(request, pk)
     form = s.ValuesWriteSerializer(data=request.data)
     form.is_valid(raise_exception=True)
-    known = set(sub.campaign.dataset.members.values_list("element__code", flat=True))
-    unknown = sorted(set(form.validated_data["values"]) - known)
-    if unknown:
-        return Response(
-            {"detail": "数据集中没有这些数据元", "errors": {code: "未知的数据元" for code in unknown}},
-            status=status.HTTP_400_BAD_REQUEST,
-        )
+    values = form.validated_data["values"]
     try:
-        services.save_values(sub, form.validated_data["values"], request.user, form.validated_data.get("reason", ""))
+        services.save_values(sub, values, request.user, form.validated_data.get("reason", ""))
     except services.Locked as exc:
         return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
     except services.InvalidValue as exc:
         return Response({"detail": "数据未保存", "errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
-    sub.refresh_from_db()
-    return Response(_submission_data(sub, request.user))
+    # no re-read: save_values refreshed ``state`` under its row lock and set ``updated_at`` on this instance
+    # Autosave answers small: the values as stored (normalised, e.g. "87" → "87.00"), not the whole form.
+    stored = dict(
+        DataValue.objects.filter(
+            org=sub.org_id, period=sub.campaign.period_id, category_option="", element__code__in=list(values)
+        ).values_list("element__code", "value")
+    )
+    return Response(
+        {
+            "id": sub.pk,
+            "state": sub.state,
+            "values": {c: stored.get(c, "") for c in values},
+            "updated_at": sub.updated_at,
+        }
+    )
 
 
 @extend_schema(tags=["review"], request=s.ActionWriteSerializer, responses={200: s.TransitionSerializer})

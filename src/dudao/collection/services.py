@@ -103,7 +103,9 @@ def save_values(submission: Submission, raw_values: dict[str, object], user, rea
     """
     if not can_edit(user, submission):
         raise Locked(edit_refusal(user, submission))
-    elements = {m.element.code: m.element for m in submission.campaign.dataset.members.select_related("element")}
+    # only the members being written: an autosave of one field should not load the whole form
+    members = submission.campaign.dataset.members.select_related("element").filter(element__code__in=list(raw_values))
+    elements = {m.element.code: m.element for m in members}
     parsed, errors = {}, {}
     for code, raw in raw_values.items():
         element = elements.get(code)
