@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
+from django.utils.translation import gettext
 
 from . import security
 
@@ -12,7 +13,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         username = (self.cleaned_data.get("username") or "").strip()
         ip = security.client_ip(self.request) if self.request else None
         if username and security.is_locked(username, ip):
-            raise forms.ValidationError(security.LOCKED_MESSAGE, code="locked")
+            raise forms.ValidationError(gettext(security.LOCKED_MESSAGE), code="locked")
         try:
             cleaned = super().clean()
         except forms.ValidationError:
