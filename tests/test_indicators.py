@@ -193,3 +193,23 @@ def test_compute_rolls_up_uneven_trees_exactly():
     assert rows[10][1:] == (3, pytest.approx(47 / 10), 47.0, pytest.approx((2 + 6) / 2))
     assert rows[100][1:] == (4, pytest.approx(67 / 20), 67.0, pytest.approx((2 + 6 + 2) / 3))
     assert rows[4][2] is None and rows[4][3] == 7.0  # a school without b: no ratio, still in the sum
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 3000), st.integers(1, 12)), max_size=300),
+    st.booleans(),
+)
+def test_pivot_rows_match_a_sorted_unique(pairs, sparse):
+    """engine._rows numbers (school, period) pairs in linear time; it must agree with np.unique exactly."""
+    import numpy as np
+
+    org = np.array([o * (10**7 if sparse else 1) for o, _ in pairs], dtype=np.int64)
+    period = np.array([p for _, p in pairs], dtype=np.int64)
+    schools, periods, inverse = engine._rows(org, period)
+    if not pairs:
+        assert len(schools) == len(periods) == len(inverse) == 0
+        return
+    keys, expected = np.unique(org * engine.PERIOD_SPAN + period, return_inverse=True)
+    assert np.array_equal(schools, keys // engine.PERIOD_SPAN) and np.array_equal(periods, keys % engine.PERIOD_SPAN)
+    assert np.array_equal(inverse, expected)
