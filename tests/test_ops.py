@@ -319,3 +319,33 @@ def test_worker_killed_during_report_batch_keeps_finished_schools_and_retry_comp
         timeout=300,
     )
     assert _run(isolated, STATE).split() == ["3", "3", "done", "3"]  # one report per school, none twice
+
+
+@pytest.mark.django_db
+def test_retry_only_when_failed_or_stalled(world, client, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dudao.collection.campaigns import yearly_period
+    from dudao.portal.models import BatchRun
+
+    run = BatchRun.objects.create(
+        org=world.huangpu, period=yearly_period(2021), requested_by=world.users["district_reviewer"], status="running"
+    )
+    run.progressed_at = timezone.now()
+    run.save()
+    client.force_login(world.users["district_reviewer"])
+    with django_capture_on_commit_callbacks() as queued:
+        client.post(f"/publications/batches/{run.pk}/retry/")
+    assert queued == [] and not run.may_retry()  # a live worker is not raced
+    BatchRun.objects.filter(pk=run.pk).update(progressed_at=timezone.now() - timedelta(minutes=11))
+    run.refresh_from_db()
+    assert run.may_retry()
+    with django_capture_on_commit_callbacks() as queued:
+        client.post(f"/publications/batches/{run.pk}/retry/")
+    assert len(queued) == 1
+    run.refresh_from_db()
+    assert run.status == "queued"
+    client.force_login(world.users["district_reviewer_xuhui"])
+    assert client.post(f"/publications/batches/{run.pk}/retry/").status_code == 404

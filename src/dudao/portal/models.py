@@ -5,8 +5,11 @@ person with authority over the unit — only then is it public. Publishing again
 which stays listed, so what was once disclosed never silently disappears.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dudao.collection.models import Period
@@ -70,9 +73,21 @@ class BatchRun(models.Model):
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    progressed_at = models.DateTimeField(null=True, blank=True, help_text="last sign of life from the worker")
 
     class Meta:
         ordering = ["-created_at"]
+
+    STALL = timedelta(minutes=10)  # one school report takes seconds; this long without progress means the worker died
+
+    def may_retry(self, now=None) -> bool:
+        """Failed, or queued/running without progress for STALL: a retry cannot race a live worker."""
+        if self.status == self.Status.FAILED:
+            return True
+        if self.status == self.Status.DONE:
+            return False
+        last = self.progressed_at or self.created_at
+        return (now or timezone.now()) - last > self.STALL
 
     @property
     def percent(self) -> int:

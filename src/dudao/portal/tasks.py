@@ -5,6 +5,7 @@ and running the job again skips schools that already have a pending version from
 """
 
 from django.db import transaction
+from django.utils import timezone
 from django_tasks import task
 
 from dudao import faults
@@ -18,7 +19,9 @@ from .models import BatchRun, Publication
 def prepare_school_reports(batch_id: int) -> int:
     batch = BatchRun.objects.select_related("org", "period", "requested_by").get(pk=batch_id)
     schools = [s for s in schools_under(batch.org).order_by("path") if publishing.school_is_approved(s, batch.period)]
-    BatchRun.objects.filter(pk=batch.pk).update(status=BatchRun.Status.RUNNING, total=len(schools), done=0, error="")
+    BatchRun.objects.filter(pk=batch.pk).update(
+        status=BatchRun.Status.RUNNING, total=len(schools), done=0, error="", progressed_at=timezone.now()
+    )
     done = 0
     try:
         for school in schools:
@@ -30,7 +33,7 @@ def prepare_school_reports(batch_id: int) -> int:
                 if done == 1:
                     faults.checkpoint("batch_report")  # one school committed, the second written, not committed
             done += 1
-            BatchRun.objects.filter(pk=batch.pk).update(done=done)
+            BatchRun.objects.filter(pk=batch.pk).update(done=done, progressed_at=timezone.now())
     except Exception as exc:
         BatchRun.objects.filter(pk=batch.pk).update(status=BatchRun.Status.FAILED, error=str(exc)[:2000])
         raise
@@ -45,7 +48,8 @@ def start(org, period, user) -> BatchRun:
 
 
 def retry(batch: BatchRun) -> BatchRun:
-    """Run an interrupted or failed batch again: finished schools are kept, pending ones are reused."""
-    BatchRun.objects.filter(pk=batch.pk).update(status=BatchRun.Status.QUEUED, error="")
+    """Run an interrupted or failed batch again: finished schools are kept, pending ones are reused. Callers check
+    ``batch.may_retry()`` first so that a retry never runs beside a live worker."""
+    BatchRun.objects.filter(pk=batch.pk).update(status=BatchRun.Status.QUEUED, error="", progressed_at=timezone.now())
     transaction.on_commit(lambda: prepare_school_reports.enqueue(batch.pk))
     return batch

@@ -192,8 +192,11 @@ def batch_start(request):
 def batch_retry(request, pk):
     """Run an interrupted (worker killed) or failed batch again; what was finished stays finished."""
     run = get_object_or_404(BatchRun.objects.select_related("org"), pk=pk, org__in=visible_units(request.user))
-    if not publishing.may_request(request.user, run.org) or run.status == BatchRun.Status.DONE:
+    if not publishing.may_request(request.user, run.org):
         raise Http404
+    if not run.may_retry():
+        messages.error(request, "该批次仍在进行或已完成，无需重新运行")
+        return redirect("batch", pk=run.pk)
     tasks.retry(run)
     return redirect("batch", pk=run.pk)
 
