@@ -1,12 +1,15 @@
 """Load benchmark: 200 concurrent users saving form values against gunicorn + PostgreSQL (loopback only, bounded).
 
     python bench/load.py                                     # starts a throw-away PostgreSQL cluster (needs root)
+    python bench/load.py --think 2 --saves 20                # stress: 100 saves/s offered, above 2 cores' capacity
     python bench/load.py --database-url postgres://…/scratch  # or uses this database (it is emptied!)
 
 Set-up: 200 schools, each with its own 采集员 (API token) and an open campaign. Each user then saves ``--saves``
 values one at a time through the API (``PATCH /api/submissions/{id}/values/`` — the same ``save_values`` path as the
 form's autosave: row lock, validation, audit history), pausing ``--think`` seconds (uniformly random around it)
-between saves, as a person moving from field to field does. All users start within the first second.
+between saves, as a person moving from field to field does. Users start spread over one think time (a ramp, as
+locust's spawn rate does): 200 people do not all press “save” in the same second, and a synchronised first burst
+would measure the start-up queue, not the steady state.
 
 Printed: p50 / p95 / p99 / max latency, throughput, errors; then the database is read back: every (school, element)
 must hold exactly the last value its user wrote — ``lost`` counts pairs missing or wrong, ``duplicated`` counts rows
@@ -187,7 +190,7 @@ async def drive(port, sessions, saves, think, deadline):
     latencies, errors, written = [], [], {}
     t0 = time.perf_counter()
     tasks = [
-        user_session(port, token, sub, elements, saves, think, latencies, errors, written, random.random())
+        user_session(port, token, sub, elements, saves, think, latencies, errors, written, random.uniform(0, think))
         for token, sub, elements in sessions
     ]
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=deadline)
@@ -238,8 +241,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="PostgreSQL database to use (emptied!); default: a temporary cluster")
     parser.add_argument("--users", type=int, default=200)
-    parser.add_argument("--saves", type=int, default=20, help="values each user saves")
-    parser.add_argument("--think", type=float, default=2.0, help="mean pause between one user's saves (s)")
+    parser.add_argument("--saves", type=int, default=12, help="values each user saves")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=5.0,
+        help="mean pause between one user's saves (s); 5 s ≈ a clerk reading a figure from the records and typing it",
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (one per core)")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--deadline", type=float, default=600, help="hard limit for the whole run (s)")
