@@ -290,8 +290,10 @@ def _accept_all(campaign, wf, users, opens) -> None:
             state = step.target
         sub.state = state
         sub.save(update_fields=["state"])
-    Transition.objects.bulk_create(transitions)
-    Statement.objects.bulk_create(statements)
-    # auto_now_add stamps "now": move the records to the campaign's own time line
-    Transition.objects.filter(submission__campaign=campaign).update(at=opens + timedelta(days=20))
-    Statement.objects.filter(submission__campaign=campaign).update(signed_at=opens + timedelta(days=18))
+    created = Transition.objects.bulk_create(transitions)
+    signed = Statement.objects.bulk_create(statements)
+    # auto_now_add stamps "now": move the records to the campaign's own time line. By primary key, not through a
+    # join on the campaign: on freshly loaded, not yet analysed PostgreSQL tables the planner may pick a nested loop
+    # for the join that turns this into minutes.
+    Transition.objects.filter(pk__in=[t.pk for t in created]).update(at=opens + timedelta(days=20))
+    Statement.objects.filter(pk__in=[s.pk for s in signed]).update(signed_at=opens + timedelta(days=18))
