@@ -37,6 +37,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 
+def free_port() -> int:
+    """A loopback port nobody listens on now (for the throw-away database and the server)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def start_postgres() -> tuple[str, callable]:
     """A throw-away cluster on loopback (as ./test.sh does); returns its URL and a stop function."""
     pgbin = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
@@ -44,9 +51,7 @@ def start_postgres() -> tuple[str, callable]:
     run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     if run_as:
         shutil.chown(data, "postgres", "postgres")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     subprocess.run(
         [*run_as, pgbin / "initdb", "-D", data, "-U", "dudao", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
         check=True,
@@ -278,9 +283,7 @@ def main() -> None:
         t = time.perf_counter()
         sessions = set_up(args.users)
         print(f"set-up: {len(sessions)} schools and collectors in {time.perf_counter() - t:.1f} s")
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_port()
         server = subprocess.Popen(
             [
                 sys.executable,

@@ -18,7 +18,7 @@ from dudao.collection.models import Campaign, DataSet, DataValue, Period, Submis
 from dudao.evaluation.run import EvaluationError, evaluate
 from dudao.evaluation.schemes import SCHEME_CODES
 from dudao.indicators.query import as_json
-from dudao.orgs.access import can_view, top_units, visible_units
+from dudao.orgs.access import scope_unit, visible_units
 from dudao.orgs.models import Level, OrgUnit
 from dudao.plans.services import visible_plans
 from dudao.portal.models import Publication
@@ -29,9 +29,10 @@ from . import serializers as s
 PUBLIC = (Publication.Status.PUBLISHED, Publication.Status.SUPERSEDED)
 
 
-def _visible_org(request, code: str) -> OrgUnit:
-    org = OrgUnit.objects.filter(code=code).first()
-    if org is None or not can_view(request.user, org):
+def _visible_org(request, code: str | None) -> OrgUnit:
+    """The unit ``code`` names (without a code: the caller's highest unit), if the caller may see it."""
+    org = scope_unit(request.user, code)
+    if org is None:
         raise NotFound("机构不存在或不在您的权限范围内")
     return org
 
@@ -154,8 +155,8 @@ def _submission_data(sub: Submission, user) -> dict:
 
 
 def _visible_submission(request, pk) -> Submission:
-    sub = Submission.objects.filter(pk=pk).select_related("campaign__dataset", "campaign__period", "org").first()
-    if sub is None or not can_view(request.user, sub.org):
+    sub = services.visible_submission(request.user, pk)
+    if sub is None:
         raise NotFound("填报不存在或不在您的权限范围内")
     return sub
 
@@ -339,14 +340,7 @@ def evaluation(request, scheme: str):
     period = request.query_params.get("period")
     if not period:
         raise ValidationError({"period": "必填"})
-    code = request.query_params.get("org")
-    if code:
-        org = _visible_org(request, code)
-    else:
-        tops = top_units(request.user)
-        if not tops:
-            raise NotFound("您没有可查看的机构")
-        org = tops[0]
+    org = _visible_org(request, request.query_params.get("org"))
     _period(period)
     try:
         return Response(evaluate(scheme, period, org.code))

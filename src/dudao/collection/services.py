@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
-from dudao.orgs.access import has_role
+from dudao.orgs.access import can_view, has_role
 from dudao.orgs.models import Role
 from dudao.review import workflow
 
@@ -81,6 +81,13 @@ def accepts_edits(submission: Submission) -> bool:
     if not workflow.is_editable(submission):
         return False
     return submission.state != workflow.workflow_of(submission).initial or submission.campaign.is_open()
+
+
+def visible_submission(user, pk) -> Submission | None:
+    """The submission if it exists *and* lies inside the user's subtrees, else ``None`` (pages and API both answer
+    404 for either case, so existence does not leak)."""
+    sub = Submission.objects.filter(pk=pk).select_related("campaign__dataset", "campaign__period", "org").first()
+    return sub if sub is not None and can_view(user, sub.org) else None
 
 
 def can_edit(user, submission: Submission) -> bool:

@@ -6,7 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from dudao.orgs.access import can_view, top_units, visible_units
+from dudao.orgs.access import top_units, visible_units
 from dudao.orgs.models import Level, OrgUnit
 from dudao.review import workflow
 from dudao.review.audit import audit_trail
@@ -20,8 +20,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def visible_submission(request, pk) -> Submission:
     """The submission, or 404 when it does not exist *or* lies outside the user's subtrees (no existence leak)."""
-    sub = get_object_or_404(Submission.objects.select_related("campaign__dataset", "campaign__period", "org"), pk=pk)
-    if not can_view(request.user, sub.org):
+    sub = services.visible_submission(request.user, pk)
+    if sub is None:
         raise Http404
     return sub
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dudao.collection.models import Period
-from dudao.orgs.access import can_view, has_role, top_units
+from dudao.orgs.access import has_role, scope_unit
 from dudao.orgs.models import Level, OrgUnit, Role
 from dudao.reports.render import html_to_pdf
 
@@ -36,15 +36,8 @@ def _period(request) -> Period:
 
 
 def _org(request) -> OrgUnit:
-    code = request.GET.get("org") or request.POST.get("org")
-    if code:
-        org = get_object_or_404(OrgUnit, code=code)
-    else:
-        tops = top_units(request.user)
-        if not tops:
-            raise Http404
-        org = tops[0]
-    if not can_view(request.user, org):
+    org = scope_unit(request.user, request.GET.get("org") or request.POST.get("org"))
+    if org is None:
         raise Http404  # the same answer as for a unit that does not exist
     return org
 
@@ -183,13 +176,19 @@ def _inspector_at(request, org):
         raise Http404
 
 
-@login_required
-@require_POST
-def duty_scores(request):
+def _inspected_district(request):
+    """(district, period) of a 督政 form, for an inspector of that district only."""
     org, period = _org(request), _period(request)
     if org.level != Level.DISTRICT:
         raise Http404
     _inspector_at(request, org)
+    return org, period
+
+
+@login_required
+@require_POST
+def duty_scores(request):
+    org, period = _inspected_district(request)
     spec = scheme("district_duty")
     source = request.POST.get("source", "")
     values = {item["code"]: request.POST.get(item["code"], "") for item in spec["items"]}
@@ -204,10 +203,7 @@ def duty_scores(request):
 @login_required
 @require_POST
 def duty_findings(request):
-    org, period = _org(request), _period(request)
-    if org.level != Level.DISTRICT:
-        raise Http404
-    _inspector_at(request, org)
+    org, period = _inspected_district(request)
     created = duty.raise_findings(scheme("district_duty"), period, org, request.user, timezone.localdate())
     messages.success(request, f"新增整改事项 {len(created)} 项")
     return redirect(_back("district_duty", org, period))

@@ -43,10 +43,9 @@ def values_digest() -> str:
 
 
 def _models():
-    skip = {"contenttypes", "sessions"}
+    """The models a backup carries: everything but EXCLUDE (app labels or app.model labels, as dumpdata takes them)."""
     for model in apps.get_models():
-        label = model._meta.label_lower
-        if model._meta.app_label in skip or label in ("auth.permission", "admin.logentry") or not model._meta.managed:
+        if model._meta.app_label in EXCLUDE or model._meta.label_lower in EXCLUDE or not model._meta.managed:
             continue
         yield model
 

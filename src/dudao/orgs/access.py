@@ -61,6 +61,17 @@ def top_units(user) -> list[OrgUnit]:
     return [u for p, u in sorted(units.items()) if not any(p != q and p.startswith(q) for q in units)]
 
 
+def scope_unit(user, code: str | None = None) -> OrgUnit | None:
+    """The unit ``code`` names — or, without a code, the user's highest unit — if the user may see it; ``None``
+    otherwise, and equally for a code that does not exist (callers answer 404 either way: no existence leak)."""
+    if code:
+        org = OrgUnit.objects.filter(code=code).first()
+    else:
+        tops = top_units(user)
+        org = tops[0] if tops else None
+    return org if org is not None and can_view(user, org) else None
+
+
 def subtree(org: OrgUnit, level: str | None = None) -> QuerySet[OrgUnit]:
     qs = OrgUnit.objects.filter(path__startswith=org.path)
     return qs.filter(level=level) if level else qs
