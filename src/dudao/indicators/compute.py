@@ -43,7 +43,25 @@ def compute(
     edges: str = "edges",
     out: str = "results",
 ) -> int:
-    """Fill ``out``; returns the number of tree levels above the schools that were rolled up."""
+    """Fill the table ``out``; returns the number of tree levels above the schools that were rolled up."""
+    sql, levels = results_query(con, indicators, facts, edges)
+    con.execute(f"CREATE OR REPLACE TABLE {out} AS {sql}")
+    for table in levels:
+        con.execute(f"DROP TABLE {table}")
+    return len(levels) - 1
+
+
+def results_query(
+    con: duckdb.DuckDBPyConnection,
+    indicators: Sequence[Indicator],
+    facts: str = "facts",
+    edges: str = "edges",
+) -> tuple[str, list[str]]:
+    """Roll the terms up into temp tables ``level0``, ``level1``, … and return the ``SELECT`` of the results over them,
+    with the level tables' names (they must outlive the query).
+
+    The engine fetches this query's rows straight into numpy: materialising ~300 columns as a table first (DuckDB
+    lays out and analyses every column segment) costs more than the whole roll-up at 1,000 schools."""
     present = {row[0] for row in con.execute(f"DESCRIBE {facts}").fetchall()}
     terms = _Terms()
     plan = []  # per indicator: (numerator column, denominator column, ratio-sum column, ratio-count column)
@@ -107,9 +125,6 @@ def compute(
         if above
         else None
     )
-    select = f"SELECT org, period, schools, {', '.join(outputs)} FROM "
-    sql = select + "level0" + (f" UNION ALL {select}({totals})" if totals else "")
-    con.execute(f"CREATE OR REPLACE TABLE {out} AS {sql}")
-    for table in levels:
-        con.execute(f"DROP TABLE {table}")
-    return len(levels) - 1
+    rows = "SELECT * FROM level0" + (f" UNION ALL {totals}" if totals else "")
+    sql = f"SELECT org, period, schools, {', '.join(outputs)} FROM ({rows})"
+    return sql, levels
