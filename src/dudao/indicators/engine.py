@@ -2,11 +2,11 @@
 
 Two steps, deliberately separate so the benchmark can time the second on any data:
 
-1. *load*: numeric values of approved submissions leave the Django database once, as a long Arrow table, and are
-   pivoted in DuckDB into ``facts(school, period, <one column per element>)``; the org tree becomes
-   ``edges(org, parent)``.
-2. *compute* (:func:`.compute.compute`): per-school terms, rolled up one tree level at a time, into a wide
-   ``results`` table for every org unit and period.
+1. *load*: numeric values of approved submissions leave the Django database once, as numpy columns (one snapshot),
+   and are pivoted into ``facts(school, period, <one column per element>)``, an Arrow view in DuckDB; the org tree
+   becomes ``edges(org, parent)``.
+2. *compute* (:func:`.compute.results_query`): per-school terms, rolled up one tree level at a time, into wide
+   results rows for every org unit and period.
 
 Year-on-year change is not stored: it is one lookup of the previous period at read time (:mod:`.query`).
 """
@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
 
@@ -29,7 +31,7 @@ from dudao.collection.models import DataElement, DataValue, Submission
 from dudao.orgs.models import OrgUnit
 from dudao.review.workflow import locked_states
 
-from .compute import compute
+from .compute import results_query
 from .definitions import Indicator, catalog
 from .models import IndicatorValue, Rebuild
 
@@ -68,9 +70,7 @@ def load_facts(con: duckdb.DuckDBPyConnection, data: Extract, elements: set[str]
     table = {"school": pa.array(schools), "period": pa.array(periods)}
     for j, code in enumerate(wanted):
         table[code] = pa.array(matrix[:, j], from_pandas=True)
-    con.register("facts_arrow", pa.table(table))
-    con.execute("CREATE OR REPLACE TABLE facts AS SELECT * FROM facts_arrow")
-    con.unregister("facts_arrow")
+    con.register("facts", pa.table(table))  # a view on the Arrow buffers: read once by level0, never copied
 
 
 def _rows(org: np.ndarray, period: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -120,33 +120,59 @@ def approved_values():
 
 def extract() -> Extract:
     """The approved values, the bulk way: one flat query fetched as raw tuples into numpy, and the approval filter
-    as a vectorised membership test — no correlated subquery per value, no per-row ORM conversion."""
+    as a vectorised membership test — no correlated subquery per value, no per-row ORM conversion. Submissions and
+    values are read in one snapshot, so a submission approved mid-extract cannot count with half its values."""
     locked = locked_states()
-    approved = np.array(
-        [
-            o * PERIOD_SPAN + p
-            for o, p in Submission.objects.filter(state__in=locked).values_list("org_id", "campaign__period_id")
-        ],
-        dtype=np.int64,
-    )
-    if connection.vendor == "postgresql":
-        org, period, element, number = _postgres_columns()
-    else:
-        query = (
-            DataValue.objects.filter(number__isnull=False, category_option="")
-            .annotate(as_float=Cast("number", FloatField()))
-            .values_list("org_id", "period_id", "element_id", "as_float")
+    with _snapshot() as snapshot:
+        approved = np.array(
+            [
+                o * PERIOD_SPAN + p
+                for o, p in Submission.objects.filter(state__in=locked).values_list("org_id", "campaign__period_id")
+            ],
+            dtype=np.int64,
         )
-        org, period, element, number = _fetch_columns(*query.query.sql_with_params())
+        if connection.vendor == "postgresql":
+            org, period, element, number = _postgres_columns(snapshot)
+        else:
+            query = (
+                DataValue.objects.filter(number__isnull=False, category_option="")
+                .annotate(as_float=Cast("number", FloatField()))
+                .values_list("org_id", "period_id", "element_id", "as_float")
+            )
+            org, period, element, number = _fetch_columns(*query.query.sql_with_params())
+        codes = dict(DataElement.objects.values_list("id", "code"))
     keep = _member(org * PERIOD_SPAN + period, approved)
-    codes = dict(DataElement.objects.values_list("id", "code"))
     return Extract(org[keep], period[keep], element[keep], number[keep], codes)
+
+
+@contextmanager
+def _snapshot():
+    """One read-only transaction around the extract. On PostgreSQL it is REPEATABLE READ and its snapshot is
+    exported, so helper connections (:func:`_postgres_columns`) see exactly the same rows; yields the snapshot's
+    name, or None when there is none to share — on SQLite, or inside a caller's transaction, whose uncommitted rows
+    another connection could not see anyway."""
+    if connection.in_atomic_block:
+        yield None
+        return
+    with transaction.atomic():
+        if connection.vendor != "postgresql":
+            yield None
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            yield cursor.fetchone()[0]
 
 
 # PostgreSQL: each value as a fixed 32-byte record (three int8 and a float8, big-endian), aggregated by the server into
 # one bytea per chunk of ids. A chunk stays far below bytea's 1 GB limit; one chunk covers the demo and the bench.
 _PG_RECORD = np.dtype([("org", ">i8"), ("period", ">i8"), ("element", ">i8"), ("number", ">f8")])
 PG_CHUNK_IDS = 4_000_000
+# Connections that build records side by side. PostgreSQL 15 runs string_agg on one core per query (parallel
+# string_agg came in 16), and packing the records, not scanning, is most of the extract's time; a second
+# connection, in the same snapshot, roughly halves it. Below PG_PARALLEL_MIN_IDS one query beats opening one.
+PG_CONNECTIONS = 2
+PG_PARALLEL_MIN_IDS = 200_000
 
 
 def _member(keys: np.ndarray, allowed: np.ndarray) -> np.ndarray:
@@ -159,13 +185,19 @@ def _member(keys: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     return allowed[index] == keys
 
 
-def _postgres_columns() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _postgres_columns(snapshot: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every numeric value as four numpy columns, read the fastest way we measured (bench/analytics.py).
 
     Row-by-row transfer — fetching tuples, or even ``COPY … TO STDOUT`` which hands over one message per row — costs
     the client a Python call per value. Here the server packs the rows into fixed-width binary records
     (``int8send``/``float8send``) and ``string_agg`` joins them into one bytea per chunk of ids, fetched in binary
-    and viewed by numpy without parsing: about 40% less time than a binary COPY of the same rows."""
+    and viewed by numpy without parsing: about 40% less time than a binary COPY of the same rows.
+
+    With a ``snapshot`` (see :func:`_snapshot`) and enough rows, the id range is split between ``PG_CONNECTIONS``
+    connections: this one and helpers that import the snapshot, each in its own thread (psycopg releases the GIL
+    while it waits on the server)."""
+    import psycopg  # only on PostgreSQL; Django's own cursors are client-side and cannot return binary results
+
     meta = DataValue._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
@@ -178,19 +210,48 @@ def _postgres_columns() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
         f"WHERE {option} = '' AND {number} IS NOT NULL AND {pk} >= %s AND {pk} < %s"
     )
     connection.ensure_connection()
-    parts = []
-    import psycopg  # only on PostgreSQL; Django's own cursors are client-side and cannot return binary results
-
     with psycopg.Cursor(connection.connection) as cursor:
         low, high = cursor.execute(f"SELECT min({pk}), max({pk}) FROM {table}").fetchone()
-        for start in range(low or 0, (high or -1) + 1, PG_CHUNK_IDS):
-            blob = cursor.execute(query, (start, start + PG_CHUNK_IDS), binary=True).fetchone()[0]
-            if blob:
-                parts.append(np.frombuffer(blob, dtype=_PG_RECORD))
+        if low is None:
+            parts = []
+        else:
+            span = high + 1 - low
+            slices = PG_CONNECTIONS if snapshot and span >= PG_PARALLEL_MIN_IDS else 1
+            bounds = [low + span * k // slices for k in range(slices + 1)]
+            params = connection.get_connection_params()
+            with ThreadPoolExecutor(max_workers=max(1, slices - 1)) as pool:
+                helpers = [
+                    pool.submit(_helper_slice, params, snapshot, query, bounds[k], bounds[k + 1])
+                    for k in range(1, slices)
+                ]
+                parts = _fetch_slice(cursor, query, bounds[0], bounds[1])
+                for future in helpers:
+                    parts += future.result()
     rows = np.concatenate(parts) if parts else np.empty(0, dtype=_PG_RECORD)
     return tuple(rows[name].astype(np.int64) for name in ("org", "period", "element")) + (
         rows["number"].astype(np.float64),
     )
+
+
+def _fetch_slice(cursor, query: str, start: int, stop: int) -> list[np.ndarray]:
+    """The records with ids in [start, stop), one query per chunk of ``PG_CHUNK_IDS`` ids."""
+    parts = []
+    for low in range(start, stop, PG_CHUNK_IDS):
+        blob = cursor.execute(query, (low, min(low + PG_CHUNK_IDS, stop)), binary=True).fetchone()[0]
+        if blob:
+            parts.append(np.frombuffer(blob, dtype=_PG_RECORD))
+    return parts
+
+
+def _helper_slice(params: dict, snapshot: str, query: str, start: int, stop: int) -> list[np.ndarray]:
+    """:func:`_fetch_slice` on a connection of its own that sees the extract's snapshot."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(**params) as conn, psycopg.Cursor(conn) as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cursor.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+        return _fetch_slice(cursor, query, start, stop)
 
 
 def _fetch_columns(sql: str, params) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -209,8 +270,8 @@ def compute_all(indicators: Sequence[Indicator], rows: Extract) -> dict[str, np.
     try:
         load_facts(con, rows, set().union(*(i.elements for i in indicators)))
         load_tree(con)
-        compute(con, indicators)
-        return con.execute("SELECT * FROM results").fetchnumpy()
+        sql, _ = results_query(con, indicators)
+        return con.execute(sql).fetchnumpy()
     finally:
         con.close()
 
