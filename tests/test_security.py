@@ -138,8 +138,17 @@ def test_session_authenticated_api_writes_need_csrf_but_tokens_do_not(world):
 
 # ----------------------------------------------------------------------------- every URL, anonymously
 
-SAMPLE = {"pk": "1", "code": "310101", "slug": "balanced", "fmt": "pdf", "action": "submit", "org_code": "310101",
-          "scheme": "balanced", "decision": "approve", "rest": "x"}
+SAMPLE = {
+    "pk": "1",
+    "code": "310101",
+    "slug": "balanced",
+    "fmt": "pdf",
+    "action": "submit",
+    "org_code": "310101",
+    "scheme": "balanced",
+    "decision": "approve",
+    "rest": "x",
+}
 PUBLIC = ("/portal/", "/api/reports/", "/api/schema/", "/api/docs/", "/accounts/login/", "/i18n/", "/static/")
 
 

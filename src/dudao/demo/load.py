@@ -210,8 +210,15 @@ def _load_evaluations(city, districts, compulsory, kindergartens, universities, 
     units = [u for u, _ in universities]
     for year, rows in evaluation.university_values(universities, [2019, 2020]).items():
         past("hei", units, rows, year)
-    own = {"papers_per_faculty": 30, "research_per_faculty": 25, "employment_rate": 10, "satisfaction": 5,
-           "output_per_funding": 10, "research_growth": 10, "employment_gain": 10}
+    own = {
+        "papers_per_faculty": 30,
+        "research_per_faculty": 25,
+        "employment_rate": 10,
+        "satisfaction": 5,
+        "output_per_funding": 10,
+        "research_growth": 10,
+        "employment_gain": 10,
+    }
     WeightChoice.objects.bulk_create(
         WeightChoice(org=units[0], period=period, indicator=k, weight=v, chosen_by=users[f"{units[0].code}-principal"])
         for k, v in own.items()
@@ -233,7 +240,9 @@ def _load_evaluations(city, districts, compulsory, kindergartens, universities, 
         if n % 3 == 0:
             duty.revisit(rect, inspector, True, "回访核查：整改措施已落实，材料齐全，予以销号。", date(2021, 8, 20))
         elif n % 7 == 1:
-            duty.revisit(rect, inspector, False, "回访核查：整改方案已制定但尚未落实到位，继续整改。", date(2021, 8, 20))
+            duty.revisit(
+                rect, inspector, False, "回访核查：整改方案已制定但尚未落实到位，继续整改。", date(2021, 8, 20)
+            )
 
     thematic_spec = scheme("thematic")
     rng = random.Random(evaluation.SEED + 4)

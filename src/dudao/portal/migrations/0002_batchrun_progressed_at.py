@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0001_initial'),
+        ("portal", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='batchrun',
-            name='progressed_at',
-            field=models.DateTimeField(blank=True, help_text='last sign of life from the worker', null=True),
+            model_name="batchrun",
+            name="progressed_at",
+            field=models.DateTimeField(blank=True, help_text="last sign of life from the worker", null=True),
         ),
     ]

@@ -25,7 +25,9 @@ class Command(BaseCommand):
                     f"已加载演示数据：{summary.districts} 个区，{summary.schools} 所中职学校，{summary.users} 个用户。"
                 )
             )
-            self.stdout.write("督导评估演示数据：80 所义务教育学校、64 所幼儿园、62 所高校，督政评分与责任督学访校记录（/evaluation/）。")
+            self.stdout.write(
+                "督导评估演示数据：80 所义务教育学校、64 所幼儿园、62 所高校，督政评分与责任督学访校记录（/evaluation/）。"
+            )
             run = rebuild()
             self.stdout.write(f"已计算指标：{run.rows} 个指标值。")
             published = publish_demo()
