@@ -10,10 +10,11 @@ from collections import defaultdict
 
 from dudao.collection.models import Period
 from dudao.orgs.models import Level, OrgUnit
+from dudao.rounding import rounded
 
 from .definitions import by_code
 from .models import IndicatorValue
-from .query import rollup, rounded
+from .query import rollup
 
 
 def school_filter(scope: OrgUnit, school_type: str = "", affiliation: str = ""):

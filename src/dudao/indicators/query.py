@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 from dudao.collection.models import Period
 from dudao.orgs.models import OrgUnit
+from dudao.rounding import rounded
 
 from .definitions import Indicator, by_code, catalog
 from .models import IndicatorValue
-
-
-def rounded(value: float | None, places: int) -> float | None:
-    """Half-up rounding as in published statistics (Python's round() is half-even)."""
-    if value is None:
-        return None
-    quantum = Decimal(1).scaleb(-places)
-    result = Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP)
-    if result == 0:
-        result = abs(result)  # never print "-0"
-    return int(result) if places == 0 else float(result)
 
 
 @dataclass

@@ -13,6 +13,8 @@ from collections import Counter
 
 import jieba
 
+from dudao.rounding import rounded
+
 from .models import Plan, Task, TaskLink
 
 jieba.setLogLevel(logging.WARNING)
@@ -54,7 +56,7 @@ def similar_tasks(earlier: list[Task], later: list[Task], threshold: float = 0.2
             continue
         score, j = max(scores)
         if score >= threshold:
-            pairs.append((a, later[j], round(score, 3)))
+            pairs.append((a, later[j], rounded(score, 3)))
     return pairs
 
 

@@ -4,14 +4,13 @@ for quantities and in percentage points (个百分点) for rates."""
 from __future__ import annotations
 
 from dudao.indicators.query import Reading
+from dudao.rounding import fixed, half_up
 
 STEADY = "与{prev}年基本持平"
 
 
 def number(value: float | int | None, decimals: int) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.{decimals}f}" if decimals else f"{int(value)}"
+    return fixed(value, decimals)
 
 
 def with_unit(reading: Reading) -> str:
@@ -27,12 +26,12 @@ def change(reading: Reading, prev_year: int | str) -> str:
         return ""
     if reading.change_unit == "pp":
         amount = abs(reading.change)
-        if round(amount, reading.decimals) == 0:
+        if half_up(amount, reading.decimals) == 0:
             return STEADY.format(prev=prev_year)
         verb = "提高" if reading.change > 0 else "降低"
         return f"比{prev_year}年{verb}{number(amount, reading.decimals)}个百分点"
     amount = abs(reading.change)
-    if round(amount, 2) == 0:
+    if half_up(amount, 2) == 0:
         return STEADY.format(prev=prev_year)
     verb = "增长" if reading.change > 0 else "下降"
-    return f"比{prev_year}年{verb}{amount:.2f}%"
+    return f"比{prev_year}年{verb}{fixed(amount, 2)}%"

@@ -6,6 +6,7 @@ from dudao.collection.models import Period
 from dudao.indicators import engine
 from dudao.indicators.query import as_json, readings
 from dudao.orgs.models import OrgUnit
+from dudao.rounding import fixed
 
 
 class Command(BaseCommand):
@@ -22,7 +23,9 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         if action == "rebuild":
             run = engine.rebuild()
-            self.stdout.write(f"已重建指标：{run.values} 个数据值 → {run.rows} 个指标值，用时 {run.seconds:.2f} 秒")
+            self.stdout.write(
+                f"已重建指标：{run.values} 个数据值 → {run.rows} 个指标值，用时 {fixed(run.seconds, 2)} 秒"
+            )
             return
         try:
             org = OrgUnit.objects.get(code=options["org"])
