@@ -71,7 +71,10 @@ class DataSetElement(models.Model):
 
     class Meta:
         ordering = ["order"]
-        unique_together = [("dataset", "element")]
+        constraints = [
+            # an element code is declared in one data set only (collection.catalog refuses a second declaration)
+            models.UniqueConstraint(fields=["element"], name="element_in_one_dataset"),
+        ]
 
 
 class ValidationRule(models.Model):
