@@ -6,8 +6,9 @@ from django.utils import timezone
 
 from dudao.collection import services
 from dudao.collection.campaigns import open_campaign, yearly_period
-from dudao.collection.catalog import CatalogError, load_dataset
+from dudao.collection.catalog import load_dataset
 from dudao.collection.models import DataElement, DataValue, Explanation
+from dudao.errors import DudaoError
 from dudao.orgs.models import Level, OrgUnit
 
 from .conftest import VALID
@@ -44,13 +45,13 @@ def test_parse_value_normalises(world, code, raw, expected):
     ],
 )
 def test_parse_value_rejects(world, code, raw, message):
-    with pytest.raises(services.InvalidValue, match=message):
+    with pytest.raises(DudaoError, match=message):
         services.parse_value(element(code), raw)
 
 
 def test_save_values_is_all_or_nothing_and_audited(world):
     user = world.users["collector"]
-    with pytest.raises(services.InvalidValue) as info:
+    with pytest.raises(DudaoError) as info:
         services.save_values(world.sub_a, {"students_total": 10, "graduates": "x"}, user)
     assert set(info.value.errors) == {"graduates"}
     assert not DataValue.objects.exists()  # the good value was not saved either
@@ -72,14 +73,15 @@ def test_unchanged_value_writes_no_history(world):
 
 
 def test_other_school_cannot_write(world):
-    with pytest.raises(services.Locked):
+    with pytest.raises(DudaoError) as refused:
         services.save_values(world.sub_a, {"students_total": 10}, world.users["collector_b"])
+    assert refused.value.status == 403
 
 
 def test_closed_campaign_refuses_first_draft_edits(world):
     world.campaign.closes_at = timezone.now() - timedelta(hours=1)
     world.campaign.save()
-    with pytest.raises(services.Locked, match="已截止"):
+    with pytest.raises(DudaoError, match="已截止"):
         services.save_values(world.sub_a, {"students_total": 10}, world.users["collector"])
 
 
@@ -105,8 +107,9 @@ def test_warning_needs_explanation(world):
     [finding] = services.check_submission(world.sub_a)
     assert (finding.key, finding.severity) == ("salary_range", "warning")
     assert services.blocking([finding]) == [finding]
-    with pytest.raises(services.InvalidValue):
+    with pytest.raises(DudaoError) as refused:
         services.explain(world.sub_a, "salary_range", "  ", world.users["collector"])
+    assert refused.value.status == 400
     services.explain(world.sub_a, "salary_range", "实习津贴口径", world.users["collector"])
     [finding] = services.check_submission(world.sub_a)
     assert finding.explanation == "实习津贴口径" and services.blocking([finding]) == []
@@ -172,7 +175,7 @@ def test_catalog_rejects_rule_on_unknown_element(db, tmp_path):
         "rules:\n  - {code: r, expr: x_count <= y_count, severity: error, message: m}\n",
         encoding="utf-8",
     )
-    with pytest.raises(CatalogError, match="y_count"):
+    with pytest.raises(DudaoError, match="y_count"):
         load_dataset(path)
 
 
@@ -233,7 +236,7 @@ def test_catalog_command(world, capsys):
 
 def test_explanation_only_for_a_current_warning(world):
     services.save_values(world.sub_a, VALID, world.users["collector"])
-    with pytest.raises(services.InvalidValue, match="没有需要说明"):
+    with pytest.raises(DudaoError, match="没有需要说明"):
         services.explain(world.sub_a, "x" * 500, "说明", world.users["collector"])
     assert not Explanation.objects.exists()
 
@@ -251,6 +254,7 @@ def test_stale_submission_cannot_write_after_it_moved_on(world):
     stale = Submission.objects.get(pk=world.sub_a.pk)  # a form opened before the collector pressed 提交
     services.save_values(world.sub_a, VALID, world.users["collector"])
     perform(world.sub_a, "submit", world.users["collector"])
-    with pytest.raises(services.Locked):
+    with pytest.raises(DudaoError) as refused:
         services.save_values(stale, {"books": 1}, world.users["collector"])
+    assert refused.value.status == 403
     assert DataValue.objects.get(element__code="books", org=world.school_a).value == str(VALID["books"])

@@ -5,6 +5,7 @@ from openpyxl import Workbook, load_workbook
 
 from dudao.collection import excel, services
 from dudao.collection.models import DataValue
+from dudao.errors import DudaoError
 
 from .conftest import VALID
 
@@ -47,7 +48,7 @@ def test_bad_upload_lists_every_bad_cell_and_saves_nothing(world):
     ws = wb[excel.SHEET]
     ws.append(["no_such_code", "", "", "", 1])
     rows = {r[0].value: r[0].row for r in ws.iter_rows(min_row=2)}
-    with pytest.raises(excel.ImportFailed) as info:
+    with pytest.raises(DudaoError) as info:
         excel.import_school(world.sub_a, to_bytes(wb), world.users["collector"])
     errors = info.value.errors
     assert len(errors) == 4
@@ -60,20 +61,20 @@ def test_bad_upload_lists_every_bad_cell_and_saves_nothing(world):
 
 def test_template_of_another_school_is_refused(world):
     wb = workbook_from(excel.school_template(world.sub_b))
-    with pytest.raises(excel.ImportFailed, match="_meta!B4"):
+    with pytest.raises(DudaoError, match="_meta!B4"):
         excel.import_school(world.sub_a, to_bytes(fill_school(wb, VALID)), world.users["collector"])
 
 
 @pytest.mark.parametrize("payload", [b"", b"not a zip", b"PK\x03\x04garbage" * 10])
 def test_corrupt_file_gives_a_clear_error(world, payload):
-    with pytest.raises(excel.ImportFailed, match="文件无法读取"):
+    with pytest.raises(DudaoError, match="文件无法读取"):
         excel.import_school(world.sub_a, io.BytesIO(payload), world.users["collector"])
 
 
 def test_missing_sheet(world):
     wb = Workbook()
     wb.active.title = "Sheet1"
-    with pytest.raises(excel.ImportFailed, match="找不到工作表"):
+    with pytest.raises(DudaoError, match="找不到工作表"):
         excel.import_school(world.sub_a, to_bytes(wb), world.users["collector"])
 
 
@@ -103,7 +104,7 @@ def test_district_sheet_errors_name_cells_and_save_nothing(world):
     ws.cell(3, 3).value = 500  # fine
     ws.cell(4, column).value = "很多"
     ws.append(["3101040001", "丙职业学校"])  # 徐汇's school in 黄浦's sheet
-    with pytest.raises(excel.ImportFailed) as info:
+    with pytest.raises(DudaoError) as info:
         excel.import_district(world.campaign, world.huangpu, to_bytes(wb), reviewer)
     letter = ws.cell(4, column).column_letter
     assert any(e.startswith(f"数据!{letter}4: 乙职业学校 毕业生数") for e in info.value.errors)
@@ -122,11 +123,11 @@ def test_district_sheet_refuses_locked_school(world):
     ws.append(["学校代码", "学校名称", "books"])
     ws.append(["", "", "图书"])
     ws.append(["3101010001", "甲", 1])
-    with pytest.raises(excel.ImportFailed, match="已核准"):
+    with pytest.raises(DudaoError, match="已核准"):
         excel.import_district(world.campaign, world.huangpu, to_bytes(wb), reviewer)
 
 
 def test_oversized_file_is_refused_before_parsing(world, monkeypatch):
     monkeypatch.setattr(excel, "MAX_UPLOAD_BYTES", 1000)
-    with pytest.raises(excel.ImportFailed, match="文件过大"):
+    with pytest.raises(DudaoError, match="文件过大"):
         excel.import_school(world.sub_a, io.BytesIO(b"x" * 2000), world.users["collector"])

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dudao.collection.expressions import ExpressionError, parse
+from dudao.collection.expressions import parse
+from dudao.errors import DudaoError
 
 
 def test_arithmetic_and_comparison():
@@ -52,16 +53,16 @@ def test_boolean_and_functions():
     ],
 )
 def test_rejects_anything_but_the_whitelist(text):
-    with pytest.raises(ExpressionError):
+    with pytest.raises(DudaoError):
         parse(text)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=80))
 def test_parser_never_crashes(text):
-    """Any input gives an Expression or an ExpressionError — never another exception."""
+    """Any input gives an Expression or a DudaoError — never another exception."""
     try:
         expression = parse(text)
-    except ExpressionError:
+    except DudaoError:
         return
     expression.evaluate({name: 1 for name in expression.names})

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 from django.db import connection, transaction
 
+from dudao.collection import selectors
 from dudao.collection.models import Campaign, DataElement, DataSet, DataValue, Period, Submission
 from dudao.indicators import engine
 from dudao.orgs.models import Level, OrgUnit
@@ -55,7 +56,7 @@ def as_rows(data: engine.Extract) -> list[tuple]:
 def test_helpers_and_chunks_read_the_same_rows(values, monkeypatch):
     monkeypatch.setattr(engine, "PG_CONNECTIONS", 1)
     serial = engine.extract()
-    expected = {(v.org_id, v.period_id, v.element_id, float(v.number)) for v in engine.approved_values()}
+    expected = {(v.org_id, v.period_id, v.element_id, float(v.number)) for v in selectors.approved_values()}
     assert len(serial) == len(expected) == (2 * SCHOOLS - 1) * ELEMENTS and set(as_rows(serial)) == expected
 
     used = []

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dudao.collection import excel, services
-from dudao.collection.expressions import ExpressionError
 from dudao.collection.models import DataValue
-from dudao.plans.parser import PlanParseError, parse, parse_file
+from dudao.errors import DudaoError
+from dudao.plans.parser import parse, parse_file
 
 from .conftest import VALID
 
@@ -76,7 +76,7 @@ def test_school_import_accepts_or_names_every_bad_cell(world, changes, extra):
     upload, final = _school_file(world, changes, extra_rows)
     try:
         result = excel.import_school(world.sub_a, upload, world.users["collector"])
-    except excel.ImportFailed as exc:
+    except DudaoError as exc:
         assert exc.errors and all(e.startswith(f"{excel.SHEET}!") for e in exc.errors), exc.errors
         assert _snapshot() == before  # nothing saved
         return
@@ -117,7 +117,7 @@ def test_corrupt_files_are_refused_cleanly(world, data):
     ):
         try:
             importer(io.BytesIO(payload))
-        except excel.ImportFailed as exc:
+        except DudaoError as exc:
             assert exc.errors
     assert _snapshot() == before or mode == "flip"  # a flipped byte may still leave a valid, valid-valued file
 
@@ -146,7 +146,7 @@ def test_district_import_accepts_or_names_every_bad_cell(world, header, rows):
     before = _snapshot()
     try:
         excel.import_district(world.campaign, world.huangpu, out, world.users["district_reviewer"])
-    except excel.ImportFailed as exc:
+    except DudaoError as exc:
         assert exc.errors and all(e.startswith(f"{excel.SHEET}!") or "工作表" in e for e in exc.errors), exc.errors
         assert _snapshot() == before
 
@@ -179,7 +179,7 @@ formulas = st.deferred(
 def test_formula_language_parses_or_refuses_and_evaluates_without_crashing(text, values):
     try:
         expression = parse_formula(text)
-    except ExpressionError as exc:
+    except DudaoError as exc:
         assert str(exc)
         return
     assert expression.names <= {"a", "b", "students_total", "x_1"} | set(expression.names)
@@ -211,7 +211,7 @@ plan_lines = st.one_of(
 def test_plan_parser_structured_noise(lines):
     try:
         plan = parse("\n".join(lines))
-    except PlanParseError as exc:
+    except DudaoError as exc:
         assert str(exc)
         return
     numbers = [t.no for t in plan.tasks]
@@ -225,5 +225,5 @@ def test_plan_files_of_any_bytes(tmp_path_factory, suffix, payload):
     path.write_bytes(payload)
     try:
         parse_file(path)
-    except PlanParseError as exc:
+    except DudaoError as exc:
         assert str(exc)

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from dudao.collection.expressions import parse
 from dudao.collection.models import Period, Submission
+from dudao.errors import DudaoError
 from dudao.indicators import engine
-from dudao.indicators.definitions import DefinitionError, catalog, parse_definitions
+from dudao.indicators.definitions import catalog, parse_definitions
 from dudao.indicators.models import IndicatorValue
 from dudao.indicators.query import readings, rounded
 from dudao.indicators.reference import orm_compute
@@ -140,11 +141,11 @@ def test_rounding_is_half_up_and_never_negative_zero():
 
 
 def test_definitions_are_validated():
-    with pytest.raises(DefinitionError, match="unknown elements"):
+    with pytest.raises(DudaoError, match="unknown elements"):
         parse_definitions([{"code": "x", "name": "x", "numerator": "nope"}], known={"a"})
-    with pytest.raises(DefinitionError, match="needs a denominator"):
+    with pytest.raises(DudaoError, match="needs a denominator"):
         parse_definitions([{"code": "x", "name": "x", "numerator": "a", "aggregation": "ratio"}])
-    with pytest.raises(DefinitionError):
+    with pytest.raises(DudaoError):
         parse_definitions([{"code": "x", "name": "x", "numerator": "__import__('os')"}])
 
 

@@ -12,10 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dudao.demo
+from dudao.errors import DudaoError
 from dudao.orgs.models import OrgUnit
 from dudao.plans import services, similarity, summary
 from dudao.plans.models import Plan, Reminder, Status
-from dudao.plans.parser import PlanParseError, parse, parse_file
+from dudao.plans.parser import parse, parse_file
 
 # the real 2020 plan (../shared/seeds/vocational_work_plan_2020.txt), shipped with the demo
 SEED = Path(dudao.demo.__file__).parent / "data" / "vocational_work_plan_2020.txt"
@@ -125,18 +126,18 @@ def test_parse_cli_prints_exact_json(capsys):
     "text, message", [("", "没有文字"), ("只有一段话，没有结构。", "一、"), ("标题\n一、总则\n没有编号的任务", "编号")]
 )
 def test_bad_plans_are_clear_errors(text, message):
-    with pytest.raises(PlanParseError, match=message):
+    with pytest.raises(DudaoError, match=message):
         parse(text)
 
 
 def test_unsupported_and_corrupt_files(tmp_path):
     bad = tmp_path / "x.xls"
     bad.write_bytes(b"x")
-    with pytest.raises(PlanParseError, match="不支持"):
+    with pytest.raises(DudaoError, match="不支持"):
         parse_file(bad)
     corrupt = tmp_path / "x.docx"
     corrupt.write_bytes(b"not a zip")
-    with pytest.raises(PlanParseError, match="Word"):
+    with pytest.raises(DudaoError, match="Word"):
         parse_file(corrupt)
 
 
@@ -150,7 +151,7 @@ def test_unsupported_and_corrupt_files(tmp_path):
 def test_parser_never_crashes(text):
     try:
         parse(text)
-    except PlanParseError:
+    except DudaoError:
         pass
 
 
@@ -176,13 +177,13 @@ def test_import_cli_stores_tasks_and_targets(plan):
 def test_assign_report_board_remind_answer(plan, world):
     city, reviewer = world.users["city_admin"], world.users["district_reviewer"]
     task = plan.tasks.get(no=1)
-    with pytest.raises(services.PlanError, match="督办人员"):
+    with pytest.raises(DudaoError, match="督办人员"):
         services.assign(task, world.huangpu, "lead", date.today(), reviewer)
     lead = services.assign(task, dept(), "lead", date.today() + timedelta(days=30), city)
     co = services.assign(task, world.huangpu, "co", date.today() - timedelta(days=1), city)
-    with pytest.raises(services.PlanError, match="责任单位"):
+    with pytest.raises(DudaoError, match="责任单位"):
         services.report_progress(lead, "2024Q1", "in_progress", "x", reviewer)  # 黄浦 is not the department
-    with pytest.raises(services.PlanError) as info:
+    with pytest.raises(DudaoError) as info:
         services.report_progress(co, "2024-13", "bogus", "", reviewer, {task.targets.first().pk: "many"})
     assert "报告期" in str(info.value) and "状态" in str(info.value) and "进展情况" in str(info.value)
     assert "实际值应为数字" in str(info.value)
@@ -192,7 +193,7 @@ def test_assign_report_board_remind_answer(plan, world):
     assert not rows[2].flagged
     reminder = services.remind(co, "请说明新建园推进计划", city)
     assert services.board(plan)[0].open_reminders == 1
-    with pytest.raises(services.PlanError):
+    with pytest.raises(DudaoError):
         services.answer(reminder, "好的", world.users["collector_c"])
     services.answer(reminder, "已协调规划部门，预计三季度开工", reviewer)
     reminder.refresh_from_db()

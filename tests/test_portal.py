@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from dudao.collection.models import Period
+from dudao.errors import DudaoError
 from dudao.orgs.models import OrgUnit
 from dudao.portal import publishing
 from dudao.portal.models import BatchRun, Publication
@@ -58,13 +59,13 @@ def test_publication_needs_a_second_person_with_authority(demo):
     school = OrgUnit.objects.get(code="3101010001")
     period = Period.objects.get(code="2020")
     pub = publishing.request(school, period, user("d310101"))
-    with pytest.raises(publishing.PublishError, match="申请人以外"):
+    with pytest.raises(DudaoError, match="申请人以外"):
         publishing.approve(pub, user("d310101"))
-    with pytest.raises(publishing.PublishError, match="无权"):
+    with pytest.raises(DudaoError, match="无权"):
         publishing.approve(pub, user("d310104"))  # another district
-    with pytest.raises(publishing.PublishError, match="无权"):
+    with pytest.raises(DudaoError, match="无权"):
         publishing.approve(pub, user("3101010001-principal"))
-    with pytest.raises(publishing.PublishError, match="无权"):
+    with pytest.raises(DudaoError, match="无权"):
         publishing.request(school, period, user("3101010001-collector"))
     previous = Publication.objects.get(org=school, period=period, status="published")
     publishing.approve(pub, user("city_admin"))
@@ -74,7 +75,7 @@ def test_publication_needs_a_second_person_with_authority(demo):
 
 def test_unapproved_school_data_cannot_be_published(demo):
     school = OrgUnit.objects.get(code="3101010001")
-    with pytest.raises(publishing.PublishError, match="尚未经校长核准"):
+    with pytest.raises(DudaoError, match="尚未经校长核准"):
         publishing.request(school, Period.objects.get(code="2021"), user("d310101"))
 
 

@@ -1,6 +1,7 @@
 import pytest
 
-from dudao.collection import services
+from dudao.collection import services, workflows
+from dudao.errors import DudaoError
 from dudao.review import workflow
 from dudao.review.audit import audit_trail
 from dudao.review.coverage import coverage
@@ -28,10 +29,10 @@ def test_full_chain_to_city_with_statement(world):
 def test_submit_blocked_by_errors_and_unexplained_warnings(world):
     user = world.users["collector"]
     services.save_values(world.sub_a, dict(VALID, teachers_fulltime=999), user)
-    with pytest.raises(workflow.WorkflowError, match="专任教师数不能大于教职工总数"):
+    with pytest.raises(DudaoError, match="专任教师数不能大于教职工总数"):
         workflow.perform(world.sub_a, "submit", user)
     services.save_values(world.sub_a, dict(VALID, starting_salary=100), user)
-    with pytest.raises(workflow.WorkflowError, match="平均起薪"):
+    with pytest.raises(DudaoError, match="平均起薪"):
         workflow.perform(world.sub_a, "submit", user)
     services.explain(world.sub_a, "salary_range", "实习补贴", user)
     workflow.perform(world.sub_a, "submit", user)
@@ -41,36 +42,38 @@ def test_submit_blocked_by_errors_and_unexplained_warnings(world):
 
 def test_roles_are_enforced(world):
     services.save_values(world.sub_a, VALID, world.users["collector"])
-    with pytest.raises(workflow.WorkflowError, match="权限"):
+    with pytest.raises(DudaoError, match="权限"):
         workflow.perform(world.sub_a, "submit", world.users["checker"])
-    with pytest.raises(workflow.WorkflowError, match="权限"):
+    with pytest.raises(DudaoError, match="权限"):
         workflow.perform(world.sub_a, "submit", world.users["collector_b"])
-    with pytest.raises(workflow.WorkflowError, match="不能执行"):
+    with pytest.raises(DudaoError, match="不能执行"):
         workflow.perform(world.sub_a, "approve", world.users["principal"])
 
 
 def test_statement_requires_confirmation_and_name(world):
     approve_to(world.sub_a, world.users, "checked")
-    with pytest.raises(workflow.WorkflowError, match="责任声明"):
+    with pytest.raises(DudaoError, match="责任声明"):
         workflow.perform(world.sub_a, "approve", world.users["principal"], signer_name="张校长", confirm=False)
-    with pytest.raises(workflow.WorkflowError, match="签署人"):
+    with pytest.raises(DudaoError, match="签署人"):
         workflow.perform(world.sub_a, "approve", world.users["principal"], signer_name=" ", confirm=True)
     assert not world.sub_a.statements.exists()
 
 
 def test_approved_values_are_locked(world):
     approve_to(world.sub_a, world.users, "approved")
-    assert workflow.is_locked(world.sub_a)
-    with pytest.raises(services.Locked):
+    assert workflows.is_locked(world.sub_a)
+    with pytest.raises(DudaoError) as refused:
         services.save_values(world.sub_a, {"books": 1}, world.users["collector"])
-    with pytest.raises(services.Locked):
+    assert refused.value.status == 403
+    with pytest.raises(DudaoError) as refused:
         services.save_values(world.sub_a, {"books": 1}, world.users["district_reviewer"])
+    assert refused.value.status == 403
 
 
 def test_return_needs_reason_and_voids_statement(world):
     approve_to(world.sub_a, world.users, "approved")
     reviewer = world.users["district_reviewer"]
-    with pytest.raises(workflow.WorkflowError, match="理由"):
+    with pytest.raises(DudaoError, match="理由"):
         workflow.perform(world.sub_a, "return", reviewer, reason="  ")
     workflow.perform(world.sub_a, "return", reviewer, reason="毕业生数与区统计不符")
     world.sub_a.refresh_from_db()
@@ -93,17 +96,17 @@ def test_return_needs_reason_and_voids_statement(world):
 def test_returning_approved_data_needs_a_higher_level(world):
     approve_to(world.sub_a, world.users, "approved")
     for role in ("collector", "checker", "principal"):
-        with pytest.raises(workflow.WorkflowError):
+        with pytest.raises(DudaoError):
             workflow.perform(world.sub_a, "return", world.users[role], reason="想改")
-    with pytest.raises(workflow.WorkflowError):  # another district's reviewer
+    with pytest.raises(DudaoError):  # another district's reviewer
         workflow.perform(world.sub_a, "return", world.users["district_reviewer_xuhui"], reason="想改")
 
 
 def test_reopen_after_city_acceptance(world):
     approve_to(world.sub_a, world.users, "city_accepted")
-    with pytest.raises(workflow.WorkflowError):
+    with pytest.raises(DudaoError):
         workflow.perform(world.sub_a, "reopen", world.users["district_reviewer"], reason="更正")
-    with pytest.raises(workflow.WorkflowError, match="理由"):
+    with pytest.raises(DudaoError, match="理由"):
         workflow.perform(world.sub_a, "reopen", world.users["city_admin"])
     workflow.perform(world.sub_a, "reopen", world.users["city_admin"], reason="统计口径调整")
     world.sub_a.refresh_from_db()

@@ -17,7 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("dudao.api.urls")),
-    path("submissions/<int:pk>/", collection.submission_detail, name="submission"),
+    path("submissions/<int:pk>/", review.submission_detail, name="submission"),
     path("submissions/<int:pk>/values/<slug:code>/", collection.save_value, name="save_value"),
     path("submissions/<int:pk>/findings/", collection.findings, name="findings"),
     path("submissions/<int:pk>/explain/", collection.explain, name="explain"),

@@ -1,7 +1,13 @@
-"""One error shape for every API answer: ``{"detail": "...", "errors": {"field": "message"}}``."""
+"""One error shape for every API answer: ``{"detail": "...", "errors": {"field": "message"}}``.
+
+A :class:`~dudao.errors.DudaoError` from the domain answers with its own status and message, so the API says exactly
+what the page says."""
 
 from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+from dudao.errors import DudaoError
 
 
 def _flatten(value) -> str:
@@ -13,6 +19,11 @@ def _flatten(value) -> str:
 
 
 def handle(exc, context):
+    if isinstance(exc, DudaoError):
+        body: dict = {"detail": str(exc)}
+        if exc.errors:
+            body["errors"] = exc.field_errors()
+        return Response(body, status=exc.status)
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -13,8 +13,9 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from dudao import security
-from dudao.collection import services
+from dudao.collection import selectors, services, workflows
 from dudao.collection.models import Campaign, DataSet, DataValue, Period, Submission
+from dudao.errors import DudaoError
 from dudao.evaluation.run import EvaluationError, evaluate
 from dudao.evaluation.schemes import SCHEME_CODES
 from dudao.indicators.query import as_json
@@ -115,7 +116,7 @@ class _VisibleCampaigns:
 
     def get_queryset(self):
         units = visible_units(self.request.user)
-        ids = Submission.objects.filter(org__in=units).values("campaign_id")
+        ids = selectors.submissions(orgs=units).values("campaign_id")
         return Campaign.objects.filter(id__in=ids).select_related("dataset", "period", "owner").order_by("-id")
 
 
@@ -133,7 +134,7 @@ class CampaignDetail(_VisibleCampaigns, generics.RetrieveAPIView):
 
 
 def _submission_data(sub: Submission, user) -> dict:
-    wf = workflow.workflow_of(sub)
+    wf = workflows.workflow_of(sub)
     return {
         "id": sub.pk,
         "campaign": sub.campaign_id,
@@ -144,10 +145,10 @@ def _submission_data(sub: Submission, user) -> dict:
         "state": sub.state,
         "state_label": wf.label(sub.state),
         "editable": services.can_edit(user, sub),
-        "locked": workflow.is_locked(sub),
+        "locked": workflows.is_locked(sub),
         "actions": [
             {"action": st.action, "label": st.label, "reason": st.reason, "statement": st.statement}
-            for st in workflow.available_steps(sub, user)
+            for st in workflows.available_steps(sub, user)
         ],
         "values": {code: v.value for code, v in services.values_of(sub).items()},
         "updated_at": sub.updated_at,
@@ -182,15 +183,14 @@ class SubmissionList(generics.ListAPIView):
     serializer_class = SubmissionSummary
 
     def get_queryset(self):
-        qs = Submission.objects.filter(org__in=visible_units(self.request.user)).select_related("org")
+        qs = selectors.submissions(orgs=visible_units(self.request.user), state=self.request.query_params.get("state"))
+        qs = qs.select_related("org")
         params = self.request.query_params
         if params.get("campaign"):
             try:
                 qs = qs.filter(campaign_id=int(params["campaign"]))
             except ValueError:
                 raise ValidationError({"campaign": "应为整数"}) from None
-        if params.get("state"):
-            qs = qs.filter(state=params["state"])
         if params.get("org"):
             qs = qs.filter(org__path__contains=f"/{params['org']}/")
         return qs.order_by("campaign_id", "org__path")
@@ -214,10 +214,10 @@ def submission_values(request, pk: int):
     values = form.validated_data["values"]
     try:
         services.save_values(sub, values, request.user, form.validated_data.get("reason", ""))
-    except services.Locked as exc:
-        return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
-    except services.InvalidValue as exc:
-        return Response({"detail": "数据未保存", "errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+    except DudaoError as exc:
+        if exc.errors:  # bad values: the answer names each field
+            raise DudaoError("数据未保存", errors=exc.errors) from None
+        raise
     # no re-read: save_values refreshed ``state`` under its row lock and set ``updated_at`` on this instance
     # Autosave answers small: the values as stored (normalised, e.g. "87" → "87.00"), not the whole form.
     stored = dict(
@@ -242,14 +242,8 @@ def submission_action(request, pk: int, action: str):
     sub = _visible_submission(request, pk)
     form = s.ActionWriteSerializer(data=request.data)
     form.is_valid(raise_exception=True)
-    try:
-        transition = workflow.perform(sub, action, request.user, **form.validated_data)
-    except workflow.StepForbidden as exc:
-        return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
-    except workflow.StepNotAvailable as exc:
-        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-    except workflow.WorkflowError as exc:  # a missing reason or signature, failed checks
-        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+    # a DudaoError says 403 (no role), 409 (not in this state) or 400 (missing reason or signature, failed checks)
+    transition = workflow.perform(sub, action, request.user, **form.validated_data)
     return Response(
         {
             "submission": sub.pk,

@@ -22,8 +22,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from dudao import faults
+from dudao.collection import workflows
+from dudao.errors import UNPROCESSABLE, DudaoError
 from dudao.orgs.access import has_role
-from dudao.review import workflow
 
 from . import services
 from .models import Campaign, Submission
@@ -36,12 +37,9 @@ MAX_UPLOAD_COLUMNS = 500
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # a filled district sheet is well under 1 MB
 
 
-class ImportFailed(Exception):
+def rejected(errors: list[str]) -> DudaoError:
     """The file was rejected; ``errors`` lists every problem ("sheet!A1: message"). Nothing was saved."""
-
-    def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
-        self.errors = errors
+    return DudaoError("\n".join(errors), errors=errors, status=UNPROCESSABLE)
 
 
 @dataclass
@@ -113,13 +111,13 @@ def _open(fileobj) -> Workbook:
         size = fileobj.seek(0, io.SEEK_END)
         fileobj.seek(0)
     if size is not None and size > MAX_UPLOAD_BYTES:
-        raise ImportFailed([f"文件过大（超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB）"])
+        raise rejected([f"文件过大（超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB）"])
     try:
         return load_workbook(fileobj, read_only=False, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError) as exc:
-        raise ImportFailed([f"文件无法读取，请上传由本系统下载的 .xlsx 模板（{type(exc).__name__}）"]) from None
+        raise rejected([f"文件无法读取，请上传由本系统下载的 .xlsx 模板（{type(exc).__name__}）"]) from None
     except Exception as exc:  # openpyxl raises many private error types on corrupt files
-        raise ImportFailed([f"文件无法读取，请上传 .xlsx 文件（{type(exc).__name__}）"]) from None
+        raise rejected([f"文件无法读取，请上传 .xlsx 文件（{type(exc).__name__}）"]) from None
 
 
 def _check_meta(wb: Workbook, kind: str, campaign: Campaign, org_code: str) -> list[str]:
@@ -136,16 +134,16 @@ def _check_meta(wb: Workbook, kind: str, campaign: Campaign, org_code: str) -> l
 
 def _sheet(wb: Workbook) -> tuple:
     if SHEET not in wb.sheetnames:
-        raise ImportFailed([f"找不到工作表“{SHEET}”"])
+        raise rejected([f"找不到工作表“{SHEET}”"])
     ws = wb[SHEET]
     if ws.max_row > MAX_UPLOAD_ROWS or ws.max_column > MAX_UPLOAD_COLUMNS:
-        raise ImportFailed([f"{SHEET}: 表格过大（最多 {MAX_UPLOAD_ROWS} 行、{MAX_UPLOAD_COLUMNS} 列）"])
+        raise rejected([f"{SHEET}: 表格过大（最多 {MAX_UPLOAD_ROWS} 行、{MAX_UPLOAD_COLUMNS} 列）"])
     return ws
 
 
 def import_school(submission: Submission, fileobj, user) -> ImportResult:
     if not services.can_edit(user, submission):
-        raise ImportFailed(["当前状态下不能导入数据，或您无权修改该学校数据"])
+        raise rejected(["当前状态下不能导入数据，或您无权修改该学校数据"])
     wb = _open(fileobj)
     errors = _check_meta(wb, "school", submission.campaign, submission.org.code)
     ws = _sheet(wb)
@@ -168,12 +166,12 @@ def import_school(submission: Submission, fileobj, user) -> ImportResult:
         value = value_cell.value if value_cell is not None else None
         try:
             services.parse_value(elements[code], value)
-        except services.InvalidValue as exc:
+        except DudaoError as exc:
             errors.append(f"{SHEET}!E{code_cell.row}: {elements[code].name}{exc}")
             continue
         raw[code] = value
     if errors:
-        raise ImportFailed(errors)
+        raise rejected(errors)
     saved = services.save_values(submission, raw, user, reason="Excel 导入")
     return ImportResult(saved=len(saved), schools=[submission.org.code])
 
@@ -246,7 +244,7 @@ def import_district(campaign: Campaign, org, fileobj, user) -> ImportResult:
             continue
         seen_rows[school_code] = row[0].row
         if not services.can_edit(user, sub):
-            errors.append(f"{ref}: {sub.org.name} 当前状态“{workflow.workflow_of(sub).label(sub.state)}”不能修改")
+            errors.append(f"{ref}: {sub.org.name} 当前状态“{workflows.workflow_of(sub).label(sub.state)}”不能修改")
             continue
         raw = {}
         for cell in row[2:]:
@@ -255,14 +253,14 @@ def import_district(campaign: Campaign, org, fileobj, user) -> ImportResult:
                 continue
             try:
                 services.parse_value(elements[code], cell.value)
-            except services.InvalidValue as exc:
+            except DudaoError as exc:
                 errors.append(f"{SHEET}!{cell.coordinate}: {sub.org.name} {elements[code].name}{exc}")
                 continue
             if cell.value is not None:
                 raw[code] = cell.value
         plan.append((sub, raw))
     if errors:
-        raise ImportFailed(errors)
+        raise rejected(errors)
     result = ImportResult()
     with transaction.atomic():
         for sub, raw in plan:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from functools import lru_cache
 
+from dudao.errors import DudaoError
+
 MAX_LENGTH = 2000
 MAX_DEPTH = 50
 
@@ -28,10 +30,6 @@ _COMPARE = {
     ast.GtE: operator.ge,
 }
 _FUNCTIONS = {"abs": abs, "min": min, "max": max}
-
-
-class ExpressionError(ValueError):
-    """The formula text is not valid; the message says where."""
 
 
 @dataclass(frozen=True)
@@ -56,15 +54,15 @@ class _Missing(Exception):
 def parse(text: str) -> Expression:
     """Parse and vet ``text`` once; the result is immutable, so the cache can hand the same object to every caller."""
     if not isinstance(text, str) or not text.strip():
-        raise ExpressionError("公式为空")
+        raise DudaoError("公式为空")
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"公式过长（超过 {MAX_LENGTH} 个字符）")
+        raise DudaoError(f"公式过长（超过 {MAX_LENGTH} 个字符）")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"公式语法错误（第 {exc.offset or 0} 个字符）：{text}") from None
+        raise DudaoError(f"公式语法错误（第 {exc.offset or 0} 个字符）：{text}") from None
     except (ValueError, RecursionError, MemoryError):
-        raise ExpressionError(f"公式无法解析：{text}") from None
+        raise DudaoError(f"公式无法解析：{text}") from None
     names: set[str] = set()
     _check(tree.body, names, 0)
     return Expression(text=text.strip(), tree=tree, names=frozenset(names))
@@ -72,10 +70,10 @@ def parse(text: str) -> Expression:
 
 def _check(node: ast.AST, names: set[str], depth: int) -> None:
     if depth > MAX_DEPTH:
-        raise ExpressionError("公式嵌套过深")
+        raise DudaoError("公式嵌套过深")
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-            raise ExpressionError(f"公式中只能使用数字常量：{node.value!r}")
+            raise DudaoError(f"公式中只能使用数字常量：{node.value!r}")
     elif isinstance(node, ast.Name):
         names.add(node.id)
     elif isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
@@ -97,11 +95,11 @@ def _check(node: ast.AST, names: set[str], depth: int) -> None:
         and node.args
     ):
         if node.func.id == "abs" and len(node.args) != 1:
-            raise ExpressionError("abs() 只接受一个参数")
+            raise DudaoError("abs() 只接受一个参数")
         for child in node.args:
             _check(child, names, depth + 1)
     else:
-        raise ExpressionError(f"公式中不允许的写法：{ast.dump(node)[:60]}")
+        raise DudaoError(f"公式中不允许的写法：{ast.dump(node)[:60]}")
 
 
 def _number(value) -> Decimal:
@@ -153,4 +151,4 @@ def _eval(node: ast.AST, values: dict):
         if node.func.id == "abs":
             return abs(args[0])  # one argument: _check refused any other count
         return _FUNCTIONS[node.func.id](args)  # min/max of the arguments, also of just one
-    raise ExpressionError("unreachable")  # pragma: no cover — _check rejects everything else
+    raise AssertionError("unreachable")  # pragma: no cover — _check rejects everything else

@@ -14,23 +14,17 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
+from dudao.errors import DudaoError, forbidden
 from dudao.orgs.access import can_view, has_role
 from dudao.orgs.models import Role
-from dudao.review import workflow
+from dudao.rounding import fixed
 
+from . import workflows
 from .expressions import parse
 from .models import DataElement, DataValue, Explanation, Submission, ValueType
 
 MAX_TEXT = 20000
 EDIT_ROLES = (Role.COLLECTOR, Role.DISTRICT_REVIEWER)
-
-
-class InvalidValue(ValueError):
-    """A value that cannot be stored; ``message`` is shown to the user next to the field or cell."""
-
-
-class Locked(PermissionError):
-    pass
 
 
 # --------------------------------------------------------------------------- values
@@ -47,9 +41,9 @@ def parse_value(element: DataElement, raw) -> tuple[str, Decimal | None]:
         return "", None
     if not element.is_numeric:
         if len(text) > MAX_TEXT:
-            raise InvalidValue(f"文字过长（不超过 {MAX_TEXT} 字）")
+            raise DudaoError(f"文字过长（不超过 {MAX_TEXT} 字）")
         if element.value_type == ValueType.TEXT and "\n" in text:
-            raise InvalidValue("此项为单行文本")
+            raise DudaoError("此项为单行文本")
         return text, None
     cleaned = text.replace(",", "").replace("，", "")
     if element.value_type == ValueType.PERCENT and cleaned.endswith("%"):
@@ -57,17 +51,17 @@ def parse_value(element: DataElement, raw) -> tuple[str, Decimal | None]:
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
-        raise InvalidValue(f"应为数字，收到“{text[:20]}”") from None
+        raise DudaoError(f"应为数字，收到“{text[:20]}”") from None
     if not number.is_finite():
-        raise InvalidValue("应为有限数字")
+        raise DudaoError("应为有限数字")
     if element.value_type == ValueType.INTEGER and number != number.to_integral_value():
-        raise InvalidValue("应为整数")
+        raise DudaoError("应为整数")
     if element.minimum is not None and number < element.minimum:
-        raise InvalidValue(f"不能小于 {element.minimum.normalize():f}")
+        raise DudaoError(f"不能小于 {element.minimum.normalize():f}")
     if element.maximum is not None and number > element.maximum:
-        raise InvalidValue(f"不能大于 {element.maximum.normalize():f}")
+        raise DudaoError(f"不能大于 {element.maximum.normalize():f}")
     if abs(number) >= Decimal(10) ** 17:
-        raise InvalidValue("数值过大")
+        raise DudaoError("数值过大")
     places = element.decimals if element.value_type != ValueType.INTEGER else 0
     number = number.quantize(Decimal(1).scaleb(-places)) if places else number.to_integral_value()
     return f"{number:f}", number
@@ -78,9 +72,9 @@ def accepts_edits(submission: Submission) -> bool:
 
     A submission a reviewer returned stays editable after the deadline: the reviewer asked for the fix.
     """
-    if not workflow.is_editable(submission):
+    if not workflows.is_editable(submission):
         return False
-    return submission.state != workflow.workflow_of(submission).initial or submission.campaign.is_open()
+    return submission.state != workflows.workflow_of(submission).initial or submission.campaign.is_open()
 
 
 def visible_submission(user, pk) -> Submission | None:
@@ -95,7 +89,7 @@ def can_edit(user, submission: Submission) -> bool:
 
 
 def edit_refusal(user, submission: Submission) -> str:
-    if not workflow.is_editable(submission):
+    if not workflows.is_editable(submission):
         return "当前状态下不能修改数据"
     if not accepts_edits(submission):
         return "采集任务未开放或已截止"
@@ -105,11 +99,11 @@ def edit_refusal(user, submission: Submission) -> str:
 def save_values(submission: Submission, raw_values: dict[str, object], user, reason: str = "") -> list[DataValue]:
     """Validate every value first, then write them all in one transaction — or nothing.
 
-    Raises :class:`InvalidValue` with ``errors`` = {code: message} when any value is bad, :class:`Locked` when the
-    submission's state does not allow edits or the user may not edit it.
+    Raises :class:`DudaoError` with ``errors`` = {code: message} when any value is bad, and one with status 403 when
+    the submission's state does not allow edits or the user may not edit it.
     """
     if not can_edit(user, submission):
-        raise Locked(edit_refusal(user, submission))
+        raise forbidden(edit_refusal(user, submission))
     # only the members being written: an autosave of one field should not load the whole form
     members = submission.campaign.dataset.members.select_related("element").filter(element__code__in=list(raw_values))
     elements = {m.element.code: m.element for m in members}
@@ -121,12 +115,12 @@ def save_values(submission: Submission, raw_values: dict[str, object], user, rea
             continue
         try:
             parsed[code] = parse_value(element, raw)
-        except InvalidValue as exc:
+        except DudaoError as exc:
             errors[code] = str(exc)
     if errors:
-        exc = InvalidValue("；".join(f"{elements[c].name if c in elements else c}：{m}" for c, m in errors.items()))
-        exc.errors = errors
-        raise exc
+        raise DudaoError(
+            "；".join(f"{elements[c].name if c in elements else c}：{m}" for c, m in errors.items()), errors=errors
+        )
     saved = []
     with transaction.atomic():
         # Re-read the state under a row lock: a reviewer may have moved the submission since the check above.
@@ -134,7 +128,7 @@ def save_values(submission: Submission, raw_values: dict[str, object], user, rea
         if current_state != submission.state:
             submission.state = current_state
             if not can_edit(user, submission):
-                raise Locked(edit_refusal(user, submission))
+                raise forbidden(edit_refusal(user, submission))
         existing = {
             v.element.code: v
             for v in DataValue.objects.select_related("element").filter(
@@ -287,7 +281,7 @@ def outlier_findings(submission: Submission, numbers: dict[str, Decimal | None])
                 Finding(
                     f"outlier:{code}",
                     "warning",
-                    f"“{names[code]}”比{previous.name}变化 {pct:+.1f}%，明显异于其他学校，请说明原因",
+                    f"“{names[code]}”比{previous.name}变化 {fixed(pct, 1, sign=True)}%，明显异于其他学校，请说明原因",
                     (code,),
                 )
             )
@@ -296,14 +290,14 @@ def outlier_findings(submission: Submission, numbers: dict[str, Decimal | None])
 
 def explain(submission: Submission, key: str, text: str, user) -> Explanation:
     if not can_edit(user, submission):
-        raise Locked(edit_refusal(user, submission))
+        raise forbidden(edit_refusal(user, submission))
     text = (text or "").strip()
     if not text:
-        raise InvalidValue("说明不能为空")
+        raise DudaoError("说明不能为空")
     if len(text) > MAX_TEXT:
-        raise InvalidValue(f"说明过长（不超过 {MAX_TEXT} 字）")
+        raise DudaoError(f"说明过长（不超过 {MAX_TEXT} 字）")
     if key not in {f.key for f in check_submission(submission) if f.severity == "warning"}:
-        raise InvalidValue("该项目前没有需要说明的警告")
+        raise DudaoError("该项目前没有需要说明的警告")
     obj = Explanation.objects.filter(submission=submission, key=key).first() or Explanation(
         submission=submission, key=key
     )

@@ -6,13 +6,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from dudao.errors import FORBIDDEN, DudaoError
 from dudao.orgs.access import top_units, visible_units
 from dudao.orgs.models import Level, OrgUnit
-from dudao.review import workflow
-from dudao.review.audit import audit_trail
-from dudao.review.models import STATEMENT_TEXT
 
-from . import excel, services
+from . import excel, services, workflows
 from .models import Campaign, Submission
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,44 +32,17 @@ def home(request):
         subs = list(campaign.submissions.filter(org__in=units).select_related("org")[:50])
         if not subs:
             continue
-        wf = workflow.workflows()[campaign.workflow]
+        wf = workflows.workflows()[campaign.workflow]
         rows.append({"campaign": campaign, "submissions": subs if len(subs) <= 3 else [], "count": len(subs), "wf": wf})
     tops = [u for u in top_units(request.user) if u.level in (Level.CITY, Level.DISTRICT)]
     return render(request, "collection/home.html", {"rows": rows, "tops": tops})
 
 
-def _field_context(sub, element, value, error="", saved=False, editable=False):
+def field_context(sub, element, value, error="", saved=False, editable=False):
     return {"sub": sub, "element": element, "value": value, "error": error, "saved": saved, "editable": editable}
 
 
-@login_required
-def submission_detail(request, pk):
-    sub = visible_submission(request, pk)
-    wf = workflow.workflow_of(sub)
-    values = services.values_of(sub)
-    editable = services.can_edit(request.user, sub)
-    sections: dict[str, dict] = {}
-    for m in sub.campaign.dataset.members.select_related("element"):
-        section = sections.setdefault(m.section_code, {"name": m.section_name, "fields": []})
-        current = values.get(m.element.code)
-        section["fields"].append(_field_context(sub, m.element, current.value if current else "", editable=editable))
-    context = {
-        "sub": sub,
-        "wf": wf,
-        "state_label": wf.label(sub.state),
-        "sections": sections.values(),
-        "editable": editable,
-        **_findings_context(sub, editable),
-        "steps": workflow.available_steps(sub, request.user),
-        "statement": workflow.current_statement(sub),
-        "statement_text": STATEMENT_TEXT,
-        "trail": audit_trail(sub),
-        "locked": workflow.is_locked(sub),
-    }
-    return render(request, "collection/submission.html", context)
-
-
-def _findings_context(sub, editable) -> dict:
+def findings_context(sub, editable) -> dict:
     findings = services.check_submission(sub)
     return {
         "sub": sub,
@@ -86,7 +57,7 @@ def _findings_context(sub, editable) -> dict:
 def findings(request, pk):
     """The check panel alone, re-fetched by htmx after each autosave."""
     sub = visible_submission(request, pk)
-    return render(request, "collection/_findings.html", _findings_context(sub, services.can_edit(request.user, sub)))
+    return render(request, "collection/_findings.html", findings_context(sub, services.can_edit(request.user, sub)))
 
 
 @login_required
@@ -100,12 +71,12 @@ def save_value(request, pk, code):
     raw = request.POST.get("value", "")
     try:
         services.save_values(sub, {code: raw}, request.user)
-        ctx = _field_context(sub, member.element, raw, saved=True, editable=True)
+        ctx = field_context(sub, member.element, raw, saved=True, editable=True)
         status = 200
-    except services.Locked as exc:
-        return HttpResponse(str(exc), status=403)
-    except services.InvalidValue as exc:
-        ctx = _field_context(sub, member.element, raw, error=exc.errors[code], editable=True)
+    except DudaoError as exc:
+        if code not in exc.errors:  # refused as a whole (locked, no role): the error handler answers
+            raise
+        ctx = field_context(sub, member.element, raw, error=exc.field_errors()[code], editable=True)
         status = 422
     response = render(request, "collection/_field.html", ctx, status=status)
     if status == 200:
@@ -120,9 +91,9 @@ def explain(request, pk):
     try:
         services.explain(sub, request.POST.get("key", ""), request.POST.get("text", ""), request.user)
         messages.success(request, "说明已保存")
-    except services.Locked as exc:
-        return HttpResponse(str(exc), status=403)
-    except services.InvalidValue as exc:
+    except DudaoError as exc:
+        if exc.status == FORBIDDEN:
+            raise
         messages.error(request, str(exc))
     return redirect("submission", pk=sub.pk)
 
@@ -149,7 +120,7 @@ def school_upload(request, pk):
     try:
         result = excel.import_school(sub, upload, request.user)
         messages.success(request, f"导入成功，更新 {result.saved} 项")
-    except excel.ImportFailed as exc:
+    except DudaoError as exc:
         return render(request, "collection/import_errors.html", {"errors": exc.errors, "back": sub}, status=422)
     return redirect("submission", pk=sub.pk)
 
@@ -184,6 +155,6 @@ def district_upload(request, pk, org_code):
     try:
         result = excel.import_district(campaign, org, upload, request.user)
         messages.success(request, f"导入成功：{len(result.schools)} 所学校，更新 {result.saved} 项")
-    except excel.ImportFailed as exc:
+    except DudaoError as exc:
         return render(request, "collection/import_errors.html", {"errors": exc.errors, "back_url": back}, status=422)
     return redirect(back)

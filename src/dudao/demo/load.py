@@ -21,10 +21,10 @@ from dudao.collection.campaigns import open_campaign, yearly_period
 from dudao.collection.catalog import load_all_datasets
 from dudao.collection.models import DataElement, DataSet, DataValue, Explanation
 from dudao.collection.services import check_submission, values_hash
+from dudao.collection.workflows import workflows
 from dudao.orgs.catalog import group, load_org_catalog
 from dudao.orgs.models import Level, Membership, OrgUnit, Role
 from dudao.review.models import Statement, Transition
-from dudao.review.workflow import workflows
 
 from . import evaluation
 from .generator import generate, narrative

@@ -7,37 +7,16 @@ the school has since fixed.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 
-from dudao.collection.models import DataValue, Period, Submission
+from dudao.collection import selectors
+from dudao.collection.models import Period
 from dudao.orgs.models import OrgUnit
-from dudao.review.workflow import locked_states
 
 
 def approved_values(dataset_code: str, period: Period, orgs) -> dict[int, dict[str, Decimal]]:
     """org id → {element code: number} for the orgs whose submission of ``dataset_code``/``period`` is approved."""
-    org_ids = list(
-        Submission.objects.filter(
-            campaign__dataset__code=dataset_code,
-            campaign__period=period,
-            state__in=locked_states(),
-            org__in=orgs,
-        ).values_list("org_id", flat=True)
-    )
-    result: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    rows = DataValue.objects.filter(
-        period=period,
-        org_id__in=org_ids,
-        number__isnull=False,
-        category_option="",
-        element__memberships__dataset__code=dataset_code,
-    ).values_list("org_id", "element__code", "number")
-    for org_id, code, number in rows:
-        result[org_id][code] = number
-    for org_id in org_ids:
-        result.setdefault(org_id, {})
-    return dict(result)
+    return selectors.approved_numbers(dataset_code, period, orgs)
 
 
 def previous_period(period: Period) -> Period | None:

@@ -9,27 +9,20 @@ is worded: rates in percentage points (个百分点), quantities in percent.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
 
 import yaml
 from django.conf import settings
 
-from dudao.collection.expressions import Expression, ExpressionError, parse
+from dudao.collection.expressions import Expression, parse
+from dudao.errors import DudaoError
+from dudao.rounding import half_up
 
 AGGREGATIONS = ("ratio", "school_mean", "sum")
 
 
-def _half_up(value: float, places: int) -> Decimal:
-    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-
-
 KINDS = ("rate", "quantity")
-
-
-class DefinitionError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -66,7 +59,7 @@ class Indicator:
         if value is None or previous is None:
             return None
         if self.kind == "rate":
-            return float(_half_up(value, self.decimals) - _half_up(previous, self.decimals))
+            return float(half_up(value, self.decimals) - half_up(previous, self.decimals))
         if previous == 0:
             return None
         return (value / previous - 1) * 100
@@ -77,16 +70,16 @@ def _indicator(item: dict, known: set[str] | None) -> Indicator:
     try:
         numerator = parse(str(item["numerator"]))
         denominator = parse(str(item["denominator"])) if item.get("denominator") is not None else None
-    except (KeyError, ExpressionError) as exc:
-        raise DefinitionError(f"indicator {code}: {exc}") from None
+    except (KeyError, DudaoError) as exc:
+        raise DudaoError(f"indicator {code}: {exc}") from None
     aggregation = item.get("aggregation", "ratio" if denominator is not None else "sum")
     if aggregation not in AGGREGATIONS:
-        raise DefinitionError(f"indicator {code}: aggregation must be one of {AGGREGATIONS}")
+        raise DudaoError(f"indicator {code}: aggregation must be one of {AGGREGATIONS}")
     if aggregation != "sum" and denominator is None:
-        raise DefinitionError(f"indicator {code}: {aggregation} needs a denominator")
+        raise DudaoError(f"indicator {code}: {aggregation} needs a denominator")
     kind = item.get("kind", "quantity")
     if kind not in KINDS:
-        raise DefinitionError(f"indicator {code}: kind must be one of {KINDS}")
+        raise DudaoError(f"indicator {code}: kind must be one of {KINDS}")
     indicator = Indicator(
         code=code,
         name=item["name"],
@@ -101,7 +94,7 @@ def _indicator(item: dict, known: set[str] | None) -> Indicator:
         note=item.get("note", ""),
     )
     if known is not None and indicator.elements - known:
-        raise DefinitionError(f"indicator {code}: unknown elements {sorted(indicator.elements - known)}")
+        raise DudaoError(f"indicator {code}: unknown elements {sorted(indicator.elements - known)}")
     return indicator
 
 
@@ -109,7 +102,7 @@ def parse_definitions(items: list[dict], known: set[str] | None = None) -> list[
     indicators = [_indicator(item, known) for item in items]
     codes = [i.code for i in indicators]
     if len(codes) != len(set(codes)):
-        raise DefinitionError("indicator codes must be unique")
+        raise DudaoError("indicator codes must be unique")
     return indicators
 
 

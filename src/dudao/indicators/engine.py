@@ -24,12 +24,12 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 from django.db import connection, transaction
-from django.db.models import Exists, FloatField, OuterRef
+from django.db.models import FloatField
 from django.db.models.functions import Cast
 
-from dudao.collection.models import DataElement, DataValue, Submission
+from dudao.collection import selectors
+from dudao.collection.models import DataElement, DataValue
 from dudao.orgs.models import OrgUnit
-from dudao.review.workflow import locked_states
 
 from .compute import results_query
 from .definitions import Indicator, catalog
@@ -111,24 +111,13 @@ def load_tree(con: duckdb.DuckDBPyConnection) -> None:
     con.unregister("edges_arrow")
 
 
-def approved_values():
-    """Numeric values behind a submission that its principal has approved (locked states) — drafts never count."""
-    locked = locked_states()
-    approved = Submission.objects.filter(org=OuterRef("org"), campaign__period=OuterRef("period"), state__in=locked)
-    return DataValue.objects.filter(number__isnull=False, category_option="").filter(Exists(approved))
-
-
 def extract() -> Extract:
     """The approved values, the bulk way: one flat query fetched as raw tuples into numpy, and the approval filter
     as a vectorised membership test — no correlated subquery per value, no per-row ORM conversion. Submissions and
     values are read in one snapshot, so a submission approved mid-extract cannot count with half its values."""
-    locked = locked_states()
     with _snapshot() as snapshot:
         approved = np.array(
-            [
-                o * PERIOD_SPAN + p
-                for o, p in Submission.objects.filter(state__in=locked).values_list("org_id", "campaign__period_id")
-            ],
+            [o * PERIOD_SPAN + p for o, p in selectors.approved_org_periods()],
             dtype=np.int64,
         )
         if connection.vendor == "postgresql":

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from dudao.collection.selectors import approved_values
 from dudao.orgs.models import Level, OrgUnit
 
 from .definitions import Indicator
-from .engine import approved_values
 
 
 def orm_compute(indicators: Sequence[Indicator], values=None) -> dict[tuple[int, int, str], float | None]:

@@ -6,7 +6,8 @@ so a school without graduates yields NULL (not computable), exactly as the inter
 
 import ast
 
-from dudao.collection.expressions import Expression, ExpressionError
+from dudao.collection.expressions import Expression
+from dudao.errors import DudaoError
 
 _OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
 _FUNCS = {"abs": "ABS", "min": "LEAST", "max": "GREATEST"}
@@ -34,4 +35,4 @@ def _sql(node: ast.AST) -> str:
         return f"({'-' if isinstance(node.op, ast.USub) else '+'}{_sql(node.operand)})"
     if isinstance(node, ast.Call):
         return f"{_FUNCS[node.func.id]}({', '.join(_sql(a) for a in node.args)})"
-    raise ExpressionError("指标公式只能包含算术运算")
+    raise DudaoError("指标公式只能包含算术运算")

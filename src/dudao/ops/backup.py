@@ -20,12 +20,10 @@ from django.core import serializers
 from django.core.management import call_command
 from django.db import transaction
 
+from dudao.errors import DudaoError
+
 FORMAT = 1
 EXCLUDE = ["contenttypes", "auth.permission", "sessions", "admin.logentry"]
-
-
-class BackupError(Exception):
-    pass
 
 
 def values_digest() -> str:
@@ -88,23 +86,23 @@ def read(path: Path) -> tuple[dict, list]:
             data = json.load(fh)
         return data["manifest"], data["objects"]
     except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:
-        raise BackupError(f"{path} 不是完整的 Dudao 备份文件：{exc}") from None
+        raise DudaoError(f"{path} 不是完整的 Dudao 备份文件：{exc}") from None
 
 
 @transaction.atomic
 def restore(path: Path) -> dict:
     manifest, objects = read(path)
     if manifest.get("format") != FORMAT:
-        raise BackupError(f"不支持的备份格式 {manifest.get('format')!r}")
+        raise DudaoError(f"不支持的备份格式 {manifest.get('format')!r}")
     call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=False)
     _load(objects)
     _reset_sequences()
     found, expected = counts(), manifest["counts"]
     wrong = {k: (found.get(k), v) for k, v in expected.items() if found.get(k) != v}
     if wrong:
-        raise BackupError(f"恢复后的行数与备份不符：{wrong}")
+        raise DudaoError(f"恢复后的行数与备份不符：{wrong}")
     if values_digest() != manifest["values_sha256"]:
-        raise BackupError("恢复后的数据值校验和与备份不符")
+        raise DudaoError("恢复后的数据值校验和与备份不符")
     return manifest
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import cn2an
 
+from dudao.errors import DudaoError
+
 CN_NUMERAL = "一二三四五六七八九十"
 SECTION = re.compile(rf"^([{CN_NUMERAL}]{{1,3}})\s*[、.．]\s*(.+)$")
 SUBSECTION = re.compile(rf"^[（(]\s*([{CN_NUMERAL}]{{1,3}})\s*[）)]\s*(.*)$")
@@ -43,10 +45,6 @@ COMPARATORS = [
     (re.compile(r"(?:不超过|不高于|不多于|控制在|低于|少于)$"), "at_most"),
 ]
 NUMBER_WITH_UNIT = re.compile(rf"(\d+(?:\.\d+)?)\s*(%|％|{UNITS})")
-
-
-class PlanParseError(ValueError):
-    pass
 
 
 @dataclass
@@ -106,7 +104,7 @@ def read_text(path: str | Path) -> str:
         try:
             document = Document(str(path))
         except Exception as exc:  # python-docx raises several private types on a corrupt file
-            raise PlanParseError(f"无法读取 Word 文件：{type(exc).__name__}") from None
+            raise DudaoError(f"无法读取 Word 文件：{type(exc).__name__}") from None
         return "\n".join(p.text for p in document.paragraphs)
     if suffix == ".pdf":
         import pdfplumber
@@ -115,7 +113,7 @@ def read_text(path: str | Path) -> str:
             with pdfplumber.open(str(path)) as pdf:
                 return "\n".join(page.extract_text() or "" for page in pdf.pages)
         except Exception as exc:
-            raise PlanParseError(f"无法读取 PDF 文件：{type(exc).__name__}") from None
+            raise DudaoError(f"无法读取 PDF 文件：{type(exc).__name__}") from None
     if suffix in (".txt", ".text", ""):
         raw = path.read_bytes()
         for encoding in ("utf-8-sig", "gb18030"):
@@ -123,8 +121,8 @@ def read_text(path: str | Path) -> str:
                 return raw.decode(encoding)
             except UnicodeDecodeError:
                 continue
-        raise PlanParseError("文本文件编码无法识别（应为 UTF-8 或 GB18030）")
-    raise PlanParseError(f"不支持的文件类型：{suffix}（支持 .txt .docx .pdf）")
+        raise DudaoError("文本文件编码无法识别（应为 UTF-8 或 GB18030）")
+    raise DudaoError(f"不支持的文件类型：{suffix}（支持 .txt .docx .pdf）")
 
 
 def parse_file(path: str | Path) -> ParsedPlan:
@@ -184,16 +182,16 @@ def _targets(body: str) -> list[Target]:
 
 def parse(text: str) -> ParsedPlan:
     if not isinstance(text, str):
-        raise PlanParseError("输入不是文本")
+        raise DudaoError("输入不是文本")
     lines = _physical_lines(text)
     if not lines:
-        raise PlanParseError("文件中没有文字")
+        raise DudaoError("文件中没有文字")
     # 1. split header from body: the body starts at the first section heading 一、
     first_section = next(
         (i for i, line in enumerate(lines) if SECTION.match(line) and _numeral(SECTION.match(line).group(1)) == 1), None
     )
     if first_section is None:
-        raise PlanParseError("找不到“一、”开头的第一部分，无法识别工作要点的结构")
+        raise DudaoError("找不到“一、”开头的第一部分，无法识别工作要点的结构")
     header, body_lines = lines[:first_section], lines[first_section:]
     header_text = "\n".join(header)
 
@@ -274,7 +272,7 @@ def parse(text: str) -> ParsedPlan:
                 pass
     close()
     if not tasks:
-        raise PlanParseError("没有找到编号的工作任务（如“1.…”）")
+        raise DudaoError("没有找到编号的工作任务（如“1.…”）")
     return ParsedPlan(doc_number=doc_number, issuer=issuer, date=date, title=title, sections=sections, tasks=tasks)
 
 

@@ -12,6 +12,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from dudao.errors import DudaoError, forbidden
 from dudao.orgs.access import has_role, visible_units
 from dudao.orgs.models import Level, OrgUnit, Role
 
@@ -21,10 +22,6 @@ from .parser import ParsedPlan
 SUPERVISOR_ROLES = (Role.CITY_ADMIN, Role.INSPECTOR)
 UNIT_ROLES = (Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.COLLECTOR, Role.ANALYST)
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$|^(\d{4})Q([1-4])$")
-
-
-class PlanError(ValueError):
-    pass
 
 
 def city_unit() -> OrgUnit:
@@ -53,7 +50,7 @@ def can_report(user, assignment: Assignment) -> bool:
 @transaction.atomic
 def import_plan(parsed: ParsedPlan, year: int, user=None, source_name: str = "") -> Plan:
     if not 1990 <= year <= 2100:
-        raise PlanError(f"年度不合理：{year}")
+        raise DudaoError(f"年度不合理：{year}")
     plan = Plan.objects.create(
         year=year,
         title=parsed.title or f"{year}年工作要点",
@@ -83,11 +80,11 @@ def import_plan(parsed: ParsedPlan, year: int, user=None, source_name: str = "")
 
 def assign(task: Task, org: OrgUnit, role: str, deadline: date, user) -> Assignment:
     if not is_supervisor(user):
-        raise PlanError("只有市级督办人员可以分解任务")
+        raise forbidden("只有市级督办人员可以分解任务")
     if org.level not in (Level.DEPARTMENT, Level.DISTRICT):
-        raise PlanError("任务只能分解到处室或区")
+        raise DudaoError("任务只能分解到处室或区")
     if role not in Assignment.Role.values:
-        raise PlanError("责任类型应为牵头或配合")
+        raise DudaoError("责任类型应为牵头或配合")
     assignment, created = Assignment.objects.get_or_create(
         task=task, org=org, defaults={"role": role, "deadline": deadline, "assigned_by": user}
     )
@@ -102,7 +99,7 @@ def report_progress(
     assignment: Assignment, period: str, status: str, narrative: str, user, actuals: dict[int, object] | None = None
 ) -> ProgressReport:
     if not can_report(user, assignment):
-        raise PlanError("只有责任单位可以报送进展")
+        raise forbidden("只有责任单位可以报送进展")
     errors = []
     period = (period or "").strip()
     if not PERIOD.match(period):
@@ -126,7 +123,7 @@ def report_progress(
         except ValueError:
             errors.append(f"“{target.text}”的实际值应为数字")
     if errors:
-        raise PlanError("；".join(errors))
+        raise DudaoError("；".join(errors))
     with transaction.atomic():
         report = ProgressReport.objects.create(
             assignment=assignment, period=period, status=status, narrative=narrative, reported_by=user
@@ -137,17 +134,17 @@ def report_progress(
 
 def remind(assignment: Assignment, text: str, user) -> Reminder:
     if not is_supervisor(user):
-        raise PlanError("只有督办人员可以发督办提醒")
+        raise forbidden("只有督办人员可以发督办提醒")
     if not (text or "").strip():
-        raise PlanError("请填写督办内容")
+        raise DudaoError("请填写督办内容")
     return Reminder.objects.create(assignment=assignment, text=text.strip(), created_by=user)
 
 
 def answer(reminder: Reminder, text: str, user) -> Reminder:
     if not can_report(user, reminder.assignment):
-        raise PlanError("只有责任单位可以回复督办")
+        raise forbidden("只有责任单位可以回复督办")
     if not (text or "").strip():
-        raise PlanError("请填写回复内容")
+        raise DudaoError("请填写回复内容")
     reminder.answer, reminder.answered_by, reminder.answered_at = text.strip(), user, timezone.now()
     reminder._history_user = user
     reminder.save()

@@ -11,12 +11,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from dudao.context import navigation
+from dudao.errors import DudaoError
 from dudao.orgs.access import visible_units
 from dudao.orgs.models import Level, OrgUnit
 
 from . import services, similarity, summary
 from .models import Assignment, Plan, Reminder, Status, Task, TaskLink
-from .parser import PlanParseError, parse_file
+from .parser import parse_file
 
 CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -80,7 +81,7 @@ def plan_import(request):
         try:
             parsed = parse_file(tmp.name)
             plan = services.import_plan(parsed, year, request.user, source_name=upload.name)
-        except (PlanParseError, services.PlanError) as exc:
+        except DudaoError as exc:
             messages.error(request, f"{upload.name}：{exc}")
             return redirect("plans")
     messages.success(request, f"已导入：{plan.title}（{plan.tasks.count()} 项任务）")
@@ -145,8 +146,10 @@ def task_assign(request, pk):
         deadline = date.fromisoformat(request.POST.get("deadline", ""))
         services.assign(task, org, request.POST.get("role", "lead"), deadline, request.user)
         messages.success(request, f"已分解给 {org.name}")
-    except ValueError as exc:
-        messages.error(request, str(exc) if isinstance(exc, services.PlanError) else "请填写完成时限")
+    except DudaoError as exc:
+        messages.error(request, str(exc))
+    except ValueError:
+        messages.error(request, "请填写完成时限")
     return _back(task.pk)
 
 
@@ -165,7 +168,7 @@ def task_report(request, pk):
             actuals,
         )
         messages.success(request, "进展已报送")
-    except services.PlanError as exc:
+    except DudaoError as exc:
         messages.error(request, str(exc))
     return _back(assignment.task_id)
 
@@ -177,7 +180,7 @@ def task_remind(request, pk):
     try:
         services.remind(assignment, request.POST.get("text", ""), request.user)
         messages.success(request, "督办提醒已发出")
-    except services.PlanError as exc:
+    except DudaoError as exc:
         messages.error(request, str(exc))
     return _back(assignment.task_id)
 
@@ -189,7 +192,7 @@ def reminder_answer(request, pk):
     try:
         services.answer(reminder, request.POST.get("answer", ""), request.user)
         messages.success(request, "已回复")
-    except services.PlanError as exc:
+    except DudaoError as exc:
         messages.error(request, str(exc))
     return _back(reminder.assignment.task_id)
 

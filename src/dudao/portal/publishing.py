@@ -6,20 +6,17 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from dudao.collection import selectors
+from dudao.errors import DudaoError, conflict, forbidden
 from dudao.orgs.access import has_role
 from dudao.orgs.models import Level, Role
 from dudao.reports.builder import Report, build
 from dudao.reports.builder import template as report_template
 from dudao.reports.render import to_html, to_pdf
-from dudao.review.workflow import locked_states
 
 from .models import Publication
 
 REQUEST_ROLES = (Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.ANALYST)
-
-
-class PublishError(Exception):
-    pass
 
 
 def may_request(user, org) -> bool:
@@ -37,16 +34,14 @@ def may_approve(user, publication: Publication) -> bool:
 def school_is_approved(org, period, template_code: str = "quality_annual") -> bool:
     """The school's principal has approved its data for the report's own data set."""
     dataset = report_template(template_code)["dataset"]
-    return org.submissions.filter(
-        campaign__period=period, campaign__dataset__code=dataset, state__in=locked_states()
-    ).exists()
+    return selectors.is_approved(org, period, dataset)
 
 
 def request(org, period, user, template: str = "quality_annual") -> Publication:
     if not may_request(user, org):
-        raise PublishError("您无权为该单位申请发布报告")
+        raise forbidden("您无权为该单位申请发布报告")
     if org.level == Level.SCHOOL and not school_is_approved(org, period, template):
-        raise PublishError(f"{org.name}{period.name}数据尚未经校长核准，不能发布")
+        raise DudaoError(f"{org.name}{period.name}数据尚未经校长核准，不能发布")
     report = build(org, period, template)
     with transaction.atomic():
         latest = Publication.objects.filter(org=org, period=period, template=template).aggregate(v=Max("version"))["v"]
@@ -63,11 +58,11 @@ def request(org, period, user, template: str = "quality_annual") -> Publication:
 
 def approve(publication: Publication, user, note: str = "") -> Publication:
     if publication.status != Publication.Status.PENDING:
-        raise PublishError("只有待审核的版本可以发布")
+        raise conflict("只有待审核的版本可以发布")
     if publication.requested_by_id == user.pk:
-        raise PublishError("发布须由申请人以外的人员审核")
+        raise DudaoError("发布须由申请人以外的人员审核")
     if not may_approve(user, publication):
-        raise PublishError("您无权审核发布该报告")
+        raise forbidden("您无权审核发布该报告")
     now = timezone.now()
     with transaction.atomic():
         Publication.objects.filter(
@@ -82,11 +77,11 @@ def approve(publication: Publication, user, note: str = "") -> Publication:
 
 def reject(publication: Publication, user, note: str) -> Publication:
     if publication.status != Publication.Status.PENDING:
-        raise PublishError("只有待审核的版本可以驳回")
+        raise conflict("只有待审核的版本可以驳回")
     if not may_approve(user, publication):
-        raise PublishError("您无权审核发布该报告")
+        raise forbidden("您无权审核发布该报告")
     if not note.strip():
-        raise PublishError("请填写驳回理由")
+        raise DudaoError("请填写驳回理由")
     publication.status = Publication.Status.REJECTED
     publication.reviewed_by, publication.reviewed_at, publication.note = user, timezone.now(), note.strip()
     publication.save()

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from dudao.collection.models import Period
+from dudao.errors import DudaoError
 from dudao.orgs.access import visible_units
 from dudao.orgs.models import Level, OrgUnit
 from dudao.reports.builder import submissions_for
@@ -153,7 +154,7 @@ def desk_request(request):
     try:
         pub = publishing.request(org, period, request.user)
         messages.success(request, f"已提交发布申请：{pub.title}（第{pub.version}版），待审核")
-    except publishing.PublishError as exc:
+    except DudaoError as exc:
         messages.error(request, str(exc))
     return redirect("desk")
 
@@ -171,7 +172,7 @@ def desk_review(request, pk, decision):
             messages.success(request, "已驳回")
         else:
             raise Http404
-    except publishing.PublishError as exc:
+    except DudaoError as exc:
         messages.error(request, str(exc))
     return redirect("desk")
 

@@ -18,12 +18,14 @@ import yaml
 from django.conf import settings
 from django.utils import timezone
 
+from dudao.collection import selectors
 from dudao.collection.expressions import parse
-from dudao.collection.models import DataValue, Period, Submission
+from dudao.collection.models import DataValue, Period
 from dudao.indicators.definitions import by_code
 from dudao.indicators.query import Reading, readings, series
 from dudao.orgs.models import Level, OrgUnit
-from dudao.review.workflow import current_statement, locked_states
+from dudao.review.workflow import current_statement
+from dudao.rounding import fixed
 
 from . import charts, wording
 
@@ -147,15 +149,12 @@ def template(code: str = "quality_annual") -> dict:
 def submissions_for(org: OrgUnit, period: Period, dataset: str):
     """The submissions a report about ``org`` speaks for: its subtree's, for the report's own data set only (a
     kindergarten's approved form is not a vocational school's)."""
-    return Submission.objects.filter(
-        org__path__startswith=org.path, campaign__period=period, campaign__dataset__code=dataset
-    )
+    return selectors.submissions(dataset=dataset, period=period, under=org)
 
 
 def _approved_submissions(org: OrgUnit, period: Period, dataset: str):
     return (
-        submissions_for(org, period, dataset)
-        .filter(state__in=locked_states())
+        selectors.approved_submissions(dataset=dataset, period=period, under=org)
         .select_related("org", "campaign")
         .order_by("org__path")
     )
@@ -198,7 +197,7 @@ class _Context:
 
     def coverage_text(self) -> str:
         signed = len(self.approved)
-        pct = f"{signed / self.schools_total * 100:.0f}%" if self.schools_total else "—"
+        pct = f"{fixed(signed / self.schools_total * 100)}%" if self.schools_total else "—"
         return (
             f"{self.schools_total}所学校参加质量年度报告数据采集，经校长核准并签署责任声明的{signed}所，"
             f"覆盖率{pct}。数据实行采集员填报、审核员审核、校长核准的“三级审核”。"
@@ -270,9 +269,9 @@ class _Context:
                 ""
                 if reading.change is None
                 else (
-                    f"{reading.change:+.{reading.decimals}f}个百分点"
+                    f"{fixed(reading.change, reading.decimals, sign=True)}个百分点"
                     if reading.change_unit == "pp"
-                    else f"{reading.change:+.2f}%"
+                    else f"{fixed(reading.change, 2, sign=True)}%"
                 )
             )
             rows.append(

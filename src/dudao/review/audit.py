@@ -5,8 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dudao.collection.models import DataValue, Explanation
-
-from .workflow import workflow_of
+from dudao.collection.workflows import workflow_of
 
 
 @dataclass

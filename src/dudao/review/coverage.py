@@ -3,9 +3,8 @@
 from collections import Counter
 from dataclasses import dataclass, field
 
+from dudao.collection.workflows import workflows
 from dudao.orgs.models import Level
-
-from .workflow import workflows
 
 
 @dataclass

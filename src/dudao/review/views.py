@@ -4,13 +4,45 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from dudao.collection import services, workflows
 from dudao.collection.models import Campaign
-from dudao.collection.views import visible_submission
+from dudao.collection.views import field_context, findings_context, visible_submission
+from dudao.errors import DudaoError
 from dudao.orgs.access import can_view, has_role, top_units
 from dudao.orgs.models import Level, OrgUnit, Role
 
 from . import workflow
+from .audit import audit_trail
 from .coverage import coverage
+from .models import STATEMENT_TEXT
+
+
+@login_required
+def submission_detail(request, pk):
+    """One submission: its form, checks, the steps the user may take, the statement and the review trail."""
+    sub = visible_submission(request, pk)
+    wf = workflows.workflow_of(sub)
+    values = services.values_of(sub)
+    editable = services.can_edit(request.user, sub)
+    sections: dict[str, dict] = {}
+    for m in sub.campaign.dataset.members.select_related("element"):
+        section = sections.setdefault(m.section_code, {"name": m.section_name, "fields": []})
+        current = values.get(m.element.code)
+        section["fields"].append(field_context(sub, m.element, current.value if current else "", editable=editable))
+    context = {
+        "sub": sub,
+        "wf": wf,
+        "state_label": wf.label(sub.state),
+        "sections": sections.values(),
+        "editable": editable,
+        **findings_context(sub, editable),
+        "steps": workflows.available_steps(sub, request.user),
+        "statement": workflow.current_statement(sub),
+        "statement_text": STATEMENT_TEXT,
+        "trail": audit_trail(sub),
+        "locked": workflows.is_locked(sub),
+    }
+    return render(request, "collection/submission.html", context)
 
 
 @login_required
@@ -27,7 +59,7 @@ def act(request, pk, action):
             confirm=request.POST.get("confirm") == "on",
         )
         messages.success(request, "操作成功")
-    except workflow.WorkflowError as exc:
+    except DudaoError as exc:
         messages.error(request, str(exc))
     return redirect("submission", pk=sub.pk)
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dudao.ops.backup import BackupError, restore
+from dudao.errors import command_errors
+from dudao.ops.backup import restore
 
 
 class Command(BaseCommand):
@@ -17,9 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, path, yes=False, **options):
         if not yes:
             raise CommandError("恢复会覆盖当前数据库中的全部数据；确认请加 --yes")
-        try:
+        with command_errors():
             manifest = restore(Path(path))
-        except BackupError as exc:
-            raise CommandError(str(exc)) from None
         rows = sum(manifest["counts"].values())
         self.stdout.write(f"已恢复 {rows} 行（备份时间 {manifest['created_at']}），数据值校验和一致。")

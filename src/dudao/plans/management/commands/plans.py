@@ -3,9 +3,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from dudao.errors import DudaoError
 from dudao.plans import services, summary
 from dudao.plans.models import Plan
-from dudao.plans.parser import PlanParseError, parse_file
+from dudao.plans.parser import parse_file
 
 
 class Command(BaseCommand):
@@ -38,7 +39,7 @@ class Command(BaseCommand):
             raise CommandError(f"文件不存在：{path}")
         try:
             parsed = parse_file(path)
-        except PlanParseError as exc:
+        except DudaoError as exc:
             raise CommandError(f"{path.name}: {exc}") from None
         if action == "parse":
             if options["json"]:
@@ -48,6 +49,6 @@ class Command(BaseCommand):
             return
         try:
             plan = services.import_plan(parsed, options["year"], source_name=path.name)
-        except services.PlanError as exc:
+        except DudaoError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"已导入工作要点 {plan.pk}：{plan.title}（{plan.tasks.count()} 项任务）")
