@@ -124,7 +124,7 @@ def explain(request, pk):
         return HttpResponse(str(exc), status=403)
     except services.InvalidValue as exc:
         messages.error(request, str(exc))
-    return redirect("submission", pk=sub.pk)
+    return redirect("collection:submission", pk=sub.pk)
 
 
 @login_required
@@ -145,13 +145,13 @@ def school_upload(request, pk):
         return HttpResponse("当前状态下不能导入数据，或您无权修改该学校数据", status=403)
     if upload is None:
         messages.error(request, "请选择要上传的 Excel 文件")
-        return redirect("submission", pk=sub.pk)
+        return redirect("collection:submission", pk=sub.pk)
     try:
         result = excel.import_school(sub, upload, request.user)
         messages.success(request, f"导入成功，更新 {result.saved} 项")
     except excel.ImportFailed as exc:
         return render(request, "collection/import_errors.html", {"errors": exc.errors, "back": sub}, status=422)
-    return redirect("submission", pk=sub.pk)
+    return redirect("collection:submission", pk=sub.pk)
 
 
 def _district_scope(request, pk, org_code):

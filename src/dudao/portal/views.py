@@ -155,7 +155,7 @@ def desk_request(request):
         messages.success(request, f"已提交发布申请：{pub.title}（第{pub.version}版），待审核")
     except publishing.PublishError as exc:
         messages.error(request, str(exc))
-    return redirect("desk")
+    return redirect("portal:desk")
 
 
 @login_required
@@ -173,7 +173,7 @@ def desk_review(request, pk, decision):
             raise Http404
     except publishing.PublishError as exc:
         messages.error(request, str(exc))
-    return redirect("desk")
+    return redirect("portal:desk")
 
 
 @login_required
@@ -184,7 +184,7 @@ def batch_start(request):
     if org.level == Level.SCHOOL or not publishing.may_request(request.user, org):
         raise Http404
     batch = tasks.start(org, period, request.user)
-    return redirect("batch", pk=batch.pk)
+    return redirect("portal:batch", pk=batch.pk)
 
 
 @login_required
@@ -196,9 +196,9 @@ def batch_retry(request, pk):
         raise Http404
     if not run.may_retry():
         messages.error(request, "该批次仍在进行或已完成，无需重新运行")
-        return redirect("batch", pk=run.pk)
+        return redirect("portal:batch", pk=run.pk)
     tasks.retry(run)
-    return redirect("batch", pk=run.pk)
+    return redirect("portal:batch", pk=run.pk)
 
 
 @login_required

@@ -29,7 +29,7 @@ def act(request, pk, action):
         messages.success(request, "操作成功")
     except workflow.WorkflowError as exc:
         messages.error(request, str(exc))
-    return redirect("submission", pk=sub.pk)
+    return redirect("collection:submission", pk=sub.pk)
 
 
 @login_required

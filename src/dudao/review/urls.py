@@ -1,0 +1,12 @@
+"""Review pages: workflow actions on a submission and a campaign's coverage."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "review"
+
+urlpatterns = [
+    path("submissions/<int:pk>/actions/<slug:action>/", views.act, name="act"),
+    path("campaigns/<int:pk>/coverage/", views.coverage_view, name="coverage"),
+]
