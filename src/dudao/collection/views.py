@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dudao.orgs.access import top_units, visible_units
@@ -177,7 +178,7 @@ def district_template(request, pk, org_code):
 def district_upload(request, pk, org_code):
     campaign, org = _district_scope(request, pk, org_code)
     upload = request.FILES.get("file")
-    back = f"/campaigns/{campaign.pk}/coverage/?org={org.code}"
+    back = f"{reverse('review:coverage', args=[campaign.pk])}?org={org.code}"
     if upload is None:
         messages.error(request, "请选择要上传的 Excel 文件")
         return redirect(back)

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dudao.collection.models import Period
@@ -92,7 +93,7 @@ def report_html(request, pk):
     if newer:
         banner = (
             f'<div style="background:#fff3cd;padding:8px;text-align:center">本版本（第{publication.version}版）'
-            f'已被<a href="/portal/reports/{newer.pk}/">第{newer.version}版</a>替代</div>'
+            f'已被<a href="{reverse("portal:report", args=[newer.pk])}">第{newer.version}版</a>替代</div>'
         )
         html = html.replace("<body>", "<body>" + banner, 1)
     return HttpResponse(html)
