@@ -45,7 +45,9 @@ def test_filtered_rollup_is_ratio_of_sums(computed):
 
 def test_district_scope_compares_its_schools(computed, client):
     client.force_login(computed.users["district_reviewer"])
-    data = client.get(reverse("cockpit_data"), {"indicator": "student_teacher_ratio", "period": "2021"}).json()
+    data = client.get(
+        reverse("indicators:cockpit_data"), {"indicator": "student_teacher_ratio", "period": "2021"}
+    ).json()
     assert data["scope"] == "黄浦区" and data["comparison"]["names"] == ["甲职业学校", "乙职业学校"]
     assert data["comparison"]["values"] == [12.0, 24.0]
 
@@ -63,8 +65,8 @@ def test_district_scope_compares_its_schools(computed, client):
 )
 def test_who_gets_a_cockpit(computed, client, role, status):
     client.force_login(computed.users[role])
-    assert client.get(reverse("cockpit")).status_code == status
-    data = client.get(reverse("cockpit_data"), {"indicator": "student_teacher_ratio", "period": "2021"})
+    assert client.get(reverse("indicators:cockpit")).status_code == status
+    data = client.get(reverse("indicators:cockpit_data"), {"indicator": "student_teacher_ratio", "period": "2021"})
     assert data.status_code == status
 
 

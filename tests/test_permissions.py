@@ -45,7 +45,7 @@ WRITE = {
     "analyst": "- -  -",
 }
 
-READ_VIEWS = ["submission", "school_template", "findings"]
+READ_VIEWS = ["review:submission", "collection:school_template", "collection:findings"]
 
 
 def cells(table, role):
@@ -75,7 +75,7 @@ def test_autosave(client, world, role):
     login(client, world, role)
     for target, allowed in cells(WRITE, role).items():
         sub = getattr(world, target)
-        response = client.post(reverse("save_value", args=[sub.pk, "books"]), {"value": "123"})
+        response = client.post(reverse("collection:save_value", args=[sub.pk, "books"]), {"value": "123"})
         stored = DataValue.objects.filter(org=sub.org, element__code="books").first()
         if allowed == "W":
             assert response.status_code == 200, (role, target)
@@ -95,7 +95,7 @@ def test_excel_upload(client, world, role):
         sub = getattr(world, target)
         payload = io.BytesIO(excel.school_template(sub))
         payload.name = "t.xlsx"
-        response = client.post(reverse("school_upload", args=[sub.pk]), {"file": payload})
+        response = client.post(reverse("collection:school_upload", args=[sub.pk]), {"file": payload})
         if allowed == "W":
             assert response.status_code == 302, (role, target)
         else:
@@ -122,8 +122,8 @@ def test_district_sheet(client, world, role):
     login(client, world, role)
     for district, allowed in zip(("huangpu", "xuhui"), DISTRICT[role].split()):
         org = getattr(world, district)
-        response = client.get(reverse("district_template", args=[world.campaign.pk, org.code]))
-        upload = client.post(reverse("district_upload", args=[world.campaign.pk, org.code]), {})
+        response = client.get(reverse("collection:district_template", args=[world.campaign.pk, org.code]))
+        upload = client.post(reverse("collection:district_upload", args=[world.campaign.pk, org.code]), {})
         if allowed == "W":
             assert response.status_code == 200 and upload.status_code == 302
         else:
@@ -148,7 +148,7 @@ COVERAGE = {
 def test_coverage(client, world, role):
     login(client, world, role)
     for org, allowed in zip((world.city, world.huangpu), COVERAGE[role].split()):
-        response = client.get(reverse("coverage", args=[world.campaign.pk]) + f"?org={org.code}")
+        response = client.get(reverse("review:coverage", args=[world.campaign.pk]) + f"?org={org.code}")
         assert response.status_code == (200 if allowed == "R" else 404), (role, org.code)
 
 
@@ -175,11 +175,11 @@ def test_workflow_actions(client, world, state, action, allowed_role):
         if role == allowed_role:
             continue
         login(client, world, role)
-        client.post(reverse("act", args=[world.sub_a.pk, action]), data)
+        client.post(reverse("review:act", args=[world.sub_a.pk, action]), data)
         world.sub_a.refresh_from_db()
         assert world.sub_a.state == state, (role, action)
     login(client, world, allowed_role)
-    response = client.post(reverse("act", args=[world.sub_a.pk, action]), data)
+    response = client.post(reverse("review:act", args=[world.sub_a.pk, action]), data)
     assert response.status_code == 302
     world.sub_a.refresh_from_db()
     assert world.sub_a.state != state
@@ -188,12 +188,12 @@ def test_workflow_actions(client, world, state, action, allowed_role):
 def test_anonymous_is_sent_to_login(client, world):
     for url in [
         reverse("home"),
-        reverse("submission", args=[world.sub_a.pk]),
-        reverse("coverage", args=[world.campaign.pk]),
+        reverse("review:submission", args=[world.sub_a.pk]),
+        reverse("review:coverage", args=[world.campaign.pk]),
     ]:
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-    response = client.post(reverse("save_value", args=[world.sub_a.pk, "books"]), {"value": "1"})
+    response = client.post(reverse("collection:save_value", args=[world.sub_a.pk, "books"]), {"value": "1"})
     assert response.status_code == 302 and not DataValue.objects.exists()
 
 

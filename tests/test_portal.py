@@ -18,7 +18,7 @@ def user(name):
 
 
 def test_city_column_lists_everything_and_coverage(demo, client):
-    page = client.get(reverse("portal")).content.decode()
+    page = client.get(reverse("portal:index")).content.decode()
     assert "学校 <strong>71/71</strong>，区 <strong>16/16</strong>" in page
     assert page.count("2020年度上海市中等职业教育质量年度报告") == 2  # v2 and the superseded v1
     assert "已被新版本替代" in page
@@ -26,7 +26,7 @@ def test_city_column_lists_everything_and_coverage(demo, client):
 
 
 def test_district_column_lists_only_its_own(demo, client):
-    page = client.get(reverse("portal_district", args=["310101"])).content.decode()
+    page = client.get(reverse("portal:district", args=["310101"])).content.decode()
     assert "2020年度黄浦区中等职业教育质量年度报告" in page and "中华职业学校" in page
     assert "徐汇区中等职业教育" not in page and "上海信息技术学校" not in page
     assert "学校 <strong>5/5</strong>" in page
@@ -34,13 +34,13 @@ def test_district_column_lists_only_its_own(demo, client):
 
 def test_reports_open_without_login(demo, client):
     pub = Publication.objects.filter(org__code="310000", period__code="2020", status="published").get()
-    html = client.get(reverse("portal_report", args=[pub.pk])).content.decode()
+    html = client.get(reverse("portal:report", args=[pub.pk])).content.decode()
     assert "固定资产总额达到148.05亿元，比2019年增长5.73%" in html
-    pdf = client.get(reverse("portal_pdf", args=[pub.pk]))
+    pdf = client.get(reverse("portal:pdf", args=[pub.pk]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     old = Publication.objects.get(org__code="310000", period__code="2020", version=1)
     assert old.status == "superseded"
-    assert "已被" in client.get(reverse("portal_report", args=[old.pk])).content.decode()
+    assert "已被" in client.get(reverse("portal:report", args=[old.pk])).content.decode()
 
 
 def test_pending_and_rejected_versions_are_not_public(demo, client):
@@ -50,9 +50,9 @@ def test_pending_and_rejected_versions_are_not_public(demo, client):
     rejected = publishing.request(school, period, user("d310101"))
     publishing.reject(rejected, user("city_admin"), "数据口径待核")
     for pub in (pending, rejected):
-        assert client.get(reverse("portal_report", args=[pub.pk])).status_code == 404
-        assert client.get(reverse("portal_pdf", args=[pub.pk])).status_code == 404
-    assert f"/portal/reports/{pending.pk}/" not in client.get(reverse("portal")).content.decode()
+        assert client.get(reverse("portal:report", args=[pub.pk])).status_code == 404
+        assert client.get(reverse("portal:pdf", args=[pub.pk])).status_code == 404
+    assert f"/portal/reports/{pending.pk}/" not in client.get(reverse("portal:index")).content.decode()
 
 
 def test_publication_needs_a_second_person_with_authority(demo):
@@ -98,20 +98,20 @@ def test_batch_page_and_progress_via_web(demo, client, settings, django_capture_
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     client.force_login(user("d310151"))
     with django_capture_on_commit_callbacks(execute=True):  # the job is queued only once the batch row is committed
-        response = client.post(reverse("batch_start"), {"org": "310151", "period": "2020"})
+        response = client.post(reverse("portal:batch_start"), {"org": "310151", "period": "2020"})
     assert response.status_code == 302
     page = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
     assert "2/2" in page and "100%" in page
-    assert client.post(reverse("batch_start"), {"org": "310101", "period": "2020"}).status_code == 404
+    assert client.post(reverse("portal:batch_start"), {"org": "310101", "period": "2020"}).status_code == 404
 
 
 def test_desk_approve_via_web(demo, client):
     school = OrgUnit.objects.get(code="3101040001")
     pub = publishing.request(school, Period.objects.get(code="2020"), user("d310104"))
     client.force_login(user("d310104"))
-    assert "审核发布" not in client.get(reverse("desk")).content.decode()  # not for one's own request
+    assert "审核发布" not in client.get(reverse("portal:desk")).content.decode()  # not for one's own request
     client.force_login(user("city_admin"))
-    assert client.post(reverse("desk_review", args=[pub.pk, "approve"])).status_code == 302
+    assert client.post(reverse("portal:desk_review", args=[pub.pk, "approve"])).status_code == 302
     pub.refresh_from_db()
     assert pub.status == "published" and pub.reviewed_by == user("city_admin")
 
@@ -124,7 +124,7 @@ def test_public_crawl_reaches_no_private_page(demo, client):
     """
     import re
 
-    seen, queue, bodies, reports = set(), [reverse("portal")], [], 0
+    seen, queue, bodies, reports = set(), [reverse("portal:index")], [], 0
     while queue and len(seen) < 400:
         url = queue.pop(0)
         if url in seen:

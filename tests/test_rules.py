@@ -68,7 +68,7 @@ def test_commands_turn_a_dudao_error_into_a_command_error():
 def test_a_refused_write_through_the_web_is_a_403_page(world, client):
     approve_to(world.sub_a, world.users, "approved")
     client.force_login(world.users["collector"])
-    url = reverse("explain", args=[world.sub_a.pk])
+    url = reverse("collection:explain", args=[world.sub_a.pk])
     response = client.post(url, {"key": "x", "text": "说明"})
     assert response.status_code == 403 and "当前状态下不能修改数据" in response.content.decode()
 

@@ -13,7 +13,7 @@ from .conftest import VALID, approve_to
 
 def test_autosave_reports_error_next_to_field(client, world):
     client.force_login(world.users["collector"])
-    url = reverse("save_value", args=[world.sub_a.pk, "students_total"])
+    url = reverse("collection:save_value", args=[world.sub_a.pk, "students_total"])
     bad = client.post(url, {"value": "一千"}, HTTP_HX_REQUEST="true")
     assert bad.status_code == 422 and "应为数字" in bad.content.decode()
     assert not DataValue.objects.exists()
@@ -26,7 +26,7 @@ def test_autosave_reports_error_next_to_field(client, world):
 def test_submission_page_shows_statement_and_audit(client, world):
     approve_to(world.sub_a, world.users, "approved")
     client.force_login(world.users["district_reviewer"])
-    page = client.get(reverse("submission", args=[world.sub_a.pk])).content.decode()
+    page = client.get(reverse("review:submission", args=[world.sub_a.pk])).content.decode()
     assert "责任声明" in page and "张校长" in page
     assert world.sub_a.statements.get().values_sha256 in page
     assert "审计记录" in page and "流转：approve" in page and "修改：全日制在校生数" in page
@@ -36,7 +36,7 @@ def test_submission_page_shows_statement_and_audit(client, world):
 def test_return_via_form_requires_reason(client, world):
     approve_to(world.sub_a, world.users, "approved")
     client.force_login(world.users["district_reviewer"])
-    url = reverse("act", args=[world.sub_a.pk, "return"])
+    url = reverse("review:act", args=[world.sub_a.pk, "return"])
     client.post(url, {"reason": ""})
     world.sub_a.refresh_from_db()
     assert world.sub_a.state == "approved"
@@ -55,7 +55,7 @@ def test_bad_upload_page_lists_cells(client, world):
     wb.save(buffer)
     buffer.seek(0)
     buffer.name = "bad.xlsx"
-    response = client.post(reverse("school_upload", args=[world.sub_a.pk]), {"file": buffer})
+    response = client.post(reverse("collection:school_upload", args=[world.sub_a.pk]), {"file": buffer})
     page = response.content.decode()
     assert response.status_code == 422
     assert "数据!E2" in page and "数据!E3" in page and "未保存任何数据" in page
@@ -71,21 +71,21 @@ def test_good_upload_then_template_download(client, world):
     wb.save(buffer)
     buffer.seek(0)
     buffer.name = "ok.xlsx"
-    response = client.post(reverse("school_upload", args=[world.sub_a.pk]), {"file": buffer})
+    response = client.post(reverse("collection:school_upload", args=[world.sub_a.pk]), {"file": buffer})
     assert response.status_code == 302
-    download = client.get(reverse("school_template", args=[world.sub_a.pk]))
+    download = client.get(reverse("collection:school_template", args=[world.sub_a.pk]))
     assert download["Content-Type"].startswith("application/vnd.openxmlformats")
-    page = client.get(reverse("submission", args=[world.sub_a.pk])).content.decode()
+    page = client.get(reverse("review:submission", args=[world.sub_a.pk])).content.decode()
     assert "全部校验通过" in page
 
 
 def test_coverage_page(client, world):
     approve_to(world.sub_a, world.users, "city_accepted")
     client.force_login(world.users["city_admin"])
-    page = client.get(reverse("coverage", args=[world.campaign.pk]) + "?org=310000").content.decode()
+    page = client.get(reverse("review:coverage", args=[world.campaign.pk]) + "?org=310000").content.decode()
     assert "1/3" in page and "黄浦区" in page and "徐汇区" in page
     client.force_login(world.users["district_reviewer"])
-    page = client.get(reverse("coverage", args=[world.campaign.pk])).content.decode()
+    page = client.get(reverse("review:coverage", args=[world.campaign.pk])).content.decode()
     assert "甲职业学校" in page and "市已确认" in page and "丙职业学校" not in page
 
 

@@ -1,6 +1,7 @@
 """API shapes. Read shapes mirror what the pages show; write shapes are deliberately small (values + reason, or an
 action's reason/signature) because all rules live in the domain services the web UI also calls."""
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -145,10 +146,10 @@ class PublicationSerializer(serializers.ModelSerializer):
         ]
 
     def get_html_url(self, obj) -> str:
-        return f"/portal/reports/{obj.pk}/"
+        return reverse("portal:report", args=[obj.pk])
 
     def get_pdf_url(self, obj) -> str:
-        return f"/portal/reports/{obj.pk}/pdf/"
+        return reverse("portal:pdf", args=[obj.pk])
 
 
 class AssignmentSerializer(serializers.Serializer):

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dudao.errors import FORBIDDEN, DudaoError
@@ -95,7 +96,7 @@ def explain(request, pk):
         if exc.status == FORBIDDEN:
             raise
         messages.error(request, str(exc))
-    return redirect("submission", pk=sub.pk)
+    return redirect("review:submission", pk=sub.pk)
 
 
 @login_required
@@ -116,13 +117,13 @@ def school_upload(request, pk):
         return HttpResponse("当前状态下不能导入数据，或您无权修改该学校数据", status=403)
     if upload is None:
         messages.error(request, "请选择要上传的 Excel 文件")
-        return redirect("submission", pk=sub.pk)
+        return redirect("review:submission", pk=sub.pk)
     try:
         result = excel.import_school(sub, upload, request.user)
         messages.success(request, f"导入成功，更新 {result.saved} 项")
     except DudaoError as exc:
         return render(request, "collection/import_errors.html", {"errors": exc.errors, "back": sub}, status=422)
-    return redirect("submission", pk=sub.pk)
+    return redirect("review:submission", pk=sub.pk)
 
 
 def _district_scope(request, pk, org_code):
@@ -148,7 +149,7 @@ def district_template(request, pk, org_code):
 def district_upload(request, pk, org_code):
     campaign, org = _district_scope(request, pk, org_code)
     upload = request.FILES.get("file")
-    back = f"/campaigns/{campaign.pk}/coverage/?org={org.code}"
+    back = f"{reverse('review:coverage', args=[campaign.pk])}?org={org.code}"
     if upload is None:
         messages.error(request, "请选择要上传的 Excel 文件")
         return redirect(back)

@@ -69,10 +69,10 @@ def plan_import(request):
         year = int(request.POST.get("year", ""))
     except ValueError:
         messages.error(request, "请填写年度")
-        return redirect("plans")
+        return redirect("plans:list")
     if upload is None:
         messages.error(request, "请选择文件")
-        return redirect("plans")
+        return redirect("plans:list")
     suffix = Path(upload.name).suffix.lower()
     with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
         for chunk in upload.chunks():
@@ -83,9 +83,9 @@ def plan_import(request):
             plan = services.import_plan(parsed, year, request.user, source_name=upload.name)
         except DudaoError as exc:
             messages.error(request, f"{upload.name}：{exc}")
-            return redirect("plans")
+            return redirect("plans:list")
     messages.success(request, f"已导入：{plan.title}（{plan.tasks.count()} 项任务）")
-    return redirect("plan", pk=plan.pk)
+    return redirect("plans:plan", pk=plan.pk)
 
 
 @login_required
@@ -134,7 +134,7 @@ def task_detail(request, pk):
 
 
 def _back(task_id):
-    return redirect("task", pk=task_id)
+    return redirect("plans:task", pk=task_id)
 
 
 @login_required

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dudao.collection.models import Period
@@ -93,7 +94,7 @@ def report_html(request, pk):
     if newer:
         banner = (
             f'<div style="background:#fff3cd;padding:8px;text-align:center">本版本（第{publication.version}版）'
-            f'已被<a href="/portal/reports/{newer.pk}/">第{newer.version}版</a>替代</div>'
+            f'已被<a href="{reverse("portal:report", args=[newer.pk])}">第{newer.version}版</a>替代</div>'
         )
         html = html.replace("<body>", "<body>" + banner, 1)
     return HttpResponse(html)
@@ -156,7 +157,7 @@ def desk_request(request):
         messages.success(request, f"已提交发布申请：{pub.title}（第{pub.version}版），待审核")
     except DudaoError as exc:
         messages.error(request, str(exc))
-    return redirect("desk")
+    return redirect("portal:desk")
 
 
 @login_required
@@ -174,7 +175,7 @@ def desk_review(request, pk, decision):
             raise Http404
     except DudaoError as exc:
         messages.error(request, str(exc))
-    return redirect("desk")
+    return redirect("portal:desk")
 
 
 @login_required
@@ -185,7 +186,7 @@ def batch_start(request):
     if org.level == Level.SCHOOL or not publishing.may_request(request.user, org):
         raise Http404
     batch = tasks.start(org, period, request.user)
-    return redirect("batch", pk=batch.pk)
+    return redirect("portal:batch", pk=batch.pk)
 
 
 @login_required
@@ -197,9 +198,9 @@ def batch_retry(request, pk):
         raise Http404
     if not run.may_retry():
         messages.error(request, "该批次仍在进行或已完成，无需重新运行")
-        return redirect("batch", pk=run.pk)
+        return redirect("portal:batch", pk=run.pk)
     tasks.retry(run)
-    return redirect("batch", pk=run.pk)
+    return redirect("portal:batch", pk=run.pk)
 
 
 @login_required

@@ -61,7 +61,7 @@ def act(request, pk, action):
         messages.success(request, "操作成功")
     except DudaoError as exc:
         messages.error(request, str(exc))
-    return redirect("submission", pk=sub.pk)
+    return redirect("review:submission", pk=sub.pk)
 
 
 @login_required

@@ -1,5 +1,6 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.urls import reverse
 
 from dudao.demo.load import DEMO_LOGINS, DEMO_PASSWORD, is_loaded, load_demo
 from dudao.demo.plans import load_plans
@@ -26,14 +27,15 @@ class Command(BaseCommand):
                 )
             )
             self.stdout.write(
-                "督导评估演示数据：80 所义务教育学校、64 所幼儿园、62 所高校，督政评分与责任督学访校记录（/evaluation/）。"
+                "督导评估演示数据：80 所义务教育学校、64 所幼儿园、62 所高校，督政评分与责任督学访校记录（"
+                f"{reverse('evaluation:index')}）。"
             )
             run = rebuild()
             self.stdout.write(f"已计算指标：{run.rows} 个指标值。")
             published = publish_demo()
-            self.stdout.write(f"已公开 {published} 份年度质量报告（/portal/）。")
+            self.stdout.write(f"已公开 {published} 份年度质量报告（{reverse('portal:index')}）。")
             tasks = load_plans()
-            self.stdout.write(f"已导入2020年职业教育工作要点：{tasks} 项任务（/plans/）。")
+            self.stdout.write(f"已导入2020年职业教育工作要点：{tasks} 项任务（{reverse('plans:list')}）。")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, label in DEMO_LOGINS:
             self.stdout.write(f"  {username:24s} {label}")

@@ -1,0 +1,20 @@
+"""The public portal (/portal/, no login) and the publication desk (/publications/)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("portal/", views.index, name="index"),
+    path("portal/districts/<str:code>/", views.district, name="district"),
+    path("portal/reports/<int:pk>/", views.report_html, name="report"),
+    path("portal/reports/<int:pk>/pdf/", views.report_pdf, name="pdf"),
+    path("publications/", views.desk, name="desk"),
+    path("publications/request/", views.desk_request, name="desk_request"),
+    path("publications/<int:pk>/<slug:decision>/", views.desk_review, name="desk_review"),
+    path("publications/batches/", views.batch_start, name="batch_start"),
+    path("publications/batches/<int:pk>/", views.batch, name="batch"),
+    path("publications/batches/<int:pk>/retry/", views.batch_retry, name="batch_retry"),
+]

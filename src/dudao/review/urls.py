@@ -1,0 +1,13 @@
+"""Review pages: a submission (form, checks, steps, statement, trail), its workflow actions, a campaign's coverage."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "review"
+
+urlpatterns = [
+    path("submissions/<int:pk>/", views.submission_detail, name="submission"),
+    path("submissions/<int:pk>/actions/<slug:action>/", views.act, name="act"),
+    path("campaigns/<int:pk>/coverage/", views.coverage_view, name="coverage"),
+]
