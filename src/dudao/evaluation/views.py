@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from dudao.collection.models import Period
 from dudao.orgs.access import has_role, scope_unit
 from dudao.orgs.models import Level, OrgUnit, Role
-from dudao.reports.render import html_to_pdf
+from dudao.documents import html_to_pdf
 
 from . import duty, hei, thematic
 from .models import Rectification, WeightChoice

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
 
-from dudao.reports.render import cjk_document, html_to_pdf
+from dudao.documents import cjk_document, html_to_pdf
 
 from .models import Plan, Status
 from .services import BoardRow, board

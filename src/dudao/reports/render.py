@@ -7,10 +7,11 @@ import io
 
 from django.template.loader import render_to_string
 
+from dudao.documents import cjk_document, html_to_pdf
+
 from .builder import Case, Chart, Paragraph, Report, Table
 
 FORMATS = ("html", "pdf", "docx")
-CJK_FONT = "Noto Sans CJK SC"
 
 
 def to_html(report: Report) -> str:
@@ -19,25 +20,6 @@ def to_html(report: Report) -> str:
 
 def to_pdf(report: Report) -> bytes:
     return html_to_pdf(to_html(report))
-
-
-def cjk_document():
-    """A python-docx Document whose styles use Noto Sans CJK SC for Chinese text (shared by every DOCX we write)."""
-    from docx import Document
-    from docx.oxml.ns import qn
-
-    doc = Document()
-    for style_name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3"):
-        style = doc.styles[style_name]
-        style.font.name = CJK_FONT
-        style.element.rPr.rFonts.set(qn("w:eastAsia"), CJK_FONT)  # Word picks East Asian glyphs from this slot
-    return doc
-
-
-def html_to_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # imported lazily: Pango is needed only when a PDF is asked for
-
-    return HTML(string=html).write_pdf()
 
 
 def to_docx(report: Report) -> bytes:
