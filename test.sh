@@ -24,6 +24,10 @@ export DUDAO_VAR_DIR="$(mktemp -d)"
 
 echo "== lint (ruff)"
 .venv/bin/ruff check src tests
+echo "== layers (import-linter)"
+PYTHONPATH=src .venv/bin/lint-imports --no-cache
+echo "== types (mypy)"
+.venv/bin/mypy
 
 echo "== tests on SQLite"
 set +e

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 BAD_REQUEST = 400
 FORBIDDEN = 403
@@ -56,15 +57,15 @@ class DudaoError(Exception):
         return {str(n): str(v) for n, v in enumerate(self.errors, 1)}
 
 
-def forbidden(message: str, **kwargs) -> DudaoError:
+def forbidden(message: str, **kwargs: Any) -> DudaoError:
     return DudaoError(message, status=FORBIDDEN, **kwargs)
 
 
-def conflict(message: str, **kwargs) -> DudaoError:
+def conflict(message: str, **kwargs: Any) -> DudaoError:
     return DudaoError(message, status=CONFLICT, **kwargs)
 
 
-def not_found(message: str, **kwargs) -> DudaoError:
+def not_found(message: str, **kwargs: Any) -> DudaoError:
     return DudaoError(message, status=NOT_FOUND, **kwargs)
 
 

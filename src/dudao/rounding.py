@@ -31,7 +31,12 @@ def rounded(value: float | int | Decimal | None, places: int = 0) -> float | int
 
 
 def fixed(
-    value: float | int | Decimal | None, places: int = 0, *, sign: bool = False, grouping: bool = False, empty="—"
+    value: float | int | Decimal | None,
+    places: int = 0,
+    *,
+    sign: bool = False,
+    grouping: bool = False,
+    empty: str = "—",
 ) -> str:
     """Text of ``value`` with exactly ``places`` decimals, half-up (``empty`` for a value that is not there).
 
@@ -40,4 +45,4 @@ def fixed(
     if result is None:
         return empty
     spec = ("+" if sign else "") + ("," if grouping else "") + f".{places}f"
-    return format(result, spec)
+    return str(format(result, spec))

@@ -29,9 +29,9 @@ def submissions(
     dataset: str | None = None,
     period: Period | None = None,
     under: OrgUnit | None = None,
-    orgs: Iterable[OrgUnit] | QuerySet | None = None,
+    orgs: Iterable[OrgUnit] | None = None,
     state: str | None = None,
-) -> QuerySet[Submission]:
+) -> QuerySet[Submission, Submission]:
     """Submissions of a data set / period / subtree / set of units, any state unless ``state`` names one."""
     qs = Submission.objects.all()
     if dataset is not None:
@@ -52,9 +52,9 @@ def approved_submissions(
     dataset: str | None = None,
     period: Period | None = None,
     under: OrgUnit | None = None,
-    orgs: Iterable[OrgUnit] | QuerySet | None = None,
+    orgs: Iterable[OrgUnit] | None = None,
     at_least: str | None = None,
-) -> QuerySet[Submission]:
+) -> QuerySet[Submission, Submission]:
     """Submissions whose data count: approved (locked), or at or beyond the workflow state ``at_least``.
 
     ``dataset=None`` means any data set — the analytics engine counts a school's values for a year once any of its
@@ -75,7 +75,7 @@ def approved_org_periods() -> list[tuple[int, int]]:
     return list(approved_submissions().values_list("org_id", "campaign__period_id"))
 
 
-def approved_values(*, numeric: bool = True) -> QuerySet[DataValue]:
+def approved_values(*, numeric: bool = True) -> QuerySet[DataValue, DataValue]:
     """Values behind an approved submission of the same unit and period (``numeric``: numbers only), as one
     correlated ``EXISTS`` — the reference implementations and small readers use this; the engine's bulk extract uses
     :func:`approved_org_periods` for the same rule."""
@@ -84,7 +84,7 @@ def approved_values(*, numeric: bool = True) -> QuerySet[DataValue]:
     return qs.filter(number__isnull=False) if numeric else qs
 
 
-def approved_numbers(dataset: str, period: Period, orgs) -> dict[int, dict[str, Decimal]]:
+def approved_numbers(dataset: str, period: Period, orgs: Iterable[OrgUnit]) -> dict[int, dict[str, Decimal]]:
     """org id → {element code: number} of ``dataset``'s elements, for the units among ``orgs`` whose submission of
     ``dataset`` for ``period`` is approved (units without numbers map to ``{}``)."""
     org_ids = list(approved_submissions(dataset=dataset, period=period, orgs=orgs).values_list("org_id", flat=True))
@@ -97,7 +97,8 @@ def approved_numbers(dataset: str, period: Period, orgs) -> dict[int, dict[str, 
         element__memberships__dataset__code=dataset,
     ).values_list("org_id", "element__code", "number")
     for org_id, code, number in rows:
-        result[org_id][code] = number
+        if number is not None:  # (filtered above; the type does not know)
+            result[org_id][code] = number
     return result
 
 

@@ -13,12 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from django.conf import settings
 
 from dudao.errors import conflict, forbidden
 from dudao.orgs.access import roles_at
+
+from .models import Submission
 
 
 @dataclass(frozen=True)
@@ -39,13 +42,13 @@ class Workflow:
     name: str
     initial: str
     final: str
-    states: dict
+    states: dict[str, str]
     editable: frozenset[str]
     locked: frozenset[str]
     steps: tuple[Step, ...]
 
     def label(self, state: str) -> str:
-        return self.states.get(state, state)
+        return str(self.states.get(state, state))
 
     def forward_order(self) -> list[str]:
         """States in the order data moves forward (draft → … → final): the steps that do not send data back."""
@@ -109,25 +112,25 @@ def locked_states() -> frozenset[str]:
     return frozenset().union(*(wf.locked for wf in workflows().values()))
 
 
-def workflow_of(submission) -> Workflow:
+def workflow_of(submission: Submission) -> Workflow:
     return workflows()[submission.campaign.workflow]
 
 
-def is_editable(submission) -> bool:
+def is_editable(submission: Submission) -> bool:
     return submission.state in workflow_of(submission).editable
 
 
-def is_locked(submission) -> bool:
+def is_locked(submission: Submission) -> bool:
     return submission.state in workflow_of(submission).locked
 
 
-def available_steps(submission, user) -> list[Step]:
+def available_steps(submission: Submission, user: Any) -> list[Step]:
     """Steps this user may take on this submission now (what the page shows as buttons)."""
     held = roles_at(user, submission.org)
     return [s for s in workflow_of(submission).steps if submission.state in s.sources and held & set(s.roles)]
 
 
-def find_step(submission, action: str, user) -> Step:
+def find_step(submission: Submission, action: str, user: Any) -> Step:
     wf = workflow_of(submission)
     candidates = [s for s in wf.steps if s.action == action and submission.state in s.sources]
     if not candidates:

@@ -6,6 +6,7 @@ drift between entry points.
 """
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -15,7 +16,7 @@ from .models import Level, Membership, OrgUnit, Role
 READ_ROLES = frozenset(Role.values)
 
 
-def memberships(user) -> list[Membership]:
+def memberships(user: Any) -> list[Membership]:
     if not getattr(user, "is_authenticated", False):
         return []
     cache = getattr(user, "_dudao_memberships", None)
@@ -25,18 +26,18 @@ def memberships(user) -> list[Membership]:
     return cache
 
 
-def roles_at(user, org: OrgUnit) -> set[str]:
+def roles_at(user: Any, org: OrgUnit) -> set[str]:
     """Roles the user holds at ``org`` through a grant at it or at an ancestor."""
     if getattr(user, "is_superuser", False):
         return set(Role.values)
     return {m.role for m in memberships(user) if org.path.startswith(m.org.path)}
 
 
-def has_role(user, org: OrgUnit, *roles: str) -> bool:
+def has_role(user: Any, org: OrgUnit, *roles: str) -> bool:
     return bool(roles_at(user, org) & set(roles))
 
 
-def can_view(user, org: OrgUnit) -> bool:
+def can_view(user: Any, org: OrgUnit) -> bool:
     return bool(roles_at(user, org) & READ_ROLES)
 
 
