@@ -15,7 +15,8 @@ from rest_framework.response import Response
 from dudao import security
 from dudao.collection import services
 from dudao.collection.models import Campaign, DataSet, DataValue, Period, Submission
-from dudao.evaluation.run import EvaluationError, evaluate
+from dudao.errors import DudaoError
+from dudao.evaluation.run import evaluate
 from dudao.evaluation.schemes import SCHEME_CODES
 from dudao.indicators.query import as_json
 from dudao.orgs.access import scope_unit, visible_units
@@ -344,8 +345,8 @@ def evaluation(request, scheme: str):
     _period(period)
     try:
         return Response(evaluate(scheme, period, org.code))
-    except EvaluationError as exc:
-        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+    except DudaoError as exc:
+        return Response({"detail": str(exc)}, status=exc.status)
 
 
 @extend_schema(exclude=True)

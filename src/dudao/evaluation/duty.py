@@ -12,11 +12,9 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from dudao.errors import DudaoError
+
 from .models import DutyScore, Rectification, Revisit
-
-
-class DutyError(ValueError):
-    pass
 
 
 def score_items(spec: dict, scores: dict[tuple[str, str], float]) -> dict:
@@ -50,14 +48,14 @@ def _item(spec: dict, code: str) -> dict:
     for item in spec["items"]:
         if item["code"] == code:
             return item
-    raise DutyError(f"未知的督政指标 {code}")
+    raise DudaoError(f"未知的督政指标 {code}")
 
 
 @transaction.atomic
 def record_scores(spec: dict, period, district, source: str, scores: dict[str, object], user) -> list[DutyScore]:
     """Save one source's scores for several items — all or nothing, each within 0..max."""
     if source not in spec["sources"]:
-        raise DutyError(f"未知的评分来源 {source}")
+        raise DudaoError(f"未知的评分来源 {source}")
     errors, clean = [], {}
     for code, raw in scores.items():
         item = _item(spec, code)
@@ -73,7 +71,7 @@ def record_scores(spec: dict, period, district, source: str, scores: dict[str, o
             continue
         clean[code] = value
     if errors:
-        raise DutyError("；".join(errors))
+        raise DudaoError("；".join(errors))
     saved = []
     for code, value in clean.items():
         obj, _ = DutyScore.objects.update_or_create(
@@ -119,7 +117,7 @@ def revisit(rectification: Rectification, user, closed: bool, note: str, on: dat
     """回访核查: record what the inspector found and close or reopen the item."""
     note = (note or "").strip()
     if not note:
-        raise DutyError("请填写回访核查情况")
+        raise DudaoError("请填写回访核查情况")
     rect = Rectification.objects.select_for_update().get(pk=rectification.pk)
     visit = Revisit.objects.create(rectification=rect, visited_on=on, inspector=user, closed=closed, note=note)
     rect.status = Rectification.Status.CLOSED if closed else Rectification.Status.REOPENED

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from dudao.collection.models import Period
+from dudao.errors import DudaoError
 from dudao.orgs.models import Level, OrgGroup, OrgUnit
 
 from . import balanced, duty, hei, preschool, thematic
@@ -17,24 +18,20 @@ from .models import Visit, WeightChoice
 from .schemes import scheme
 
 
-class EvaluationError(ValueError):
-    pass
-
-
 def resolve(period_code: str, org_code: str | None) -> tuple[Period, OrgUnit]:
     try:
         period = Period.objects.get(code=period_code)
     except Period.DoesNotExist:
-        raise EvaluationError(f"没有期间 {period_code!r}") from None
+        raise DudaoError(f"没有期间 {period_code!r}") from None
     if org_code:
         try:
             org = OrgUnit.objects.get(code=org_code)
         except OrgUnit.DoesNotExist:
-            raise EvaluationError(f"没有机构 {org_code!r}") from None
+            raise DudaoError(f"没有机构 {org_code!r}") from None
     else:
         org = OrgUnit.objects.filter(level=Level.CITY).first()
         if org is None:
-            raise EvaluationError("尚未加载机构目录")
+            raise DudaoError("尚未加载机构目录")
     return period, org
 
 
@@ -57,7 +54,7 @@ def _districts(org: OrgUnit):
         return list(OrgUnit.objects.filter(parent=org, level=Level.DISTRICT).order_by("code"))
     if org.level == Level.DISTRICT:
         return [org]
-    raise EvaluationError(f"{org.name}不是市或区，本方案以区为单位评估")
+    raise DudaoError(f"{org.name}不是市或区，本方案以区为单位评估")
 
 
 def _school_levels(spec: dict, schools) -> dict[int, str]:
@@ -71,7 +68,7 @@ def run_balanced(spec, period, org) -> dict:
         values = approved_values(spec["dataset"], period, [org])
         level = _school_levels(spec, [org]).get(org.pk)
         if org.pk not in values or level is None:
-            raise EvaluationError(f"{org.name}没有已核准的{period.name}义务教育办学条件数据")
+            raise DudaoError(f"{org.name}没有已核准的{period.name}义务教育办学条件数据")
         school = balanced.SchoolInput(org.code, org.name, level, values[org.pk])
         return {"school": balanced.evaluate_school(spec, school)}
     results = []
@@ -140,7 +137,7 @@ def run_hei(spec, period, org) -> dict:
     if org.level != Level.CITY:
         inside = {u.code for u in everyone.filter(path__startswith=org.path)}
         if not inside:
-            raise EvaluationError(f"{org.name}没有参加分类评价的高校")
+            raise DudaoError(f"{org.name}没有参加分类评价的高校")
         result["universities"] = [r for r in result["universities"] if r["code"] in inside]
         result["interviews"] = [r for r in result["interviews"] if r["code"] in inside]
         shown = {r["class"] for r in result["universities"]}

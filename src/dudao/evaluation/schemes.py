@@ -15,18 +15,15 @@ import yaml
 from django.conf import settings
 
 from dudao.collection.expressions import parse
+from dudao.errors import not_found
 
 SCHEME_CODES = ("balanced", "preschool", "hei", "district_duty", "thematic")
-
-
-class SchemeError(ValueError):
-    pass
 
 
 @cache
 def scheme(code: str) -> dict:
     if code not in SCHEME_CODES:
-        raise SchemeError(f"未知的评估方案 {code!r}；可选：{', '.join(SCHEME_CODES)}")
+        raise not_found(f"未知的评估方案 {code!r}；可选：{', '.join(SCHEME_CODES)}")
     path = Path(settings.CATALOG_DIR) / "evaluations" / f"{code}.yaml"
     with open(path, encoding="utf-8") as fh:
         spec = yaml.safe_load(fh)

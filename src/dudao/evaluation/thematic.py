@@ -13,18 +13,16 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
+from dudao.errors import DudaoError
+
 from .models import FollowUp, Visit
-
-
-class VisitError(ValueError):
-    pass
 
 
 def theme(spec: dict, code: str) -> dict:
     try:
         return spec["themes"][code]
     except KeyError:
-        raise VisitError(f"未知的督导主题 {code!r}") from None
+        raise DudaoError(f"未知的督导主题 {code!r}") from None
 
 
 def clean_answers(spec: dict, theme_code: str, raw: dict) -> dict:
@@ -50,7 +48,7 @@ def clean_answers(spec: dict, theme_code: str, raw: dict) -> dict:
             except (InvalidOperation, ValueError):
                 errors.append(f"{item['text']}：请填写非负数字")
     if errors:
-        raise VisitError("；".join(errors))
+        raise DudaoError("；".join(errors))
     return answers
 
 

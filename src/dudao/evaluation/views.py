@@ -14,13 +14,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dudao.collection.models import Period
+from dudao.errors import DudaoError
 from dudao.orgs.access import has_role, scope_unit
 from dudao.orgs.models import Level, OrgUnit, Role
 from dudao.reports.render import html_to_pdf
 
 from . import duty, hei, thematic
 from .models import Rectification, WeightChoice
-from .run import EvaluationError, evaluate
+from .run import evaluate
 from .schemes import SCHEME_CODES, all_schemes, scheme
 
 INSPECT_ROLES = (Role.INSPECTOR, Role.CITY_ADMIN)
@@ -60,7 +61,7 @@ def _result(request, code):
     org, period = _org(request), _period(request)
     try:
         return org, period, evaluate(code, period.code, org.code), ""
-    except EvaluationError as exc:
+    except DudaoError as exc:
         return org, period, None, str(exc)
 
 
@@ -195,7 +196,7 @@ def duty_scores(request):
     try:
         saved = duty.record_scores(spec, period, org, source, values, request.user)
         messages.success(request, f"已保存 {len(saved)} 项评分")
-    except duty.DutyError as exc:
+    except DudaoError as exc:
         messages.error(request, f"评分未保存：{exc}")
     return redirect(_back("district_duty", org, period))
 
@@ -219,7 +220,7 @@ def rectification_revisit(request, pk):
             rect, request.user, request.POST.get("verdict") == "close", request.POST.get("note", ""), _day(request)
         )
         messages.success(request, f"已记录回访核查：{rect.get_status_display()}")
-    except duty.DutyError as exc:
+    except DudaoError as exc:
         messages.error(request, str(exc))
     return redirect(_back("district_duty", rect.district, rect.period))
 
@@ -247,6 +248,6 @@ def thematic_visit(request):
         raw = {item["code"]: request.POST.get(item["code"], "") for item in items}
         thematic.record_visit(spec, theme_code, school, request.user, _day(request), raw, request.POST.get("note", ""))
         messages.success(request, f"已记录{school.name}的督导情况")
-    except thematic.VisitError as exc:
+    except DudaoError as exc:
         messages.error(request, f"督导记录未保存：{exc}")
     return redirect(_back("thematic", scope, period))

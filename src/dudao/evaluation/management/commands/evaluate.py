@@ -2,10 +2,11 @@
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from dudao.evaluation.run import EvaluationError, evaluate
-from dudao.evaluation.schemes import SCHEME_CODES, SchemeError
+from dudao.errors import command_errors
+from dudao.evaluation.run import evaluate
+from dudao.evaluation.schemes import SCHEME_CODES
 from dudao.evaluation.text import describe
 
 
@@ -19,10 +20,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="输出 JSON")
 
     def handle(self, *args, **options):
-        try:
+        with command_errors():
             result = evaluate(options["scheme"], options["period"], options["org"])
-        except (EvaluationError, SchemeError) as exc:
-            raise CommandError(str(exc)) from None
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
         else:
