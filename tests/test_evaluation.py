@@ -379,6 +379,19 @@ def _login(client, username):
     client.force_login(get_user_model().objects.get(username=username))
 
 
+def test_evaluation_url_names_keep_the_paths():
+    from django.urls import reverse
+
+    assert reverse("evaluation:index") == "/evaluation/"
+    assert reverse("evaluation:hei_weights") == "/evaluation/hei/weights/"
+    assert reverse("evaluation:duty_scores") == "/evaluation/district_duty/scores/"
+    assert reverse("evaluation:duty_findings") == "/evaluation/district_duty/findings/"
+    assert reverse("evaluation:revisit", args=[7]) == "/evaluation/rectifications/7/revisit/"
+    assert reverse("evaluation:visit") == "/evaluation/thematic/visits/"
+    assert reverse("evaluation:scheme", args=["balanced"]) == "/evaluation/balanced/"
+    assert reverse("evaluation:report", args=["hei", "pdf"]) == "/evaluation/hei/report.pdf"
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "username, url, status",

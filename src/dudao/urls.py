@@ -4,7 +4,6 @@ from django.urls import include, path
 
 from dudao.accounts import ThrottledLoginView
 from dudao.collection import views as collection
-from dudao.evaluation import views as evaluation
 from dudao.indicators import views as indicators
 from dudao.plans import views as plans
 from dudao.portal import views as portal
@@ -37,14 +36,7 @@ urlpatterns = [
     path("plans/assignments/<int:pk>/report/", plans.task_report, name="task_report"),
     path("plans/assignments/<int:pk>/remind/", plans.task_remind, name="task_remind"),
     path("plans/reminders/<int:pk>/answer/", plans.reminder_answer, name="reminder_answer"),
-    path("evaluation/", evaluation.index, name="evaluation_index"),
-    path("evaluation/hei/weights/", evaluation.hei_weights, name="evaluation_hei_weights"),
-    path("evaluation/district_duty/scores/", evaluation.duty_scores, name="evaluation_duty_scores"),
-    path("evaluation/district_duty/findings/", evaluation.duty_findings, name="evaluation_duty_findings"),
-    path("evaluation/rectifications/<int:pk>/revisit/", evaluation.rectification_revisit, name="evaluation_revisit"),
-    path("evaluation/thematic/visits/", evaluation.thematic_visit, name="evaluation_visit"),
-    path("evaluation/<slug:code>/", evaluation.scheme_page, name="evaluation_scheme"),
-    path("evaluation/<slug:code>/report.<str:fmt>", evaluation.report, name="evaluation_report"),
+    path("evaluation/", include("dudao.evaluation.urls")),
     path("portal/", portal.index, name="portal"),
     path("portal/districts/<str:code>/", portal.district, name="portal_district"),
     path("portal/reports/<int:pk>/", portal.report_html, name="portal_report"),

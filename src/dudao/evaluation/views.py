@@ -110,7 +110,7 @@ def report(request, code, fmt):
 
 
 def _back(code, org, period) -> str:
-    return f"{reverse('evaluation_scheme', args=[code])}?org={org.code}&period={period.code}"
+    return f"{reverse('evaluation:scheme', args=[code])}?org={org.code}&period={period.code}"
 
 
 # ----------------------------------------------------------------------------- 高校自选权重
