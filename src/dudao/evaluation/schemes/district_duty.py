@@ -3,6 +3,8 @@
 Scores come from three sources with different reliability — the district's self-evaluation, a satisfaction
 questionnaire and the inspectors' on-site check — so an item's score is their weighted mean, renormalised over the
 sources actually present (an item not yet inspected on site is marked incomplete rather than scored as zero).
+The scheme at the end scores each district in scope from the recorded scores and lists its rectifications; it reads
+no data set.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from dudao.errors import DudaoError
 
-from .models import DutyScore, Rectification, Revisit
+from ..common import districts
+from ..models import DutyScore, Rectification, Revisit
+from ..registry import Scheme, register
 
 
 def score_items(spec: dict, scores: dict[tuple[str, str], float]) -> dict:
@@ -148,3 +153,48 @@ def rectification_rows(period, districts, today: date) -> list[dict]:
             }
         )
     return rows
+
+
+# ----------------------------------------------------------------------------- the scheme
+
+
+def compute(spec: dict, period, org) -> dict:
+    today = timezone.localdate()
+    results = []
+    for district in districts(org):
+        scored = score_items(spec, scores_of(period, district))
+        results.append(
+            {
+                "code": district.code,
+                "name": district.name,
+                **scored,
+                "rectifications": rectification_rows(period, [district], today),
+            }
+        )
+    return {"sources": {k: v["name"] for k, v in spec["sources"].items()}, "districts": results}
+
+
+def verdict(unit: dict) -> str:
+    """The grade, once every item has all its sources."""
+    return unit["grade"] or "评分未完成"
+
+
+def describe(result: dict) -> list[str]:
+    lines = []
+    for d in result["districts"]:
+        open_items = sum(r["status"] != "closed" for r in d["rectifications"])
+        lines.append(f"{d['name']}：{d['total']:.2f} 分，{verdict(d)}；未销号整改 {open_items} 项")
+    return lines
+
+
+SCHEME = register(
+    Scheme(
+        "district_duty",
+        compute,
+        describe=describe,
+        verdict=verdict,
+        template="evaluation/_district_duty.html",
+        forms_template="evaluation/_district_duty_forms.html",
+        order=40,
+    )
+)
