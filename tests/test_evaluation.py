@@ -10,10 +10,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from dudao.collection.models import Period
-from dudao.evaluation import balanced, duty, hei, preschool, thematic
+from dudao.errors import DudaoError
+from dudao.evaluation import registry
 from dudao.evaluation.models import FollowUp, Rectification, WeightChoice
 from dudao.evaluation.run import evaluate
-from dudao.evaluation.schemes import scheme
+from dudao.evaluation.schemes import balanced, hei, preschool, thematic
+from dudao.evaluation.schemes import district_duty as duty
 from dudao.orgs.models import OrgUnit
 
 # ----------------------------------------------------------------------------- 优质均衡: pure
@@ -37,7 +39,7 @@ def test_weighted_cv_matches_hand_computation():
 
 def _school(level="primary", **factors):
     """Raw values meeting every primary standard by 20% (or as ``factors`` say) for 1000 students."""
-    spec = scheme("balanced")
+    spec = registry.get("balanced").spec
     std = {i["code"]: i["standard"][level] for i in spec["indicators"]}
     f = {code: factors.get(code, 1.2) for code in std}
     n = 1000
@@ -55,7 +57,7 @@ def _school(level="primary", **factors):
 
 
 def test_school_passes_with_six_of_seven_and_the_rest_above_85_percent():
-    spec = scheme("balanced")
+    spec = registry.get("balanced").spec
     ok = balanced.evaluate_school(spec, balanced.SchoolInput("s", "甲", "primary", _school(sports_space=0.9)))
     assert ok["met_count"] == 6 and ok["passed"]
     low = balanced.evaluate_school(spec, balanced.SchoolInput("s", "甲", "primary", _school(sports_space=0.8)))
@@ -72,7 +74,7 @@ def test_school_passes_with_six_of_seven_and_the_rest_above_85_percent():
 
 
 def test_district_fails_on_cv_even_when_every_school_passes():
-    spec = scheme("balanced")
+    spec = registry.get("balanced").spec
     schools = [
         balanced.SchoolInput("a", "甲", "primary", _school(equipment=6.0)),
         balanced.SchoolInput("b", "乙", "primary", _school()),
@@ -93,7 +95,7 @@ def test_district_fails_on_cv_even_when_every_school_passes():
 
 
 def test_preschool_shares_are_shares_of_children():
-    spec = scheme("preschool")
+    spec = registry.get("preschool").spec
     kgs = [
         (
             "public",
@@ -168,7 +170,7 @@ def _uni(code, emp, research, prev_emp=None, weights=None, misconduct=0, functio
 
 
 def test_hei_scores_rank_within_class_deduct_and_flag():
-    spec = scheme("hei")
+    spec = registry.get("hei").spec
     unis = [
         _uni("A", 98, 200, prev_emp=97),
         _uni("B", 95, 150, prev_emp=96),
@@ -192,7 +194,7 @@ def test_hei_scores_rank_within_class_deduct_and_flag():
 
 
 def test_hei_own_weights_within_range_only():
-    spec = scheme("hei")
+    spec = registry.get("hei").spec
     key = hei.class_key(spec, "applied_skills", "multidisciplinary")
     defaults = {code: w[0] for code, w in hei.class_weights(spec, key).items()}
     assert hei.validate_weights(spec, key, defaults) == []
@@ -213,7 +215,7 @@ def test_hei_own_weights_within_range_only():
 
 
 def test_duty_item_score_is_weighted_mean_over_present_sources():
-    spec = scheme("district_duty")
+    spec = registry.get("district_duty").spec
     scores = {("A1", "self"): 10, ("A1", "survey"): 8, ("A1", "onsite"): 6, ("A2", "self"): 5}
     result = duty.score_items(spec, scores)
     a1, a2 = result["items"][0], result["items"][1]
@@ -226,7 +228,7 @@ def test_duty_item_score_is_weighted_mean_over_present_sources():
 
 
 def test_thematic_statistics_per_district_and_city():
-    spec = scheme("thematic")
+    spec = registry.get("thematic").spec
     ok = {"weekly_lessons": 3, "not_crowded_out": True, "specialist_teachers": True, "timetable_public": True}
     bad = {**ok, "weekly_lessons": 2, "specialist_teachers": False}
     stats = thematic.statistics(spec, "pe_hours", [("d1", "一区", ok), ("d1", "一区", bad), ("d2", "二区", ok)])
@@ -234,7 +236,7 @@ def test_thematic_statistics_per_district_and_city():
     assert d1["weekly_lessons"] == 50.0 and d1["not_crowded_out"] == 100.0
     city = {i["code"]: i["rate"] for i in stats["city"]["items"]}
     assert city["weekly_lessons"] == pytest.approx(66.67) and stats["city"]["schools"] == 3
-    with pytest.raises(thematic.VisitError, match="每周体育与健康课时数：请填写非负数字"):
+    with pytest.raises(DudaoError, match="每周体育与健康课时数：请填写非负数字"):
         thematic.clean_answers(spec, "pe_hours", {**ok, "weekly_lessons": "三节"})
 
 
@@ -315,7 +317,7 @@ def test_evaluate_cli_json(demo):
 
 @pytest.mark.django_db
 def test_duty_findings_become_rectifications_and_revisits_close_or_reopen(demo, django_user_model):
-    spec = scheme("district_duty")
+    spec = registry.get("district_duty").spec
     period = Period.objects.get(code="2020")
     district = OrgUnit.objects.get(code="310101")
     inspector = django_user_model.objects.get(username="inspector")
@@ -332,12 +334,12 @@ def test_duty_findings_become_rectifications_and_revisits_close_or_reopen(demo, 
     assert rect.status == Rectification.Status.REOPENED and rect.is_overdue(date(2021, 9, 1))
     duty.revisit(rect, inspector, True, "已整改到位", date(2021, 10, 1))
     assert rect.status == Rectification.Status.CLOSED and rect.closed_on == date(2021, 10, 1)
-    with pytest.raises(duty.DutyError, match="回访核查情况"):
+    with pytest.raises(DudaoError, match="回访核查情况"):
         duty.revisit(rect, inspector, True, " ", date(2021, 10, 2))
-    with pytest.raises(duty.DutyError, match="分值应在 0—10 之间"):
+    with pytest.raises(DudaoError, match="分值应在 0—10 之间"):
         duty.record_scores(spec, period, district, "onsite", {"A1": "9", "E2": "12"}, inspector)
     before = duty.scores_of(period, district)
-    with pytest.raises(duty.DutyError):
+    with pytest.raises(DudaoError):
         duty.record_scores(spec, period, district, "onsite", {"A1": "1", "E2": "abc"}, inspector)
     assert duty.scores_of(period, district) == before  # nothing half-saved
     rows = evaluate("district_duty", "2020", "310101")["districts"][0]["rectifications"]
@@ -346,7 +348,7 @@ def test_duty_findings_become_rectifications_and_revisits_close_or_reopen(demo, 
 
 @pytest.mark.django_db
 def test_visit_opens_follow_ups_and_a_later_visit_resolves_them(demo, django_user_model):
-    spec = scheme("thematic")
+    spec = registry.get("thematic").spec
     school = OrgUnit.objects.get(code="3101011001")
     inspector = django_user_model.objects.get(username="inspector")
     bad = {"weekly_lessons": "2", "not_crowded_out": "on", "specialist_teachers": "", "timetable_public": "1"}
@@ -376,6 +378,19 @@ def _login(client, username):
     from django.contrib.auth import get_user_model
 
     client.force_login(get_user_model().objects.get(username=username))
+
+
+def test_evaluation_url_names_keep_the_paths():
+    from django.urls import reverse
+
+    assert reverse("evaluation:index") == "/evaluation/"
+    assert reverse("evaluation:hei_weights") == "/evaluation/hei/weights/"
+    assert reverse("evaluation:duty_scores") == "/evaluation/district_duty/scores/"
+    assert reverse("evaluation:duty_findings") == "/evaluation/district_duty/findings/"
+    assert reverse("evaluation:revisit", args=[7]) == "/evaluation/rectifications/7/revisit/"
+    assert reverse("evaluation:visit") == "/evaluation/thematic/visits/"
+    assert reverse("evaluation:scheme", args=["balanced"]) == "/evaluation/balanced/"
+    assert reverse("evaluation:report", args=["hei", "pdf"]) == "/evaluation/hei/report.pdf"
 
 
 @pytest.mark.django_db

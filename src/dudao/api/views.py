@@ -16,8 +16,8 @@ from dudao import security
 from dudao.collection import selectors, services, workflows
 from dudao.collection.models import Campaign, DataSet, DataValue, Period, Submission
 from dudao.errors import DudaoError
-from dudao.evaluation.run import EvaluationError, evaluate
-from dudao.evaluation.schemes import SCHEME_CODES
+from dudao.evaluation import registry
+from dudao.evaluation.run import evaluate
 from dudao.indicators.query import as_json
 from dudao.orgs.access import scope_unit, visible_units
 from dudao.orgs.models import Level, OrgUnit
@@ -320,7 +320,7 @@ class PlanDetail(generics.RetrieveAPIView):
 @extend_schema(
     tags=["evaluations"],
     parameters=[
-        OpenApiParameter("scheme", str, OpenApiParameter.PATH, enum=list(SCHEME_CODES)),
+        OpenApiParameter("scheme", str, OpenApiParameter.PATH, enum=registry.codes()),
         OpenApiParameter("period", str, required=True),
         OpenApiParameter("org", str, required=False, description="默认：您所在的最高层级机构"),
     ],
@@ -329,8 +329,10 @@ class PlanDetail(generics.RetrieveAPIView):
 @api_view(["GET"])
 def evaluation(request, scheme: str):
     """The same JSON as ``dudao evaluate SCHEME --period P --org CODE --json``."""
-    if scheme not in SCHEME_CODES:
-        raise NotFound(f"没有评估方案 {scheme}")
+    try:
+        registry.get(scheme)
+    except DudaoError:
+        raise NotFound(f"没有评估方案 {scheme}") from None
     period = request.query_params.get("period")
     if not period:
         raise ValidationError({"period": "必填"})
@@ -338,8 +340,8 @@ def evaluation(request, scheme: str):
     _period(period)
     try:
         return Response(evaluate(scheme, period, org.code))
-    except EvaluationError as exc:
-        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+    except DudaoError as exc:
+        return Response({"detail": str(exc)}, status=exc.status)
 
 
 @extend_schema(exclude=True)

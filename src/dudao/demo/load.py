@@ -189,10 +189,10 @@ def _store(campaign, rows: dict[str, dict], elements: dict, users, opens) -> Non
 
 
 def _load_evaluations(city, districts, compulsory, kindergartens, universities, users, elements) -> None:
-    """Approved data behind the five evaluation schemes, plus 督政 scores and 责任督学 visits (see demo.evaluation)."""
-    from dudao.evaluation import duty, thematic
+    """Approved data behind the evaluation schemes, plus 督政 scores and 责任督学 visits (see demo.evaluation)."""
+    from dudao.evaluation import registry
     from dudao.evaluation.models import DutyScore, Rectification, WeightChoice
-    from dudao.evaluation.schemes import scheme
+    from dudao.evaluation.schemes import district_duty, thematic
 
     datasets = {d.code: d for d in DataSet.objects.all()}
     opens = datetime(2021, 1, 5, 9, tzinfo=SHANGHAI)
@@ -203,13 +203,18 @@ def _load_evaluations(city, districts, compulsory, kindergartens, universities, 
         campaign = open_campaign(datasets[code], yearly_period(year), city, opens, closes, schools=units)
         _store(campaign, rows, elements, users, datetime(year + 1, 1, 5, 9, tzinfo=SHANGHAI))
 
-    past("compulsory_conditions", compulsory, evaluation.compulsory_values(districts, compulsory))
+    # the data sets the schemes read (Scheme.inputs), as (year, units, rows) per data set the demo generates
     kg_rows, district_rows = evaluation.kindergarten_values(districts, kindergartens)
-    past("kindergarten", kindergartens, kg_rows)
-    past("district_preschool", districts, district_rows)
     units = [u for u, _ in universities]
-    for year, rows in evaluation.university_values(universities, [2019, 2020]).items():
-        past("hei", units, rows, year)
+    generated = {
+        "compulsory_conditions": [(2020, compulsory, evaluation.compulsory_values(districts, compulsory))],
+        "kindergarten": [(2020, kindergartens, kg_rows)],
+        "district_preschool": [(2020, districts, district_rows)],
+        "hei": [(year, units, rows) for year, rows in evaluation.university_values(universities, [2019, 2020]).items()],
+    }
+    for code in dict.fromkeys(code for s in registry.all_schemes() for code in s.inputs):
+        for year, members, rows in generated.get(code, []):  # a data set the demo does not generate stays empty
+            past(code, members, rows, year)
     own = {
         "papers_per_faculty": 30,
         "research_per_faculty": 25,
@@ -225,7 +230,7 @@ def _load_evaluations(city, districts, compulsory, kindergartens, universities, 
     )
 
     inspector = users["inspector"]
-    duty_spec = scheme("district_duty")
+    duty_spec = registry.get("district_duty").spec
     scores = evaluation.duty_scores(duty_spec, districts)
     DutyScore.objects.bulk_create(
         DutyScore(period=period, district=d, item=item, source=source, score=value, entered_by=inspector)
@@ -235,16 +240,18 @@ def _load_evaluations(city, districts, compulsory, kindergartens, universities, 
     )
     raised = date(2021, 3, 1)
     for d in districts:
-        duty.raise_findings(duty_spec, period, d, inspector, raised)
+        district_duty.raise_findings(duty_spec, period, d, inspector, raised)
     for n, rect in enumerate(Rectification.objects.filter(period=period).order_by("district__code", "item")):
         if n % 3 == 0:
-            duty.revisit(rect, inspector, True, "回访核查：整改措施已落实，材料齐全，予以销号。", date(2021, 8, 20))
+            district_duty.revisit(
+                rect, inspector, True, "回访核查：整改措施已落实，材料齐全，予以销号。", date(2021, 8, 20)
+            )
         elif n % 7 == 1:
-            duty.revisit(
+            district_duty.revisit(
                 rect, inspector, False, "回访核查：整改方案已制定但尚未落实到位，继续整改。", date(2021, 8, 20)
             )
 
-    thematic_spec = scheme("thematic")
+    thematic_spec = registry.get("thematic").spec
     rng = random.Random(evaluation.SEED + 4)
     spring, autumn = evaluation.visit_dates(2020)
     for n, school in enumerate(compulsory):

@@ -1,4 +1,4 @@
-"""Evaluation pages (included at /evaluation/)."""
+"""Evaluation pages under ``/evaluation/`` (names ``evaluation:…``)."""
 
 from django.urls import path
 

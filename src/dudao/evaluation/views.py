@@ -1,6 +1,7 @@
 """Evaluation pages: one page per scheme and scope, its printable report (HTML/PDF), and the forms inspectors and
 universities fill (督政 scores, findings and revisits; 主题督导 visits; 高校自选权重). Thin: the numbers come from
-:func:`.run.evaluate`, the writes from the domain modules."""
+:func:`.run.evaluate`, what a scheme's page shows from its :class:`~.registry.Scheme` (result block, forms block,
+``page_context``), the writes from the scheme modules."""
 
 from datetime import date
 
@@ -14,16 +15,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dudao.collection.models import Period
+from dudao.documents import html_to_pdf
+from dudao.errors import DudaoError
 from dudao.orgs.access import has_role, scope_unit
 from dudao.orgs.models import Level, OrgUnit, Role
-from dudao.documents import html_to_pdf
 
-from . import duty, hei, thematic
+from . import registry
+from .common import INSPECT_ROLES
 from .models import Rectification, WeightChoice
-from .run import EvaluationError, evaluate
-from .schemes import SCHEME_CODES, all_schemes, scheme
-
-INSPECT_ROLES = (Role.INSPECTOR, Role.CITY_ADMIN)
+from .run import evaluate
+from .schemes import district_duty as duty
+from .schemes import hei, thematic
 
 
 def _period(request) -> Period:
@@ -42,34 +44,46 @@ def _org(request) -> OrgUnit:
     return org
 
 
-def _scheme(code: str) -> dict:
-    if code not in SCHEME_CODES:
-        raise Http404
-    return scheme(code)
+def _scheme(code: str) -> registry.Scheme:
+    try:
+        return registry.get(code)
+    except DudaoError:
+        raise Http404 from None
+
+
+def _blocks(scheme: registry.Scheme, result: dict | None) -> dict:
+    """The scheme's result block (and the lines it shows when it has no block of its own) and its forms block."""
+    generic = scheme.template == registry.LINES_TEMPLATE
+    return {
+        "result_template": scheme.template,
+        "lines": scheme.describe(result) if generic and result else [],
+        "forms_template": scheme.forms_template,
+    }
 
 
 @login_required
 def index(request):
     org = _org(request)
     period = _period(request)
-    return render(request, "evaluation/index.html", {"schemes": all_schemes(), "org": org, "period": period})
+    schemes = [s.spec for s in registry.all_schemes()]
+    return render(request, "evaluation/index.html", {"schemes": schemes, "org": org, "period": period})
 
 
 def _result(request, code):
-    _scheme(code)
+    scheme = _scheme(code)
     org, period = _org(request), _period(request)
     try:
-        return org, period, evaluate(code, period.code, org.code), ""
-    except EvaluationError as exc:
-        return org, period, None, str(exc)
+        return scheme, org, period, evaluate(code, period.code, org.code), ""
+    except DudaoError as exc:
+        return scheme, org, period, None, str(exc)
 
 
 @login_required
 def scheme_page(request, code):
-    org, period, result, error = _result(request, code)
+    scheme, org, period, result, error = _result(request, code)
     context = {
         "code": code,
-        "spec": scheme(code),
+        "spec": scheme.spec,
         "org": org,
         "period": period,
         "periods": Period.objects.order_by("-start"),
@@ -77,17 +91,10 @@ def scheme_page(request, code):
         "error": error,
         "inspector": has_role(request.user, org, *INSPECT_ROLES),
         "today": timezone.localdate(),
+        **_blocks(scheme, result),
     }
-    if code == "thematic" and context["inspector"]:
-        context["visit_schools"] = OrgUnit.objects.filter(
-            path__startswith=org.path,
-            level=Level.SCHOOL,
-            groups__group_set__code="school_type",
-            groups__code__in=["primary", "junior", "nine_year", "complete_secondary", "senior"],
-        ).order_by("code")
-    if code == "hei" and result and org.level == Level.SCHOOL:
-        context["weights"] = _weight_form(org, period)
-        context["may_choose"] = has_role(request.user, org, Role.PRINCIPAL, Role.CITY_ADMIN)
+    if scheme.page_context:
+        context.update(scheme.page_context(request, scheme.spec, org, period, result))
     return render(request, "evaluation/scheme.html", context, status=400 if error else 200)
 
 
@@ -95,12 +102,11 @@ def scheme_page(request, code):
 def report(request, code, fmt):
     if fmt not in ("html", "pdf"):
         raise Http404
-    org, period, result, error = _result(request, code)
+    scheme, org, period, result, error = _result(request, code)
     if error:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
-    html = render_to_string(
-        "evaluation/report.html", {"code": code, "spec": scheme(code), "result": result, "today": timezone.localdate()}
-    )
+    context = {"code": code, "spec": scheme.spec, "result": result, "today": timezone.localdate()}
+    html = render_to_string("evaluation/report.html", {**context, **_blocks(scheme, result)})
     if fmt == "html":
         return HttpResponse(html)
     response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
@@ -109,31 +115,10 @@ def report(request, code, fmt):
 
 
 def _back(code, org, period) -> str:
-    return f"{reverse('evaluation_scheme', args=[code])}?org={org.code}&period={period.code}"
+    return f"{reverse('evaluation:scheme', args=[code])}?org={org.code}&period={period.code}"
 
 
 # ----------------------------------------------------------------------------- 高校自选权重
-
-
-def _weight_form(org, period) -> list[dict]:
-    spec = scheme("hei")
-    function = org.groups.filter(group_set__code=spec["function_set"]).first()
-    discipline = org.groups.filter(group_set__code=spec["discipline_set"]).first()
-    if function is None:
-        return []
-    key = hei.class_key(spec, function.code, discipline.code if discipline else "")
-    chosen = dict(WeightChoice.objects.filter(org=org, period=period).values_list("indicator", "weight"))
-    return [
-        {
-            "code": code,
-            "name": spec["indicators"][code]["name"],
-            "default": default,
-            "low": low,
-            "high": high,
-            "value": chosen.get(code, default),
-        }
-        for code, (default, low, high) in hei.class_weights(spec, key).items()
-    ]
 
 
 @login_required
@@ -142,10 +127,10 @@ def hei_weights(request):
     org, period = _org(request), _period(request)
     if org.level != Level.SCHOOL or not has_role(request.user, org, Role.PRINCIPAL, Role.CITY_ADMIN):
         raise Http404
-    rows = _weight_form(org, period)
+    spec = registry.get("hei").spec
+    rows = hei.weight_form(spec, org, period)
     if not rows:
         raise Http404
-    spec = scheme("hei")
     chosen, errors = {}, []
     for row in rows:
         raw = request.POST.get(row["code"], "").strip()
@@ -189,13 +174,13 @@ def _inspected_district(request):
 @require_POST
 def duty_scores(request):
     org, period = _inspected_district(request)
-    spec = scheme("district_duty")
+    spec = registry.get("district_duty").spec
     source = request.POST.get("source", "")
     values = {item["code"]: request.POST.get(item["code"], "") for item in spec["items"]}
     try:
         saved = duty.record_scores(spec, period, org, source, values, request.user)
         messages.success(request, f"已保存 {len(saved)} 项评分")
-    except duty.DutyError as exc:
+    except DudaoError as exc:
         messages.error(request, f"评分未保存：{exc}")
     return redirect(_back("district_duty", org, period))
 
@@ -204,7 +189,7 @@ def duty_scores(request):
 @require_POST
 def duty_findings(request):
     org, period = _inspected_district(request)
-    created = duty.raise_findings(scheme("district_duty"), period, org, request.user, timezone.localdate())
+    created = duty.raise_findings(registry.get("district_duty").spec, period, org, request.user, timezone.localdate())
     messages.success(request, f"新增整改事项 {len(created)} 项")
     return redirect(_back("district_duty", org, period))
 
@@ -219,7 +204,7 @@ def rectification_revisit(request, pk):
             rect, request.user, request.POST.get("verdict") == "close", request.POST.get("note", ""), _day(request)
         )
         messages.success(request, f"已记录回访核查：{rect.get_status_display()}")
-    except duty.DutyError as exc:
+    except DudaoError as exc:
         messages.error(request, str(exc))
     return redirect(_back("district_duty", rect.district, rect.period))
 
@@ -240,13 +225,13 @@ def thematic_visit(request):
     school = get_object_or_404(OrgUnit, code=request.POST.get("school", ""), level=Level.SCHOOL)
     _inspector_at(request, school)
     period, scope = _period(request), _org(request)
-    spec = scheme("thematic")
+    spec = registry.get("thematic").spec
     theme_code = request.POST.get("theme", "")
     try:
         items = thematic.theme(spec, theme_code)["items"]
         raw = {item["code"]: request.POST.get(item["code"], "") for item in items}
         thematic.record_visit(spec, theme_code, school, request.user, _day(request), raw, request.POST.get("note", ""))
         messages.success(request, f"已记录{school.name}的督导情况")
-    except thematic.VisitError as exc:
+    except DudaoError as exc:
         messages.error(request, f"督导记录未保存：{exc}")
     return redirect(_back("thematic", scope, period))

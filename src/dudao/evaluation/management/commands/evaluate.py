@@ -2,27 +2,28 @@
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from dudao.evaluation.run import EvaluationError, evaluate
-from dudao.evaluation.schemes import SCHEME_CODES, SchemeError
+from dudao.errors import command_errors
+from dudao.evaluation import registry
+from dudao.evaluation.run import evaluate
 from dudao.evaluation.text import describe
 
 
 class Command(BaseCommand):
-    help = "运行督导评估方案（balanced、preschool、hei、district_duty、thematic）"
+    @property
+    def help(self):
+        return f"运行督导评估方案（{'、'.join(registry.codes())}）"
 
     def add_arguments(self, parser):
-        parser.add_argument("scheme", choices=SCHEME_CODES)
+        parser.add_argument("scheme", choices=registry.codes())
         parser.add_argument("--period", required=True, help="期间代码，如 2020")
         parser.add_argument("--org", default=None, help="机构代码（默认全市）")
         parser.add_argument("--json", action="store_true", help="输出 JSON")
 
     def handle(self, *args, **options):
-        try:
+        with command_errors():
             result = evaluate(options["scheme"], options["period"], options["org"])
-        except (EvaluationError, SchemeError) as exc:
-            raise CommandError(str(exc)) from None
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
         else:

@@ -7,7 +7,9 @@ and across a district's schools each indicator's *enrollment-weighted* coefficie
     X̄ = Σ XᵢPᵢ / P,   S = √( Σ (Pᵢ/P)(Xᵢ − X̄)² ),   CV = S / X̄
 
 Weighting by enrollment (Pᵢ) matters: a tiny school far from the mean moves the CV little, a large one a lot, which
-is how the ministry's calculation sheet does it. Nothing here touches the database; :mod:`.inputs` supplies numbers.
+is how the ministry's calculation sheet does it. The functions down to :func:`evaluate_district` are pure, over
+plain numbers; the scheme at the end gathers the approved ``compulsory_conditions`` values (:mod:`..inputs`) per
+school or district and registers ``balanced``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,13 @@ import math
 from dataclasses import dataclass
 
 from dudao.collection.expressions import parse
+from dudao.errors import DudaoError
+from dudao.orgs.models import Level, OrgUnit
+
+from ..common import districts, pass_counts
+from ..inputs import approved_values, group_of
+from ..registry import Scheme, register
+from ..text import passed_word
 
 
 @dataclass(frozen=True)
@@ -145,3 +154,64 @@ def _number(value) -> float | None:
 
 def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)
+
+
+# ----------------------------------------------------------------------------- the scheme
+
+
+def _school_levels(spec: dict, schools) -> dict[int, str]:
+    types = group_of(schools, "school_type")
+    by_type = {t: level for level, ls in spec["levels"].items() for t in ls["school_types"]}
+    return {pk: by_type[t] for pk, t in types.items() if t in by_type}
+
+
+def compute(spec: dict, period, org) -> dict:
+    """A school against its standards (一校一报告), or every district in scope with its schools."""
+    if org.level == Level.SCHOOL:
+        values = approved_values(spec["dataset"], period, [org])
+        level = _school_levels(spec, [org]).get(org.pk)
+        if org.pk not in values or level is None:
+            raise DudaoError(f"{org.name}没有已核准的{period.name}义务教育办学条件数据")
+        school = SchoolInput(org.code, org.name, level, values[org.pk])
+        return {"school": evaluate_school(spec, school)}
+    results = []
+    for district in districts(org):
+        schools = list(OrgUnit.objects.filter(path__startswith=district.path, level=Level.SCHOOL).order_by("code"))
+        levels = _school_levels(spec, schools)
+        values = approved_values(spec["dataset"], period, [s for s in schools if s.pk in levels])
+        inputs = [SchoolInput(s.code, s.name, levels[s.pk], values[s.pk]) for s in schools if s.pk in values]
+        results.append(evaluate_district(spec, district.code, district.name, inputs))
+    return {"districts": results, "summary": pass_counts(results)}
+
+
+def verdict(unit: dict) -> str:
+    return passed_word(unit["passed"])
+
+
+def describe(result: dict) -> list[str]:
+    if "school" in result:
+        s = result["school"]
+        lines = [f"{s['name']}（{s['level_name']}）：{s['met_count']}/7 项达标，{verdict(s)}"]
+        return lines + [
+            f"  {r['name']}：{r['value']} / 标准 {r['standard']:g}" for r in s["indicators"] if not r["met"]
+        ]
+    lines = []
+    for d in result["districts"]:
+        cvs = "；".join(
+            f"{lv['name']}差异系数最大 {max((c['cv'] or 0) for c in lv['cv']):.3f}" for lv in d["levels"].values()
+        )
+        lines.append(f"{d['name']}：{verdict(d)}（{cvs}；待补短板学校 {len(d['schools_failed'])} 所）")
+    return lines
+
+
+SCHEME = register(
+    Scheme(
+        "balanced",
+        compute,
+        describe=describe,
+        verdict=verdict,
+        inputs_from=("dataset",),
+        template="evaluation/_balanced.html",
+        order=10,
+    )
+)

@@ -3,6 +3,8 @@
 Scores come from three sources with different reliability — the district's self-evaluation, a satisfaction
 questionnaire and the inspectors' on-site check — so an item's score is their weighted mean, renormalised over the
 sources actually present (an item not yet inspected on site is marked incomplete rather than scored as zero).
+The scheme at the end scores each district in scope from the recorded scores and lists its rectifications; it reads
+no data set.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
-from .models import DutyScore, Rectification, Revisit
+from dudao.errors import DudaoError
 
-
-class DutyError(ValueError):
-    pass
+from ..common import districts
+from ..models import DutyScore, Rectification, Revisit
+from ..registry import Scheme, register
 
 
 def score_items(spec: dict, scores: dict[tuple[str, str], float]) -> dict:
@@ -50,14 +53,14 @@ def _item(spec: dict, code: str) -> dict:
     for item in spec["items"]:
         if item["code"] == code:
             return item
-    raise DutyError(f"未知的督政指标 {code}")
+    raise DudaoError(f"未知的督政指标 {code}")
 
 
 @transaction.atomic
 def record_scores(spec: dict, period, district, source: str, scores: dict[str, object], user) -> list[DutyScore]:
     """Save one source's scores for several items — all or nothing, each within 0..max."""
     if source not in spec["sources"]:
-        raise DutyError(f"未知的评分来源 {source}")
+        raise DudaoError(f"未知的评分来源 {source}")
     errors, clean = [], {}
     for code, raw in scores.items():
         item = _item(spec, code)
@@ -73,7 +76,7 @@ def record_scores(spec: dict, period, district, source: str, scores: dict[str, o
             continue
         clean[code] = value
     if errors:
-        raise DutyError("；".join(errors))
+        raise DudaoError("；".join(errors))
     saved = []
     for code, value in clean.items():
         obj, _ = DutyScore.objects.update_or_create(
@@ -119,7 +122,7 @@ def revisit(rectification: Rectification, user, closed: bool, note: str, on: dat
     """回访核查: record what the inspector found and close or reopen the item."""
     note = (note or "").strip()
     if not note:
-        raise DutyError("请填写回访核查情况")
+        raise DudaoError("请填写回访核查情况")
     rect = Rectification.objects.select_for_update().get(pk=rectification.pk)
     visit = Revisit.objects.create(rectification=rect, visited_on=on, inspector=user, closed=closed, note=note)
     rect.status = Rectification.Status.CLOSED if closed else Rectification.Status.REOPENED
@@ -150,3 +153,48 @@ def rectification_rows(period, districts, today: date) -> list[dict]:
             }
         )
     return rows
+
+
+# ----------------------------------------------------------------------------- the scheme
+
+
+def compute(spec: dict, period, org) -> dict:
+    today = timezone.localdate()
+    results = []
+    for district in districts(org):
+        scored = score_items(spec, scores_of(period, district))
+        results.append(
+            {
+                "code": district.code,
+                "name": district.name,
+                **scored,
+                "rectifications": rectification_rows(period, [district], today),
+            }
+        )
+    return {"sources": {k: v["name"] for k, v in spec["sources"].items()}, "districts": results}
+
+
+def verdict(unit: dict) -> str:
+    """The grade, once every item has all its sources."""
+    return unit["grade"] or "评分未完成"
+
+
+def describe(result: dict) -> list[str]:
+    lines = []
+    for d in result["districts"]:
+        open_items = sum(r["status"] != "closed" for r in d["rectifications"])
+        lines.append(f"{d['name']}：{d['total']:.2f} 分，{verdict(d)}；未销号整改 {open_items} 项")
+    return lines
+
+
+SCHEME = register(
+    Scheme(
+        "district_duty",
+        compute,
+        describe=describe,
+        verdict=verdict,
+        template="evaluation/_district_duty.html",
+        forms_template="evaluation/_district_duty_forms.html",
+        order=40,
+    )
+)

@@ -8,6 +8,10 @@ previous period; efficiency (效率) ones divide outputs by inputs — both are 
 
 Anomalies that lead to an interview (约谈): a value far outside the class (robust z on median/MAD, the same
 statistic the data checks use), a marked decline in a value-added indicator, or anything on the negative list.
+
+The functions down to :func:`evaluate` are pure; the scheme at the end gathers the approved ``hei`` values of this
+period and the previous one (:mod:`..inputs`) with the universities' own weights, registers ``hei`` and gives a
+university's page its weight form.
 """
 
 from __future__ import annotations
@@ -17,6 +21,13 @@ from dataclasses import dataclass, field
 
 from dudao.collection.expressions import parse
 from dudao.collection.services import robust_outliers
+from dudao.errors import DudaoError
+from dudao.orgs.access import has_role
+from dudao.orgs.models import Level, OrgGroup, OrgUnit, Role
+
+from ..inputs import approved_values, group_of, previous_period
+from ..models import WeightChoice
+from ..registry import Scheme, register
 
 
 @dataclass(frozen=True)
@@ -191,3 +202,112 @@ def _rank(rows: list[dict]) -> None:
 
 def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)
+
+
+# ----------------------------------------------------------------------------- the scheme
+
+
+def compute(spec: dict, period, org) -> dict:
+    """Every university is ranked inside its class; a narrower scope shows only its own universities' rows."""
+    everyone = OrgUnit.objects.filter(level=Level.SCHOOL, groups__group_set__code=spec["function_set"]).distinct()
+    functions = group_of(everyone, spec["function_set"])
+    disciplines = group_of(everyone, spec["discipline_set"])
+    values = approved_values(spec["dataset"], period, everyone)
+    before = previous_period(period)
+    previous = approved_values(spec["dataset"], before, everyone) if before else {}
+    chosen: dict[int, dict] = {}
+    for w in WeightChoice.objects.filter(period=period, org__in=everyone):
+        chosen.setdefault(w.org_id, {})[w.indicator] = float(w.weight)
+    universities = [
+        University(
+            u.code,
+            u.name,
+            functions[u.pk],
+            disciplines.get(u.pk, ""),
+            values[u.pk],
+            previous.get(u.pk),
+            chosen.get(u.pk, {}),
+        )
+        for u in everyone.order_by("code")
+        if u.pk in values and u.pk in functions
+    ]
+    labels = _class_labels(spec)
+    result = evaluate(spec, universities, labels)
+    if org.level != Level.CITY:
+        inside = {u.code for u in everyone.filter(path__startswith=org.path)}
+        if not inside:
+            raise DudaoError(f"{org.name}没有参加分类评价的高校")
+        result["universities"] = [r for r in result["universities"] if r["code"] in inside]
+        result["interviews"] = [r for r in result["interviews"] if r["code"] in inside]
+        shown = {r["class"] for r in result["universities"]}
+        result["classes"] = [c for c in result["classes"] if c["key"] in shown]
+    result["previous_period"] = before.code if before else None
+    return result
+
+
+def _class_labels(spec) -> dict[str, str]:
+    names = {
+        (g.group_set.code, g.code): g.name
+        for g in OrgGroup.objects.filter(group_set__code__in=[spec["function_set"], spec["discipline_set"]])
+    }
+    labels = {}
+    for key in spec["classes"]:
+        function, _, discipline = key.partition("/")
+        label = names.get((spec["function_set"], function), function)
+        if discipline:
+            label += "·" + names.get((spec["discipline_set"], discipline), discipline)
+        labels[key] = label
+    return labels
+
+
+def describe(result: dict) -> list[str]:
+    lines = []
+    for u in result["universities"]:
+        flag = "  ⚑约谈" if u["flags"] else ""
+        lines.append(f"{u['name']}：{u['class_name']} 第 {u['rank']} 名，综合得分 {u['score']:.2f}{flag}")
+    return lines
+
+
+def weight_form(spec: dict, org, period) -> list[dict]:
+    """The rows of a university's own-weights form: each indicator of its class with default, range and choice."""
+    function = org.groups.filter(group_set__code=spec["function_set"]).first()
+    discipline = org.groups.filter(group_set__code=spec["discipline_set"]).first()
+    if function is None:
+        return []
+    key = class_key(spec, function.code, discipline.code if discipline else "")
+    chosen = dict(WeightChoice.objects.filter(org=org, period=period).values_list("indicator", "weight"))
+    return [
+        {
+            "code": code,
+            "name": spec["indicators"][code]["name"],
+            "default": default,
+            "low": low,
+            "high": high,
+            "value": chosen.get(code, default),
+        }
+        for code, (default, low, high) in class_weights(spec, key).items()
+    ]
+
+
+def page_context(request, spec: dict, org, period, result) -> dict:
+    """A university's own page shows its weight form (editable by its principal or the city)."""
+    if not result or org.level != Level.SCHOOL:
+        return {}
+    return {
+        "weights": weight_form(spec, org, period),
+        "may_choose": has_role(request.user, org, Role.PRINCIPAL, Role.CITY_ADMIN),
+    }
+
+
+SCHEME = register(
+    Scheme(
+        "hei",
+        compute,
+        describe=describe,
+        inputs_from=("dataset",),
+        template="evaluation/_hei.html",
+        forms_template="evaluation/_hei_forms.html",
+        page_context=page_context,
+        order=30,
+    )
+)

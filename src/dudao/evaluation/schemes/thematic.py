@@ -2,7 +2,8 @@
 
 A visit stores the answers as given (JSON) and judges them against the theme's checklist at save time; an unmet item
 opens a follow-up, and a later visit that finds the item met resolves it — that is how a 责任督学 actually closes an
-issue: by seeing it fixed, not by a form.
+issue: by seeing it fixed, not by a form. The scheme at the end summarises the period's visits in scope (each
+school's latest per theme) with their follow-ups; it reads no data set.
 """
 
 from __future__ import annotations
@@ -12,19 +13,22 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.utils import timezone
 
-from .models import FollowUp, Visit
+from dudao.errors import DudaoError
+from dudao.orgs.access import has_role
+from dudao.orgs.models import Level, OrgUnit
 
-
-class VisitError(ValueError):
-    pass
+from ..common import INSPECT_ROLES
+from ..models import FollowUp, Visit
+from ..registry import Scheme, register
 
 
 def theme(spec: dict, code: str) -> dict:
     try:
         return spec["themes"][code]
     except KeyError:
-        raise VisitError(f"未知的督导主题 {code!r}") from None
+        raise DudaoError(f"未知的督导主题 {code!r}") from None
 
 
 def clean_answers(spec: dict, theme_code: str, raw: dict) -> dict:
@@ -50,7 +54,7 @@ def clean_answers(spec: dict, theme_code: str, raw: dict) -> dict:
             except (InvalidOperation, ValueError):
                 errors.append(f"{item['text']}：请填写非负数字")
     if errors:
-        raise VisitError("；".join(errors))
+        raise DudaoError("；".join(errors))
     return answers
 
 
@@ -121,3 +125,88 @@ def statistics(spec: dict, theme_code: str, visits: list[tuple[str, str, dict]])
         for d in sorted(per_district.values(), key=lambda d: d["code"])
     ]
     return {"districts": districts, "city": {"schools": city["visits"], "items": rates(city)}}
+
+
+# ----------------------------------------------------------------------------- the scheme
+
+
+def compute(spec: dict, period, org) -> dict:
+    today = timezone.localdate()
+    visits = (
+        Visit.objects.filter(
+            school__path__startswith=org.path, visited_on__gte=period.start, visited_on__lte=period.end
+        )
+        .select_related("school__parent")
+        .prefetch_related("follow_ups")
+        .order_by("school__code", "theme", "-visited_on", "-pk")
+    )
+    latest: dict[tuple[int, str], Visit] = {}
+    for v in visits:
+        latest.setdefault((v.school_id, v.theme), v)
+    themes = []
+    for code, theme_spec in spec["themes"].items():
+        mine = [v for (_, t), v in latest.items() if t == code]
+        stats = statistics(spec, code, [(v.school.parent.code, v.school.parent.name, v.answers) for v in mine])
+        ups = [f for v in visits if v.theme == code for f in v.follow_ups.all()]
+        themes.append(
+            {
+                "code": code,
+                "name": theme_spec["name"],
+                **stats,
+                "follow_ups": {
+                    "total": len(ups),
+                    "open": sum(f.resolved_on is None for f in ups),
+                    "overdue": sum(f.resolved_on is None and f.due < today for f in ups),
+                },
+                "open_items": [
+                    {
+                        "id": f.pk,
+                        "school": f.visit.school.name,
+                        "issue": f.issue,
+                        "due": f.due.isoformat(),
+                        "overdue": f.due < today,
+                    }
+                    for f in ups
+                    if f.resolved_on is None
+                ],
+            }
+        )
+    return {"themes": themes, "visits": len(visits)}
+
+
+def describe(result: dict) -> list[str]:
+    lines = []
+    for t in result["themes"]:
+        rates = "，".join(f"{i['text']} {i['rate']:.1f}%" for i in t["city"]["items"] if i["rate"] is not None)
+        visited = t["city"]["schools"]
+        lines.append(f"{t['name']}：督导 {visited} 所学校；{rates}；待整改 {t['follow_ups']['open']} 项")
+    return lines
+
+
+VISITED_SCHOOL_TYPES = ["primary", "junior", "nine_year", "complete_secondary", "senior"]
+
+
+def page_context(request, spec: dict, org, period, result) -> dict:
+    """An inspector's page offers the schools in scope to record a visit at."""
+    if not has_role(request.user, org, *INSPECT_ROLES):
+        return {}
+    schools = OrgUnit.objects.filter(
+        path__startswith=org.path,
+        level=Level.SCHOOL,
+        groups__group_set__code="school_type",
+        groups__code__in=VISITED_SCHOOL_TYPES,
+    ).order_by("code")
+    return {"visit_schools": schools}
+
+
+SCHEME = register(
+    Scheme(
+        "thematic",
+        compute,
+        describe=describe,
+        template="evaluation/_thematic.html",
+        forms_template="evaluation/_thematic_forms.html",
+        page_context=page_context,
+        order=50,
+    )
+)

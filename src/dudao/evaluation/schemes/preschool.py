@@ -3,7 +3,8 @@
 The three 普及普惠 indicators are shares of *children*, not of kindergartens: a district with a few huge private
 kindergartens cannot reach 80% coverage by licensing many small 普惠 ones. So the inputs are sums of each
 kindergarten's figures, split by its 普惠性质 group (``kg_children__public`` …), plus the district's own figures
-(3–5 岁 population). A city result is the same formulas over the city's sums.
+(3–5 岁 population). A city result is the same formulas over the city's sums. The scheme at the end gathers the
+approved ``kindergarten`` and ``district_preschool`` values (:mod:`..inputs`) and registers ``preschool``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 from dudao.collection.expressions import parse
+from dudao.orgs.models import Level, OrgUnit
+
+from ..common import districts, pass_counts
+from ..inputs import approved_values, group_of
+from ..registry import Scheme, register
+from ..text import passed_word
 
 
 def sums(kindergartens: list[tuple[str, dict]], district_values: dict | None = None) -> dict[str, float]:
@@ -78,3 +85,52 @@ def _category_names(spec: dict) -> set[str]:
     for item in [*spec["core"], *spec["conditions"]]:
         names |= {n for n in parse(item["expr"]).names if "__" in n}
     return names
+
+
+# ----------------------------------------------------------------------------- the scheme
+
+
+def compute(spec: dict, period, org) -> dict:
+    """Every district in scope from its kindergartens' sums and its own figures; for the city also the city's."""
+    results, everything = [], []
+    for district in districts(org):
+        kgs = list(OrgUnit.objects.filter(path__startswith=district.path, level=Level.SCHOOL))
+        categories = group_of(kgs, spec["group_set"])
+        values = approved_values(spec["dataset"], period, [k for k in kgs if k.pk in categories])
+        pairs = [(categories[pk], v) for pk, v in values.items()]
+        own = approved_values(spec["district_dataset"], period, [district]).get(district.pk, {})
+        everything.append((pairs, own))
+        results.append(evaluate(spec, district.code, district.name, sums(pairs, own), len(pairs)))
+    out = {"districts": results, "summary": pass_counts(results)}
+    if org.level == Level.CITY:
+        all_pairs = [p for pairs, _ in everything for p in pairs]
+        city_figures = sums(all_pairs)
+        city_figures.update(combine([own for _, own in everything], spec["district_figures"]))
+        out["city"] = evaluate(spec, org.code, org.name, city_figures, len(all_pairs))
+    return out
+
+
+def verdict(unit: dict) -> str:
+    """An area without kindergartens has no verdict, whatever its thresholds say."""
+    return passed_word(unit["passed"] if unit["kindergartens"] else None)
+
+
+def describe(result: dict) -> list[str]:
+    lines = []
+    for d in [*result["districts"], *([result["city"]] if "city" in result else [])]:
+        core = "，".join(f"{r['name']} {r['value']:.2f}%" for r in d["core"] if r["value"] is not None)
+        lines.append(f"{d['name']}：{verdict(d)}（{core}）")
+    return lines
+
+
+SCHEME = register(
+    Scheme(
+        "preschool",
+        compute,
+        describe=describe,
+        verdict=verdict,
+        inputs_from=("dataset", "district_dataset"),
+        template="evaluation/_preschool.html",
+        order=20,
+    )
+)

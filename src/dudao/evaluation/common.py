@@ -1,0 +1,45 @@
+"""What the evaluation schemes share: the period and org scope an evaluation runs for, the districts it covers, the
+pass/fail count of their verdicts, and who counts as an inspector on the scheme pages."""
+
+from __future__ import annotations
+
+from dudao.collection.models import Period
+from dudao.errors import DudaoError
+from dudao.orgs.models import Level, OrgUnit, Role
+
+INSPECT_ROLES = (Role.INSPECTOR, Role.CITY_ADMIN)  # who scores, raises findings, revisits and records visits
+
+
+def resolve(period_code: str, org_code: str | None) -> tuple[Period, OrgUnit]:
+    """The period and org an evaluation runs for (without an org: the city)."""
+    try:
+        period = Period.objects.get(code=period_code)
+    except Period.DoesNotExist:
+        raise DudaoError(f"没有期间 {period_code!r}") from None
+    if org_code:
+        try:
+            org = OrgUnit.objects.get(code=org_code)
+        except OrgUnit.DoesNotExist:
+            raise DudaoError(f"没有机构 {org_code!r}") from None
+    else:
+        org = OrgUnit.objects.filter(level=Level.CITY).first()
+        if org is None:
+            raise DudaoError("尚未加载机构目录")
+    return period, org
+
+
+def districts(org: OrgUnit) -> list[OrgUnit]:
+    """The districts a district-level scheme evaluates for ``org``: all of a city's, or the district itself."""
+    if org.level == Level.CITY:
+        return list(OrgUnit.objects.filter(parent=org, level=Level.DISTRICT).order_by("code"))
+    if org.level == Level.DISTRICT:
+        return [org]
+    raise DudaoError(f"{org.name}不是市或区，本方案以区为单位评估")
+
+
+def pass_counts(results: list[dict]) -> dict:
+    return {
+        "passed": sum(r["passed"] is True for r in results),
+        "failed": sum(r["passed"] is False for r in results),
+        "no_data": sum(r["passed"] is None for r in results),
+    }
