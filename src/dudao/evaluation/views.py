@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from dudao.collection import selectors
 from dudao.collection.models import Period
 from dudao.documents import html_to_pdf
 from dudao.errors import DudaoError
@@ -31,7 +32,7 @@ from .schemes import hei, thematic
 def _period(request) -> Period:
     code = request.GET.get("period") or request.POST.get("period")
     qs = Period.objects.order_by("-start")
-    period = qs.filter(code=code).first() if code else qs.filter(campaigns__submissions__state="city_accepted").first()
+    period = qs.filter(code=code).first() if code else selectors.latest_period_with_final_data()
     if period is None:
         raise Http404
     return period

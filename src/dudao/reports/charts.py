@@ -8,6 +8,8 @@ from pathlib import Path
 
 import matplotlib
 
+from dudao.rounding import fixed
+
 matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
@@ -53,7 +55,7 @@ def trend(years: list[str], series: dict[str, list[float | None]], decimals: int
         for bar, v in zip(bars, series[name]):
             if v is not None:
                 ax.annotate(
-                    f"{v:.{decimals}f}" if decimals else f"{int(v)}",
+                    fixed(v, decimals),
                     (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                     ha="center",
                     va="bottom",

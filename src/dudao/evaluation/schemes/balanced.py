@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from dudao.collection.expressions import parse
 from dudao.errors import DudaoError
 from dudao.orgs.models import Level, OrgUnit
+from dudao.rounding import fixed, rounded
 
 from ..common import districts, pass_counts
 from ..inputs import approved_values, group_of
@@ -153,7 +154,7 @@ def _number(value) -> float | None:
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:
-    return None if value is None else round(value, digits)
+    return rounded(value, digits)
 
 
 # ----------------------------------------------------------------------------- the scheme
@@ -198,7 +199,7 @@ def describe(result: dict) -> list[str]:
     lines = []
     for d in result["districts"]:
         cvs = "；".join(
-            f"{lv['name']}差异系数最大 {max((c['cv'] or 0) for c in lv['cv']):.3f}" for lv in d["levels"].values()
+            f"{lv['name']}差异系数最大 {fixed(max((c['cv'] or 0) for c in lv['cv']), 3)}" for lv in d["levels"].values()
         )
         lines.append(f"{d['name']}：{verdict(d)}（{cvs}；待补短板学校 {len(d['schools_failed'])} 所）")
     return lines

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dudao.errors import DudaoError
+from dudao.rounding import fixed, rounded
 
 from ..common import districts
 from ..models import DutyScore, Rectification, Revisit
@@ -38,7 +39,7 @@ def score_items(spec: dict, scores: dict[tuple[str, str], float]) -> dict:
                 "name": item["name"],
                 "max": item["max"],
                 "sources": {s: (None if s not in present else float(present[s])) for s in spec["sources"]},
-                "score": None if value is None else round(value, 2),
+                "score": rounded(value, 2),
                 "complete": len(present) == len(spec["sources"]),
                 "needs_rectification": value is not None and value < spec["rectify_below"] * item["max"],
             }
@@ -46,7 +47,7 @@ def score_items(spec: dict, scores: dict[tuple[str, str], float]) -> dict:
     percent = total / total_max * 100 if total_max else 0.0
     complete = all(r["complete"] for r in rows)
     grade = next(g["name"] for g in spec["grades"] if percent >= g["min"]) if complete else None
-    return {"items": rows, "total": round(percent, 2), "complete": complete, "grade": grade}
+    return {"items": rows, "total": rounded(percent, 2), "complete": complete, "grade": grade}
 
 
 def _item(spec: dict, code: str) -> dict:
@@ -183,7 +184,7 @@ def describe(result: dict) -> list[str]:
     lines = []
     for d in result["districts"]:
         open_items = sum(r["status"] != "closed" for r in d["rectifications"])
-        lines.append(f"{d['name']}：{d['total']:.2f} 分，{verdict(d)}；未销号整改 {open_items} 项")
+        lines.append(f"{d['name']}：{fixed(d['total'], 2)} 分，{verdict(d)}；未销号整改 {open_items} 项")
     return lines
 
 

@@ -24,6 +24,7 @@ from dudao.collection.services import robust_outliers
 from dudao.errors import DudaoError
 from dudao.orgs.access import has_role
 from dudao.orgs.models import Level, OrgGroup, OrgUnit, Role
+from dudao.rounding import fixed, rounded
 
 from ..inputs import approved_values, group_of, previous_period
 from ..models import WeightChoice
@@ -135,7 +136,7 @@ def evaluate(spec: dict, universities: list[University], labels: dict[str, str] 
                         for code in weights
                     ],
                     "deductions": deductions,
-                    "score": round(max(composite - sum(d["points"] for d in deductions), 0.0), 2),
+                    "score": rounded(max(composite - sum(d["points"] for d in deductions), 0.0), 2),
                     "flags": flags,
                 }
             )
@@ -179,13 +180,15 @@ def _flags(spec: dict, values: dict, outliers: dict, u: University, deductions: 
     for code, members in outliers.items():
         if u.code in members:
             name = spec["indicators"][code]["name"]
-            text = f"{name}明显偏离同类高校（{values[code]:.2f}）"
+            text = f"{name}明显偏离同类高校（{fixed(values[code], 2)}）"
             flags.append({"kind": "outlier", "indicator": code, "text": text})
     for code, floor in spec["flags"].get("drops", {}).items():
         value = values.get(code)
         if value is not None and value < floor:
             name = spec["indicators"][code]["name"]
-            flags.append({"kind": "decline", "indicator": code, "text": f"{name}为 {value:.2f}，低于预警线 {floor}"})
+            flags.append(
+                {"kind": "decline", "indicator": code, "text": f"{name}为 {fixed(value, 2)}，低于预警线 {floor}"}
+            )
     for d in deductions:
         flags.append({"kind": "negative", "indicator": d["code"], "text": f"负面清单：{d['name']} {d['count']:g} 件"})
     return flags
@@ -201,7 +204,7 @@ def _rank(rows: list[dict]) -> None:
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:
-    return None if value is None else round(value, digits)
+    return rounded(value, digits)
 
 
 # ----------------------------------------------------------------------------- the scheme
@@ -264,7 +267,7 @@ def describe(result: dict) -> list[str]:
     lines = []
     for u in result["universities"]:
         flag = "  ⚑约谈" if u["flags"] else ""
-        lines.append(f"{u['name']}：{u['class_name']} 第 {u['rank']} 名，综合得分 {u['score']:.2f}{flag}")
+        lines.append(f"{u['name']}：{u['class_name']} 第 {u['rank']} 名，综合得分 {fixed(u['score'], 2)}{flag}")
     return lines
 
 

@@ -13,6 +13,7 @@ from collections import defaultdict
 
 from dudao.collection.expressions import parse
 from dudao.orgs.models import Level, OrgUnit
+from dudao.rounding import fixed, rounded
 
 from ..common import districts, pass_counts
 from ..inputs import approved_values, group_of
@@ -68,7 +69,7 @@ def evaluate(spec: dict, code: str, name: str, figures: dict, kindergartens: int
                     "code": item["code"],
                     "name": item["name"],
                     "unit": item["unit"],
-                    "value": None if value is None else round(value, 4),
+                    "value": rounded(value, 4),
                     "min": item.get("min"),
                     "max": item.get("max"),
                     "met": _check(item, value),
@@ -118,7 +119,7 @@ def verdict(unit: dict) -> str:
 def describe(result: dict) -> list[str]:
     lines = []
     for d in [*result["districts"], *([result["city"]] if "city" in result else [])]:
-        core = "，".join(f"{r['name']} {r['value']:.2f}%" for r in d["core"] if r["value"] is not None)
+        core = "，".join(f"{r['name']} {fixed(r['value'], 2)}%" for r in d["core"] if r["value"] is not None)
         lines.append(f"{d['name']}：{verdict(d)}（{core}）")
     return lines
 

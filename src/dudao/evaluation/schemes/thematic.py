@@ -18,6 +18,7 @@ from django.utils import timezone
 from dudao.errors import DudaoError
 from dudao.orgs.access import has_role
 from dudao.orgs.models import Level, OrgUnit
+from dudao.rounding import fixed, rounded
 
 from ..common import INSPECT_ROLES
 from ..models import FollowUp, Visit
@@ -115,7 +116,7 @@ def statistics(spec: dict, theme_code: str, visits: list[tuple[str, str, dict]])
                 "code": item["code"],
                 "text": item["text"],
                 "met": bucket["met"][item["code"]],
-                "rate": round(bucket["met"][item["code"]] / bucket["visits"] * 100, 2) if bucket["visits"] else None,
+                "rate": rounded(bucket["met"][item["code"]] / bucket["visits"] * 100, 2) if bucket["visits"] else None,
             }
             for item in items
         ]
@@ -177,7 +178,7 @@ def compute(spec: dict, period, org) -> dict:
 def describe(result: dict) -> list[str]:
     lines = []
     for t in result["themes"]:
-        rates = "，".join(f"{i['text']} {i['rate']:.1f}%" for i in t["city"]["items"] if i["rate"] is not None)
+        rates = "，".join(f"{i['text']} {fixed(i['rate'], 1)}%" for i in t["city"]["items"] if i["rate"] is not None)
         visited = t["city"]["schools"]
         lines.append(f"{t['name']}：督导 {visited} 所学校；{rates}；待整改 {t['follow_ups']['open']} 项")
     return lines

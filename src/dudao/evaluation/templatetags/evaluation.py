@@ -2,6 +2,8 @@
 
 from django import template
 
+from dudao.rounding import fixed
+
 register = template.Library()
 
 
@@ -9,12 +11,12 @@ register = template.Library()
 def num(value, digits=2):
     if value is None or value == "":
         return "—"
-    return f"{float(value):,.{int(digits)}f}"
+    return fixed(float(value), int(digits), grouping=True)
 
 
 @register.filter
 def pct(value):
-    return "—" if value is None else f"{float(value) * 100:.1f}%"
+    return "—" if value is None else f"{fixed(float(value) * 100, 1)}%"
 
 
 @register.filter
