@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 
 from dudao.errors import DudaoError, forbidden
+from dudao.history import set_author
 from dudao.orgs.access import can_view, has_role
 from dudao.orgs.models import Role
 from dudao.rounding import fixed
@@ -144,8 +145,7 @@ def save_values(submission: Submission, raw_values: dict[str, object], user, rea
             elif current.value == text:
                 continue
             current.value, current.number = text, number
-            current._history_user = user
-            current._change_reason = reason[:100]
+            set_author(current, user, reason[:100])
             current.save()
             saved.append(current)
         if saved:
@@ -303,6 +303,6 @@ def explain(submission: Submission, key: str, text: str, user) -> Explanation:
     )
     if obj.pk is None or obj.text != text:  # one history row per real change
         obj.text = text
-        obj._history_user = user
+        set_author(obj, user)
         obj.save()
     return obj
