@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import statistics
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 from django.db import transaction
 
@@ -26,6 +28,7 @@ from .models import DataElement, DataValue, Explanation, Submission, ValueType
 
 MAX_TEXT = 20000
 EDIT_ROLES = (Role.COLLECTOR, Role.DISTRICT_REVIEWER)
+Key = TypeVar("Key", bound=Hashable)
 
 
 # --------------------------------------------------------------------------- values
@@ -225,7 +228,7 @@ def blocking(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.severity == "error" or f.needs_explanation]
 
 
-def robust_outliers(changes: dict[str, float], threshold: float) -> set[str]:
+def robust_outliers(changes: Mapping[Key, float], threshold: float) -> set[Key]:
     """Keys whose change lies more than ``threshold`` robust z-scores from the median.
 
     Median and MAD (scaled by 1.4826 to match σ under normality) instead of mean ± SD, because one school that
