@@ -245,15 +245,16 @@ class _Context:
             )
         else:
             raw = {code: r.raw for code, r in self.readings.items()}
-            parts = {label: parse(str(expr)).evaluate(raw) for label, expr in spec["parts"].items()}
-            if any(v is None for v in parts.values()):
+            values = {label: parse(str(expr)).evaluate(raw) for label, expr in spec["parts"].items()}
+            parts = {label: float(v) for label, v in values.items() if v is not None}
+            if len(parts) < len(values):  # a part that cannot be computed: no chart
                 return None
         self.chart_no += 1
         return Chart(
             self.chart_no,
             f"{self.period.code}年{self.subject}{spec['title']}",
             "pie",
-            parts={k: float(v) for k, v in parts.items()},
+            parts=parts,
         )
 
     def table(self, spec: dict) -> Table:
