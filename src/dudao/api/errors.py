@@ -3,6 +3,8 @@
 A :class:`~dudao.errors.DudaoError` from the domain answers with its own status and message, so the API says exactly
 what the page says."""
 
+from typing import Any
+
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -18,7 +20,7 @@ def _flatten(value) -> str:
     return str(value)
 
 
-def handle(exc, context):
+def handle(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DudaoError):
         body: dict = {"detail": str(exc)}
         if exc.errors:

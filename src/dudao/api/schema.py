@@ -12,7 +12,9 @@ from rest_framework import serializers
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    errors = serializers.DictField(child=serializers.CharField(), required=False)
+    # the field "errors", not Serializer.errors: DRF's metaclass moves declared fields off the class, which the stubs
+    # cannot express
+    errors = serializers.DictField(child=serializers.CharField(), required=False)  # type: ignore[assignment]
 
 
 ERRORS = {

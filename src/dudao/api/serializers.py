@@ -5,14 +5,19 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from dudao.collection.models import Campaign, DataSet
+from dudao.collection.models import Campaign, DataSet, Period
 from dudao.orgs.models import OrgUnit
 from dudao.plans.models import Plan
 from dudao.portal.models import Publication
 
 
+# A serializer is itself a Field, and a few field names here (parent, required, label) are also Field attributes. DRF's
+# metaclass moves declared fields off the class, so they never clash at run time; the stubs cannot express that, hence
+# ``type: ignore[assignment]`` on those names.
 class OrgUnitSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    parent: serializers.SlugRelatedField[OrgUnit] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = OrgUnit
@@ -25,7 +30,7 @@ class ElementSerializer(serializers.Serializer):
     value_type = serializers.CharField()
     unit = serializers.CharField(allow_blank=True)
     decimals = serializers.IntegerField()
-    required = serializers.BooleanField()
+    required = serializers.BooleanField()  # type: ignore[assignment]  # a field, not Field.required (see above)
     section = serializers.CharField()
 
 
@@ -53,9 +58,9 @@ class DataSetSerializer(serializers.ModelSerializer):
 
 
 class CampaignSerializer(serializers.ModelSerializer):
-    dataset = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    period = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    owner = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    dataset: serializers.SlugRelatedField[DataSet] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    period: serializers.SlugRelatedField[Period] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    owner: serializers.SlugRelatedField[OrgUnit] = serializers.SlugRelatedField(slug_field="code", read_only=True)
     is_open = serializers.SerializerMethodField()
 
     class Meta:
@@ -68,7 +73,7 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 class StepSerializer(serializers.Serializer):
     action = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label (see above)
     reason = serializers.BooleanField(help_text="需要填写理由")
     statement = serializers.BooleanField(help_text="需要签署责任声明（confirm + signer_name）")
 
@@ -124,9 +129,9 @@ class ReadingSerializer(serializers.Serializer):
 
 
 class PublicationSerializer(serializers.ModelSerializer):
-    org = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    org: serializers.SlugRelatedField[OrgUnit] = serializers.SlugRelatedField(slug_field="code", read_only=True)
     org_name = serializers.CharField(source="org.name", read_only=True)
-    period = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    period: serializers.SlugRelatedField[Period] = serializers.SlugRelatedField(slug_field="code", read_only=True)
     html_url = serializers.SerializerMethodField()
     pdf_url = serializers.SerializerMethodField()
 
@@ -168,7 +173,7 @@ class TaskSerializer(serializers.Serializer):
 
 
 class PlanSerializer(serializers.ModelSerializer):
-    tasks = serializers.IntegerField(source="tasks.count", read_only=True)
+    tasks: serializers.Field = serializers.IntegerField(source="tasks.count", read_only=True)  # a list in the detail
 
     class Meta:
         model = Plan

@@ -109,7 +109,7 @@ class DataSetDetail(generics.RetrieveAPIView):
     lookup_field = "code"
 
 
-class _VisibleCampaigns:
+class _VisibleCampaigns(generics.GenericAPIView):
     """Campaigns with at least one submission the caller can see."""
 
     serializer_class = s.CampaignSerializer

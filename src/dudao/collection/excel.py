@@ -20,6 +20,7 @@ from django.db import transaction
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from dudao import faults
 from dudao.collection import workflows
@@ -132,7 +133,7 @@ def _check_meta(wb: Workbook, kind: str, campaign: Campaign, org_code: str) -> l
     ]
 
 
-def _sheet(wb: Workbook) -> tuple:
+def _sheet(wb: Workbook) -> Worksheet:
     if SHEET not in wb.sheetnames:
         raise rejected([f"找不到工作表“{SHEET}”"])
     ws = wb[SHEET]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from functools import lru_cache
@@ -29,16 +30,16 @@ _COMPARE = {
     ast.Gt: operator.gt,
     ast.GtE: operator.ge,
 }
-_FUNCTIONS = {"abs": abs, "min": min, "max": max}
+_FUNCTIONS: dict[str, Callable[..., Decimal]] = {"abs": abs, "min": min, "max": max}
 
 
 @dataclass(frozen=True)
 class Expression:
     text: str
-    tree: ast.expression = field(repr=False, compare=False)
+    tree: ast.Expression = field(repr=False, compare=False)
     names: frozenset[str] = frozenset()
 
-    def evaluate(self, values: dict[str, Decimal | int | float | None]):
+    def evaluate(self, values: Mapping[str, Decimal | int | float | None]) -> Decimal | bool | None:
         """Value of the formula; ``None`` when an input is missing or a division has a zero denominator."""
         try:
             return _eval(self.tree.body, values)
@@ -115,7 +116,7 @@ def _number(value) -> Decimal:
         raise _Missing from None
 
 
-def _eval(node: ast.AST, values: dict):
+def _eval(node: ast.AST, values: Mapping[str, Decimal | int | float | None]):
     if isinstance(node, ast.Constant):
         return Decimal(str(node.value))
     if isinstance(node, ast.Name):
@@ -146,7 +147,7 @@ def _eval(node: ast.AST, values: dict):
     if isinstance(node, ast.BoolOp):
         results = [_eval(v, values) for v in node.values]
         return all(results) if isinstance(node.op, ast.And) else any(results)
-    if isinstance(node, ast.Call):
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):  # _check admits calls of named functions only
         args = [_number(_eval(a, values)) for a in node.args]
         if node.func.id == "abs":
             return abs(args[0])  # one argument: _check refused any other count

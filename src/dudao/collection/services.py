@@ -9,12 +9,15 @@ from __future__ import annotations
 import hashlib
 import json
 import statistics
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 from django.db import transaction
 
 from dudao.errors import DudaoError, forbidden
+from dudao.history import set_author
 from dudao.orgs.access import can_view, has_role
 from dudao.orgs.models import Role
 from dudao.rounding import fixed
@@ -25,6 +28,7 @@ from .models import DataElement, DataValue, Explanation, Submission, ValueType
 
 MAX_TEXT = 20000
 EDIT_ROLES = (Role.COLLECTOR, Role.DISTRICT_REVIEWER)
+Key = TypeVar("Key", bound=Hashable)
 
 
 # --------------------------------------------------------------------------- values
@@ -144,8 +148,7 @@ def save_values(submission: Submission, raw_values: dict[str, object], user, rea
             elif current.value == text:
                 continue
             current.value, current.number = text, number
-            current._history_user = user
-            current._change_reason = reason[:100]
+            set_author(current, user, reason[:100])
             current.save()
             saved.append(current)
         if saved:
@@ -225,7 +228,7 @@ def blocking(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.severity == "error" or f.needs_explanation]
 
 
-def robust_outliers(changes: dict[str, float], threshold: float) -> set[str]:
+def robust_outliers(changes: Mapping[Key, float], threshold: float) -> set[Key]:
     """Keys whose change lies more than ``threshold`` robust z-scores from the median.
 
     Median and MAD (scaled by 1.4826 to match σ under normality) instead of mean ± SD, because one school that
@@ -303,6 +306,6 @@ def explain(submission: Submission, key: str, text: str, user) -> Explanation:
     )
     if obj.pk is None or obj.text != text:  # one history row per real change
         obj.text = text
-        obj._history_user = user
+        set_author(obj, user)
         obj.save()
     return obj

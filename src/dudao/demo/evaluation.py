@@ -105,6 +105,7 @@ def compulsory_values(districts: list[OrgUnit], schools: list[OrgUnit]) -> dict[
     out = {}
     for school in schools:
         kind = "primary" if school.code[-3:] <= f"{len(PRIMARY_NAMES):03d}" else "junior"
+        assert school.parent_id is not None  # every demo school hangs under its district
         d = index[school.parent_id]
         first = school.code.endswith("001")
         students = rng.randrange(700, 1500, 10) if kind == "primary" else rng.randrange(450, 1000, 10)

@@ -3,13 +3,16 @@
 2020 figures are the published ones in the seed report 《2020年度上海中等职业教育质量年度报告》 (§1.2 设施设备, §1.3 教师
 队伍, §2.2–2.4); 2019 figures are derived from its year-on-year statements (e.g. 固定资产 +5.73%, 生均 +4.90%,
 双师型 +1.6 个百分点, 起薪 +16.4%, 升学占比 +4 个百分点, 第二产业 +14.7 个百分点); 2018 continues the trend.
-Unpublished items (合作企业数 …) are plausible round numbers. Money is in 万元.
+Unpublished items (合作企业数 …) are plausible round numbers.
 
-``sums`` are Σ over the 71 schools. ``means`` are fitted per school so that the aggregation named in the tuple —
-``("mean",)`` over schools (校均) or ``("weighted", element)`` — rounds to the given value.
+``sums`` (counts) and ``money`` (amounts in 万元) are Σ over the 71 schools. ``means`` are fitted per school so that
+the aggregation named in the tuple — ``("mean",)`` over schools (校均) or ``("weighted", element)`` — rounds to the
+given value.
 """
 
+from decimal import Decimal
 from decimal import Decimal as D
+from typing import TypedDict
 
 STUDENT_SHARE_PUBLISHED = {
     # check figures, all derived from the sums below (asserted in tests)
@@ -19,14 +22,19 @@ STUDENT_SHARE_PUBLISHED = {
     "生师比": "12.3",
 }
 
-YEARS = {
+
+class YearFigures(TypedDict):
+    sums: dict[str, int]
+    money: dict[str, Decimal]
+    means: dict[str, tuple[Decimal, tuple[str, ...]]]  # target, aggregation
+
+
+YEARS: dict[int, YearFigures] = {
     2018: {
         "sums": {
             "students_total": 96820,
             "enrollment_new": 33400,
             "majors_count": 810,
-            "fixed_assets": D("1338000.00"),
-            "equipment_value": D("498900.00"),
             "books": 5420000,
             "practice_stations": 80900,
             "staff_total": 10900,
@@ -57,8 +65,12 @@ YEARS = {
             "coop_enterprises": 3380,
             "order_classes": 230,
             "apprenticeship_students": 3500,
-            "enterprise_equipment": D("16100.00"),
             "training_sessions": 280000,
+        },
+        "money": {
+            "fixed_assets": D("1338000.00"),
+            "equipment_value": D("498900.00"),
+            "enterprise_equipment": D("16100.00"),
         },
         "means": {
             "teachers_dual_ratio": (D("56.9"), ("mean",)),
@@ -74,8 +86,6 @@ YEARS = {
             "students_total": 96175,
             "enrollment_new": 32100,
             "majors_count": 815,
-            "fixed_assets": D("1400265.00"),
-            "equipment_value": D("515370.00"),
             "books": 5490000,
             "practice_stations": 82100,
             "staff_total": 10980,
@@ -106,8 +116,12 @@ YEARS = {
             "coop_enterprises": 3500,
             "order_classes": 245,
             "apprenticeship_students": 3900,
-            "enterprise_equipment": D("17200.00"),
             "training_sessions": 290000,
+        },
+        "money": {
+            "fixed_assets": D("1400265.00"),
+            "equipment_value": D("515370.00"),
+            "enterprise_equipment": D("17200.00"),
         },
         "means": {
             "teachers_dual_ratio": (D("58.1"), ("mean",)),
@@ -123,8 +137,6 @@ YEARS = {
             "students_total": 96940,
             "enrollment_new": 32800,
             "majors_count": 820,
-            "fixed_assets": D("1480500.00"),
-            "equipment_value": D("537100.00"),
             "books": 5571000,
             "practice_stations": 83400,
             "staff_total": 11057,
@@ -155,8 +167,12 @@ YEARS = {
             "coop_enterprises": 3650,
             "order_classes": 260,
             "apprenticeship_students": 4300,
-            "enterprise_equipment": D("18500.00"),
             "training_sessions": 310000,
+        },
+        "money": {
+            "fixed_assets": D("1480500.00"),
+            "equipment_value": D("537100.00"),
+            "enterprise_equipment": D("18500.00"),
         },
         "means": {
             "teachers_dual_ratio": (D("59.7"), ("mean",)),

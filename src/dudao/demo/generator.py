@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from .figures import YEARS
@@ -75,12 +76,20 @@ def split(parents: list[int], part_totals: list[int], rng: random.Random, noise:
     return columns
 
 
-def noisy(base: list[float], rng: random.Random, sigma: float) -> list[float]:
+def noisy(base: Sequence[float], rng: random.Random, sigma: float) -> list[float]:
     return [b * math.exp(rng.gauss(0, sigma)) for b in base]
 
 
 def _round(x: Decimal, places: int) -> Decimal:
     return x.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def _places(x: Decimal) -> int:
+    """Decimal places ``x`` is written with (``as_tuple`` gives a letter instead of an exponent for NaN/∞)."""
+    exponent = x.as_tuple().exponent
+    if not isinstance(exponent, int):
+        raise ValueError(f"not a finite number: {x}")
+    return -exponent
 
 
 def fit_mean(
@@ -97,12 +106,12 @@ def fit_mean(
     n = n or 71
     w = [Decimal(str(x)) for x in (weights or [1.0] * n)]
     unit = Decimal(1).scaleb(-places)
-    target_places = -target.as_tuple().exponent
+    target_places = _places(target)
     lo, hi = Decimal(str(low)), Decimal(str(high))
     values = [min(hi, max(lo, _round(target + Decimal(str(rng.gauss(0, spread))), places))) for _ in range(n)]
 
     def mean() -> Decimal:
-        return sum(v * x for v, x in zip(values, w)) / sum(w)
+        return sum((v * x for v, x in zip(values, w)), Decimal(0)) / sum(w, Decimal(0))
 
     shift = _round(target - mean(), places)
     values = [min(hi, max(lo, v + shift)) for v in values]
@@ -124,10 +133,12 @@ def fit_ratio_mean(target_pct: Decimal, denominators: list[int], rng: random.Ran
     n = len(denominators)
     p = float(target_pct) / 100
     nums = [max(0, min(d, round(d * (p + rng.gauss(0, spread))))) for d in denominators]
-    places = -target_pct.as_tuple().exponent
+    places = _places(target_pct)
 
     def mean() -> Decimal:
-        return _round(sum(Decimal(a) / Decimal(d) for a, d in zip(nums, denominators) if d) * 100 / n, places)
+        return _round(
+            sum((Decimal(a) / Decimal(d) for a, d in zip(nums, denominators) if d), Decimal(0)) * 100 / n, places
+        )
 
     order = sorted(range(n), key=lambda i: denominators[i], reverse=True)
     for _ in range(100000):
@@ -154,7 +165,7 @@ def school_sizes(n: int, rng: random.Random) -> list[float]:
 def generate_year(year: int, sizes: list[float], rng: random.Random) -> list[dict]:
     """All numeric values of one year for ``len(sizes)`` schools."""
     spec = YEARS[year]
-    t, m = spec["sums"], spec["means"]
+    t, money, m = spec["sums"], spec["money"], spec["means"]
     n = len(sizes)
     size = noisy(sizes, rng, 0.04)
     v: dict[str, list] = {}
@@ -162,8 +173,8 @@ def generate_year(year: int, sizes: list[float], rng: random.Random) -> list[dic
     students = v["students_total"]
     v["enrollment_new"] = allocate(t["enrollment_new"], noisy(students, rng, 0.08))
     v["majors_count"] = allocate(t["majors_count"], noisy([math.sqrt(s) for s in students], rng, 0.1))
-    v["fixed_assets"] = _money(t["fixed_assets"], noisy(students, rng, 0.2))
-    v["equipment_value"] = _money(t["equipment_value"], noisy(students, rng, 0.2))
+    v["fixed_assets"] = _money(money["fixed_assets"], noisy(students, rng, 0.2))
+    v["equipment_value"] = _money(money["equipment_value"], noisy(students, rng, 0.2))
     v["books"] = allocate(t["books"], noisy(students, rng, 0.15))
     v["practice_stations"] = allocate(t["practice_stations"], noisy(students, rng, 0.15))
     fulltime = allocate(t["teachers_fulltime"], noisy(students, rng, 0.08))
@@ -201,7 +212,7 @@ def generate_year(year: int, sizes: list[float], rng: random.Random) -> list[dic
     v["coop_enterprises"] = allocate(t["coop_enterprises"], noisy(students, rng, 0.3))
     v["order_classes"] = allocate(t["order_classes"], noisy(students, rng, 0.5))
     v["apprenticeship_students"] = allocate(t["apprenticeship_students"], noisy(students, rng, 0.5))
-    v["enterprise_equipment"] = _money(t["enterprise_equipment"], noisy(students, rng, 0.5))
+    v["enterprise_equipment"] = _money(money["enterprise_equipment"], noisy(students, rng, 0.5))
     v["training_sessions"] = allocate(t["training_sessions"], noisy(students, rng, 0.4))
     fits = {
         "pass_rate_culture": (0.02 * 100, 2, 70, 100),

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
@@ -140,7 +141,7 @@ def load_demo() -> DemoSummary:
     )
 
 
-def _users(city, districts, schools) -> dict[str, object]:
+def _users(city, districts, schools) -> dict[str, AbstractBaseUser]:
     User = get_user_model()
     password = make_password(DEMO_PASSWORD)  # hash once: 200+ users × PBKDF2 would take a minute
     grants: list[tuple[str, str, OrgUnit, str]] = [
@@ -156,7 +157,7 @@ def _users(city, districts, schools) -> dict[str, object]:
                 ("principal", Role.PRINCIPAL, "校长"),
             )
         ]
-    users = {}
+    users: dict[str, AbstractBaseUser] = {}
     admin, _ = User.objects.get_or_create(username="admin", defaults={"is_staff": True, "is_superuser": True})
     admin.password = password
     admin.save()

@@ -27,7 +27,7 @@ from .sql import to_sql
 class _Terms:
     """Distinct per-school term expressions, each with its column name."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.columns: dict[str, str] = {}
 
     def add(self, sql: str) -> str:
@@ -64,7 +64,8 @@ def results_query(
     lays out and analyses every column segment) costs more than the whole roll-up at 1,000 schools."""
     present = {row[0] for row in con.execute(f"DESCRIBE {facts}").fetchall()}
     terms = _Terms()
-    plan = []  # per indicator: (numerator column, denominator column, ratio-sum column, ratio-count column)
+    # per indicator: (numerator, denominator, ratio-sum, ratio-count) columns, None when not computable
+    plan: list[tuple[str, str | None, str | None, str | None] | None] = []
     for ind in indicators:
         if ind.elements - present:  # nobody reported these elements: not computable anywhere
             plan.append(None)
@@ -72,6 +73,7 @@ def results_query(
         num = terms.add(to_sql(ind.numerator))
         den = terms.add(to_sql(ind.denominator)) if ind.denominator is not None else None
         if ind.aggregation == "school_mean":
+            assert ind.denominator is not None  # the catalog refuses a school_mean indicator without one
             ratio = f"({to_sql(ind.numerator)}) / NULLIF({to_sql(ind.denominator)}, 0)"
             plan.append((num, den, terms.add(ratio), terms.add(f"CAST(({ratio}) IS NOT NULL AS INTEGER)")))
         else:
@@ -92,7 +94,7 @@ def results_query(
             f"FROM {below} b JOIN {edges} e ON b.org = e.org WHERE e.parent IS NOT NULL "
             f"GROUP BY e.parent, b.period"
         )
-        if con.execute(f"SELECT COUNT(*) FROM {here}").fetchone()[0] == 0:
+        if con.execute(f"SELECT COUNT(*) FROM {here}").fetchone() == (0,):
             con.execute(f"DROP TABLE {here}")
             break
         levels.append(here)

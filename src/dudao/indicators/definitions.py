@@ -59,7 +59,9 @@ class Indicator:
         if value is None or previous is None:
             return None
         if self.kind == "rate":
-            return float(half_up(value, self.decimals) - half_up(previous, self.decimals))
+            published, published_before = half_up(value, self.decimals), half_up(previous, self.decimals)
+            assert published is not None and published_before is not None  # half_up gives None only for None
+            return float(published - published_before)
         if previous == 0:
             return None
         return (value / previous - 1) * 100

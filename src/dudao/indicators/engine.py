@@ -24,7 +24,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 from django.db import connection, transaction
-from django.db.models import FloatField
+from django.db.models import Field, FloatField
 from django.db.models.functions import Cast
 
 from dudao.collection import selectors
@@ -187,11 +187,10 @@ def _postgres_columns(snapshot: str | None = None) -> tuple[np.ndarray, np.ndarr
     while it waits on the server)."""
     import psycopg  # only on PostgreSQL; Django's own cursors are client-side and cannot return binary results
 
-    meta = DataValue._meta
     quote = connection.ops.quote_name
-    table = quote(meta.db_table)
+    table = quote(DataValue._meta.db_table)
     org, period, element, number, option, pk = (
-        quote(meta.get_field(f).column) for f in ("org", "period", "element", "number", "category_option", "id")
+        quote(_column(f)) for f in ("org", "period", "element", "number", "category_option", "id")
     )
     record = f"int8send({org}) || int8send({period}) || int8send({element}) || float8send({number}::float8)"
     query = (
@@ -200,10 +199,11 @@ def _postgres_columns(snapshot: str | None = None) -> tuple[np.ndarray, np.ndarr
     )
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
-        low, high = cursor.execute(f"SELECT min({pk}), max({pk}) FROM {table}").fetchone()
-        if low is None:
+        extent = cursor.execute(f"SELECT min({pk}), max({pk}) FROM {table}").fetchone()  # (NULL, NULL) when empty
+        if extent is None or extent[0] is None:
             parts = []
         else:
+            low, high = extent
             span = high + 1 - low
             slices = PG_CONNECTIONS if snapshot and span >= PG_PARALLEL_MIN_IDS else 1
             bounds = [low + span * k // slices for k in range(slices + 1)]
@@ -212,14 +212,26 @@ def _postgres_columns(snapshot: str | None = None) -> tuple[np.ndarray, np.ndarr
                 helpers = [
                     pool.submit(_helper_slice, params, snapshot, query, bounds[k], bounds[k + 1])
                     for k in range(1, slices)
+                    if snapshot  # always: there are helpers only when there is a snapshot to share
                 ]
                 parts = _fetch_slice(cursor, query, bounds[0], bounds[1])
                 for future in helpers:
                     parts += future.result()
     rows = np.concatenate(parts) if parts else np.empty(0, dtype=_PG_RECORD)
-    return tuple(rows[name].astype(np.int64) for name in ("org", "period", "element")) + (
+    return (
+        rows["org"].astype(np.int64),
+        rows["period"].astype(np.int64),
+        rows["element"].astype(np.int64),
         rows["number"].astype(np.float64),
     )
+
+
+def _column(name: str) -> str:
+    """The database column of one of DataValue's concrete fields."""
+    field = DataValue._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:
+        raise ValueError(f"DataValue.{name} has no column of its own")
+    return field.column
 
 
 def _fetch_slice(cursor, query: str, start: int, stop: int) -> list[np.ndarray]:

@@ -88,12 +88,13 @@ def as_json(org: OrgUnit, period: Period) -> dict:
 
 def rollup(indicator: Indicator, school_rows: list[IndicatorValue]) -> float | None:
     """Re-aggregate school-level results for any subset of schools, with the indicator's own aggregation."""
-    rows = [r for r in school_rows if r.numerator is not None]
+    # (numerator, denominator) of the schools with a numerator: a school without one counts on neither side
+    rows = [(r.numerator, r.denominator) for r in school_rows if r.numerator is not None]
     if indicator.aggregation == "school_mean":
         ratios = [r.value for r in school_rows if r.value is not None]
         return sum(ratios) / len(ratios) if ratios else None
-    numerator = sum(r.numerator for r in rows)
+    numerator = sum(n for n, _ in rows)
     if indicator.aggregation == "sum":
         return numerator * indicator.factor if rows else None
-    denominator = sum(r.denominator for r in rows if r.denominator is not None)
+    denominator = sum(d for _, d in rows if d is not None)
     return numerator / denominator * indicator.factor if denominator else None

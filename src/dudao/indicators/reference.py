@@ -22,7 +22,7 @@ def orm_compute(indicators: Sequence[Indicator], values=None) -> dict[tuple[int,
     used = set().union(*(i.elements for i in indicators))
     rows = approved_values().values_list("org_id", "period_id", "element__code", "number")
     for org, period, code, number in values if values is not None else rows:
-        if code in used:
+        if code in used and number is not None:
             per_school[(org, period)][code] = float(number)
     units = {
         pk: (code, path, level) for pk, code, path, level in OrgUnit.objects.values_list("id", "code", "path", "level")

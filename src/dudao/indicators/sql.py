@@ -33,6 +33,6 @@ def _sql(node: ast.AST) -> str:
         return f"({left} {_OPS[type(node.op)]} {right})"
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         return f"({'-' if isinstance(node.op, ast.USub) else '+'}{_sql(node.operand)})"
-    if isinstance(node, ast.Call):
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         return f"{_FUNCS[node.func.id]}({', '.join(_sql(a) for a in node.args)})"
     raise DudaoError("指标公式只能包含算术运算")

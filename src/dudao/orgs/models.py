@@ -23,7 +23,7 @@ class OrgUnit(models.Model):
     level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     path = models.CharField(max_length=255, db_index=True, editable=False)
-    groups = models.ManyToManyField("OrgGroup", blank=True, related_name="units", verbose_name=_("分组"))
+    groups = models.ManyToManyField("orgs.OrgGroup", blank=True, related_name="units", verbose_name=_("分组"))
 
     class Meta:
         ordering = ["path"]
@@ -43,7 +43,7 @@ class OrgUnit(models.Model):
 
     @property
     def district(self) -> "OrgUnit | None":
-        node = self
+        node: OrgUnit | None = self
         while node is not None and node.level != Level.DISTRICT:
             node = node.parent
         return node

@@ -188,7 +188,8 @@ def parse(text: str) -> ParsedPlan:
         raise DudaoError("文件中没有文字")
     # 1. split header from body: the body starts at the first section heading 一、
     first_section = next(
-        (i for i, line in enumerate(lines) if SECTION.match(line) and _numeral(SECTION.match(line).group(1)) == 1), None
+        (i for i, line in enumerate(lines) if (heading := SECTION.match(line)) and _numeral(heading.group(1)) == 1),
+        None,
     )
     if first_section is None:
         raise DudaoError("找不到“一、”开头的第一部分，无法识别工作要点的结构")

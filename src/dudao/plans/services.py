@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dudao.errors import DudaoError, forbidden
+from dudao.history import set_author
 from dudao.orgs.access import has_role, visible_units
 from dudao.orgs.models import Level, OrgUnit, Role
 
@@ -90,7 +91,7 @@ def assign(task: Task, org: OrgUnit, role: str, deadline: date, user) -> Assignm
     )
     if not created and (assignment.role, assignment.deadline) != (role, deadline):
         assignment.role, assignment.deadline = role, deadline
-        assignment._history_user = user
+        set_author(assignment, user)
         assignment.save()
     return assignment
 
@@ -146,7 +147,7 @@ def answer(reminder: Reminder, text: str, user) -> Reminder:
     if not (text or "").strip():
         raise DudaoError("请填写回复内容")
     reminder.answer, reminder.answered_by, reminder.answered_at = text.strip(), user, timezone.now()
-    reminder._history_user = user
+    set_author(reminder, user)
     reminder.save()
     return reminder
 

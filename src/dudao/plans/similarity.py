@@ -56,7 +56,9 @@ def similar_tasks(earlier: list[Task], later: list[Task], threshold: float = 0.2
             continue
         score, j = max(scores)
         if score >= threshold:
-            pairs.append((a, later[j], rounded(score, 3)))
+            shown = rounded(score, 3)
+            assert shown is not None  # rounded() gives None only for None
+            pairs.append((a, later[j], shown))
     return pairs
 
 

@@ -29,7 +29,11 @@ from dudao.rounding import fixed
 
 from . import charts, wording
 
-SUBJECTS = {Level.CITY: "上海中等职业学校", Level.DISTRICT: "{name}中等职业学校", Level.SCHOOL: "{name}"}
+SUBJECTS: dict[str, str] = {
+    Level.CITY: "上海中等职业学校",
+    Level.DISTRICT: "{name}中等职业学校",
+    Level.SCHOOL: "{name}",
+}
 PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)(?::(change|prev))?\}")
 
 
@@ -73,7 +77,8 @@ class Case:
     school: str
 
 
-BLOCKS = {cls.__name__: cls for cls in (Paragraph, Chart, Table, Case)}
+Block = Paragraph | Chart | Table | Case
+BLOCKS: dict[str, type[Block]] = {cls.__name__: cls for cls in (Paragraph, Chart, Table, Case)}
 
 
 @dataclass
@@ -81,7 +86,7 @@ class Section:
     number: str
     title: str
     level: int
-    blocks: list = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
 
 
 @dataclass
@@ -245,15 +250,16 @@ class _Context:
             )
         else:
             raw = {code: r.raw for code, r in self.readings.items()}
-            parts = {label: parse(str(expr)).evaluate(raw) for label, expr in spec["parts"].items()}
-            if any(v is None for v in parts.values()):
+            values = {label: parse(str(expr)).evaluate(raw) for label, expr in spec["parts"].items()}
+            parts = {label: float(v) for label, v in values.items() if v is not None}
+            if len(parts) < len(values):  # a part that cannot be computed: no chart
                 return None
         self.chart_no += 1
         return Chart(
             self.chart_no,
             f"{self.period.code}年{self.subject}{spec['title']}",
             "pie",
-            parts={k: float(v) for k, v in parts.items()},
+            parts=parts,
         )
 
     def table(self, spec: dict) -> Table:
@@ -285,8 +291,8 @@ class _Context:
         return Table(self.table_no, spec.get("title", ""), header, rows)
 
 
-def _blocks(ctx: _Context, specs: list[dict]) -> list:
-    blocks = []
+def _blocks(ctx: _Context, specs: list[dict]) -> list[Block]:
+    blocks: list[Block] = []
     for spec in specs:
         if ctx.org.level not in spec.get("levels", [Level.SCHOOL, Level.DISTRICT, Level.CITY]):
             continue
