@@ -6,10 +6,15 @@ print the same way without one app importing another's renderer.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from docx.document import Document as WordDocument
+
 CJK_FONT = "Noto Sans CJK SC"
 
 
-def cjk_document():
+def cjk_document() -> WordDocument:
     """A python-docx Document whose styles use Noto Sans CJK SC for Chinese text (shared by every DOCX we write)."""
     from docx import Document
     from docx.oxml.ns import qn
@@ -25,4 +30,5 @@ def cjk_document():
 def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML  # imported lazily: Pango is needed only when a PDF is asked for
 
-    return HTML(string=html).write_pdf()
+    pdf: bytes = HTML(string=html).write_pdf()
+    return pdf

@@ -3,6 +3,8 @@ pass/fail count of their verdicts, and who counts as an inspector on the scheme 
 
 from __future__ import annotations
 
+from typing import Any
+
 from dudao.collection.models import Period
 from dudao.errors import DudaoError
 from dudao.orgs.models import Level, OrgUnit, Role
@@ -22,9 +24,10 @@ def resolve(period_code: str, org_code: str | None) -> tuple[Period, OrgUnit]:
         except OrgUnit.DoesNotExist:
             raise DudaoError(f"没有机构 {org_code!r}") from None
     else:
-        org = OrgUnit.objects.filter(level=Level.CITY).first()
-        if org is None:
+        city = OrgUnit.objects.filter(level=Level.CITY).first()
+        if city is None:
             raise DudaoError("尚未加载机构目录")
+        org = city
     return period, org
 
 
@@ -37,7 +40,7 @@ def districts(org: OrgUnit) -> list[OrgUnit]:
     raise DudaoError(f"{org.name}不是市或区，本方案以区为单位评估")
 
 
-def pass_counts(results: list[dict]) -> dict:
+def pass_counts(results: list[dict[str, Any]]) -> dict[str, int]:
     return {
         "passed": sum(r["passed"] is True for r in results),
         "failed": sum(r["passed"] is False for r in results),

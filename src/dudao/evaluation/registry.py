@@ -18,7 +18,7 @@ import pkgutil
 import re
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ PACKAGE = "dudao.evaluation.schemes"
 LINES_TEMPLATE = "evaluation/_lines.html"  # the result block of a scheme without its own: its describe() lines
 
 
-def _no_lines(result: dict) -> list[str]:
+def _no_lines(result: dict[str, Any]) -> list[str]:
     return []
 
 
@@ -59,15 +59,15 @@ class Scheme:
     """
 
     code: str
-    compute: Callable[[dict, Any, Any], dict]
-    describe: Callable[[dict], list[str]] = _no_lines
-    verdict: Callable[[dict], str] | None = None
+    compute: Callable[[dict[str, Any], Any, Any], dict[str, Any]]
+    describe: Callable[[dict[str, Any]], list[str]] = _no_lines
+    verdict: Callable[[dict[str, Any]], str] | None = None
     inputs_from: tuple[str, ...] = ()
     template: str = LINES_TEMPLATE
     forms_template: str = ""
-    page_context: Callable[..., dict] | None = None
+    page_context: Callable[..., dict[str, Any]] | None = None
     order: int = 100
-    spec: dict | None = None
+    spec: dict[str, Any] = field(default_factory=dict)
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -85,10 +85,10 @@ def register(scheme: Scheme) -> Scheme:
         raise ValueError(f"scheme code {scheme.code!r} must be a slug: it is a URL segment and a file name")
     if scheme.code in _schemes:
         raise ValueError(f"scheme {scheme.code!r} is registered twice")
-    if scheme.spec is None:
+    if not scheme.spec:
         scheme.spec = load_spec(scheme.code)
     for item in formulas(scheme.spec):
-        parse(item["expr"])  # raises ExpressionError naming the formula
+        parse(item["expr"])  # raises a DudaoError naming the formula
     _schemes[scheme.code] = scheme
     return scheme
 
@@ -135,13 +135,14 @@ def _discover_once() -> None:
             _discovered = True
 
 
-def load_spec(code: str) -> dict:
+def load_spec(code: str) -> dict[str, Any]:
     path = Path(settings.CATALOG_DIR) / "evaluations" / f"{code}.yaml"
     with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        spec: dict[str, Any] = yaml.safe_load(fh)
+    return spec
 
 
-def formulas(spec: dict) -> Iterator[dict]:
+def formulas(spec: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The items of a spec that carry a formula (``expr``): indicators (a list, or a dict of which some are
     formulas), core items and conditions."""
     indicators = spec.get("indicators")

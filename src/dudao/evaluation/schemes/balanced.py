@@ -36,16 +36,16 @@ class SchoolInput:
     values: dict  # raw element values (bal_students, bal_teachers_above, …)
 
 
-def weighted_cv(pairs: list[tuple[float, float]]) -> float | None:
+def weighted_cv(pairs: list[tuple[float | None, float | None]]) -> float | None:
     """Enrollment-weighted coefficient of variation of ``(Xᵢ, Pᵢ)`` pairs; ``None`` if it is undefined."""
-    pairs = [(x, p) for x, p in pairs if x is not None and p]
-    total = sum(p for _, p in pairs)
-    if not pairs or total <= 0:
+    present = [(x, p) for x, p in pairs if x is not None and p]
+    total = sum(p for _, p in present)
+    if not present or total <= 0:
         return None
-    mean = sum(x * p for x, p in pairs) / total
+    mean = sum(x * p for x, p in present) / total
     if mean == 0:
         return None
-    variance = sum((p / total) * (x - mean) ** 2 for x, p in pairs)
+    variance = sum((p / total) * (x - mean) ** 2 for x, p in present)
     return math.sqrt(variance) / mean
 
 

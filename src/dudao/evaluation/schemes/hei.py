@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from dudao.collection.expressions import parse
 from dudao.collection.services import robust_outliers
@@ -49,7 +50,7 @@ def class_key(spec: dict, function: str, discipline: str) -> str:
 
 
 def class_weights(spec: dict, key: str) -> dict[str, tuple[float, float, float]]:
-    return {code: tuple(map(float, w)) for code, w in spec["classes"][key]["weights"].items()}
+    return {code: (float(d), float(lo), float(hi)) for code, (d, lo, hi) in spec["classes"][key]["weights"].items()}
 
 
 def validate_weights(spec: dict, key: str, chosen: dict[str, float]) -> list[str]:
@@ -96,7 +97,8 @@ def evaluate(spec: dict, universities: list[University], labels: dict[str, str] 
     by_class: dict[str, list[University]] = defaultdict(list)
     for u in universities:
         by_class[class_key(spec, u.function, u.discipline)].append(u)
-    results, classes = [], []
+    results: list[dict[str, Any]] = []
+    classes: list[dict[str, Any]] = []
     for key in sorted(by_class, key=lambda k: list(spec["classes"]).index(k)):
         members = by_class[key]
         weights = class_weights(spec, key)
@@ -104,7 +106,7 @@ def evaluate(spec: dict, universities: list[University], labels: dict[str, str] 
         scores = {code: _scaled({u.code: values[u.code][code] for u in members}) for code in weights}
         outliers = {
             code: robust_outliers(
-                {u.code: values[u.code][code] for u in members if values[u.code][code] is not None},
+                {u.code: value for u in members if (value := values[u.code][code]) is not None},
                 spec["flags"]["outlier_z"],
             )
             for code in weights

@@ -10,6 +10,7 @@ approved ``kindergarten`` and ``district_preschool`` values (:mod:`..inputs`) an
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from dudao.collection.expressions import parse
 from dudao.orgs.models import Level, OrgUnit
@@ -58,7 +59,12 @@ def _check(item: dict, value: float | None) -> bool:
 def evaluate(spec: dict, code: str, name: str, figures: dict, kindergartens: int) -> dict:
     """Verdict for one area from its summed ``figures`` (missing categories count as zero children)."""
     values = {**{k: 0.0 for k in _category_names(spec)}, **figures}
-    out = {"code": code, "name": name, "kindergartens": kindergartens, "children": figures.get("kg_children")}
+    out: dict[str, Any] = {
+        "code": code,
+        "name": name,
+        "kindergartens": kindergartens,
+        "children": figures.get("kg_children"),
+    }
     for part in ("core", "conditions"):
         rows = []
         for item in spec[part]:

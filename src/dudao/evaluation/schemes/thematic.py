@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -34,7 +35,8 @@ def theme(spec: dict, code: str) -> dict:
 
 def clean_answers(spec: dict, theme_code: str, raw: dict) -> dict:
     """Answers as stored: bools for checkbox items, numbers for number items; every item must be answered."""
-    errors, answers = [], {}
+    errors: list[str] = []
+    answers: dict[str, bool | float] = {}
     for item in theme(spec, theme_code)["items"]:
         value = raw.get(item["code"])
         if item["type"] == "bool":
@@ -102,7 +104,7 @@ def statistics(spec: dict, theme_code: str, visits: list[tuple[str, str, dict]])
     """
     items = theme(spec, theme_code)["items"]
     per_district: dict[str, dict] = {}
-    city = {"visits": 0, "met": defaultdict(int)}
+    city: dict[str, Any] = {"visits": 0, "met": defaultdict(int)}
     for code, name, answers in visits:
         entry = per_district.setdefault(code, {"code": code, "name": name, "visits": 0, "met": defaultdict(int)})
         for bucket in (entry, city):
@@ -131,6 +133,13 @@ def statistics(spec: dict, theme_code: str, visits: list[tuple[str, str, dict]])
 # ----------------------------------------------------------------------------- the scheme
 
 
+def _district(school: OrgUnit) -> tuple[str, str]:
+    """(code, name) of the district a visited school belongs to (every school sits under one)."""
+    district = school.parent
+    assert district is not None, f"school {school.code} has no district"
+    return district.code, district.name
+
+
 def compute(spec: dict, period, org) -> dict:
     today = timezone.localdate()
     visits = (
@@ -147,7 +156,7 @@ def compute(spec: dict, period, org) -> dict:
     themes = []
     for code, theme_spec in spec["themes"].items():
         mine = [v for (_, t), v in latest.items() if t == code]
-        stats = statistics(spec, code, [(v.school.parent.code, v.school.parent.name, v.answers) for v in mine])
+        stats = statistics(spec, code, [(*_district(v.school), v.answers) for v in mine])
         ups = [f for v in visits if v.theme == code for f in v.follow_ups.all()]
         themes.append(
             {
