@@ -153,3 +153,12 @@ def test_schema_and_docs_pages(world, client):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
     assert b"cdn" not in docs.content.lower()  # Swagger UI is vendored (sidecar)
+
+
+def test_ids_and_offsets_beyond_any_database_column_are_answered_not_crashed(world):
+    client = api(world.users["city_admin"])
+    huge = "-24065402231733266197512192"
+    assert client.get(f"/api/submissions/?campaign={huge}").json()["results"] == []
+    assert client.get(f"/api/submissions/?campaign={huge[1:]}").json()["results"] == []
+    response = client.get(f"/api/submissions/?offset={huge[1:]}")
+    assert response.status_code == 400 and "offset" in response.json()["errors"]

@@ -22,6 +22,8 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
             raise ValidationError({name: "应为非负整数"}) from None
         if number < 0 or (name == "limit" and number == 0):
             raise ValidationError({name: "应为正整数" if name == "limit" else "应为非负整数"})
+        if number > 2**63 - 1:  # no database can slice that far (SQLite overflows)
+            raise ValidationError({name: "数值过大"})
         return min(number, cap) if cap else number
 
     def get_limit(self, request):

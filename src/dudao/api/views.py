@@ -27,6 +27,8 @@ from dudao.review import workflow
 
 from . import serializers as s
 
+MAX_ID = 2**63 - 1  # the largest value of a BIGINT primary key
+
 PUBLIC = (Publication.Status.PUBLISHED, Publication.Status.SUPERSEDED)
 
 
@@ -188,9 +190,11 @@ class SubmissionList(generics.ListAPIView):
         params = self.request.query_params
         if params.get("campaign"):
             try:
-                qs = qs.filter(campaign_id=int(params["campaign"]))
+                campaign = int(params["campaign"])
             except ValueError:
                 raise ValidationError({"campaign": "应为整数"}) from None
+            # an id no database column can hold names no campaign (SQLite would overflow on it)
+            qs = qs.filter(campaign_id=campaign) if 0 < campaign <= MAX_ID else qs.none()
         if params.get("org"):
             qs = qs.filter(org__path__contains=f"/{params['org']}/")
         return qs.order_by("campaign_id", "org__path")
