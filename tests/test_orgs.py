@@ -1,8 +1,9 @@
 import pytest
 
-from dudao.orgs.access import can_view, has_role, roles_at, schools_under, top_units, visible_units
+from dudao.orgs.access import can_view, has_role, roles_at, top_units, visible_units
 from dudao.orgs.catalog import load_org_catalog, read_catalog
 from dudao.orgs.models import Level, OrgGroup, OrgUnit, Role
+from dudao.orgs.selectors import schools_under
 
 EXPECTED_DISTRICTS = {
     "310101": "黄浦区",

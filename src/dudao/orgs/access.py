@@ -10,7 +10,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from .models import Level, Membership, OrgUnit, Role
+from .models import Membership, OrgUnit
+from .vocabulary import Role
 
 # Roles that may read data (every role reads within its subtree).
 READ_ROLES = frozenset(Role.values)
@@ -71,12 +72,3 @@ def scope_unit(user, code: str | None = None) -> OrgUnit | None:
         tops = top_units(user)
         org = tops[0] if tops else None
     return org if org is not None and can_view(user, org) else None
-
-
-def subtree(org: OrgUnit, level: str | None = None) -> QuerySet[OrgUnit]:
-    qs = OrgUnit.objects.filter(path__startswith=org.path)
-    return qs.filter(level=level) if level else qs
-
-
-def schools_under(org: OrgUnit) -> QuerySet[OrgUnit]:
-    return subtree(org, Level.SCHOOL)

@@ -9,7 +9,8 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 
-from .models import Level, OrgGroup, OrgGroupSet, OrgUnit
+from .models import OrgGroup, OrgGroupSet, OrgUnit
+from .vocabulary import Level
 
 
 def read_catalog(path: Path | None = None) -> dict:

@@ -9,12 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class Level(models.TextChoices):
-    CITY = "city", _("市")
-    DISTRICT = "district", _("区")
-    SCHOOL = "school", _("学校")
-    DEPARTMENT = "department", _("处室")
+from .vocabulary import Level, Role
 
 
 class OrgUnit(models.Model):
@@ -75,16 +70,6 @@ class OrgGroup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group_set.name}: {self.name}"
-
-
-class Role(models.TextChoices):
-    COLLECTOR = "collector", _("采集员")
-    CHECKER = "checker", _("审核员")
-    PRINCIPAL = "principal", _("校长")
-    DISTRICT_REVIEWER = "district_reviewer", _("区审核员")
-    CITY_ADMIN = "city_admin", _("市管理员")
-    INSPECTOR = "inspector", _("督学")
-    ANALYST = "analyst", _("分析员")
 
 
 class Membership(models.Model):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from dudao import faults
-from dudao.orgs.access import schools_under
+from dudao.orgs.selectors import schools_under
 
 from . import publishing
 from .models import BatchRun, Publication
