@@ -1,12 +1,19 @@
 """Opening a campaign (发布采集任务): which schools take part, one submission each."""
 
+from __future__ import annotations
+
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from dudao.orgs.models import Level, OrgUnit
+from dudao.orgs.selectors import in_groups, subtree
+from dudao.orgs.vocabulary import Level
 
 from .models import Campaign, DataSet, Period, Submission
+
+if TYPE_CHECKING:
+    from dudao.orgs.models import OrgUnit
 
 
 def yearly_period(year: int) -> Period:
@@ -19,11 +26,9 @@ def yearly_period(year: int) -> Period:
 def participants(dataset: DataSet, owner: OrgUnit):
     """Schools under ``owner`` that the data set's ``participants`` rule selects (by 学校类型)."""
     rule = dataset.spec.get("participants") or {}
-    qs = OrgUnit.objects.filter(path__startswith=owner.path, level=rule.get("level", Level.SCHOOL))
+    units = subtree(owner, rule.get("level", Level.SCHOOL))
     types = rule.get("school_types")
-    if types:
-        qs = qs.filter(groups__group_set__code="school_type", groups__code__in=types)
-    return qs.distinct()
+    return in_groups(units, "school_type", types) if types else units
 
 
 @transaction.atomic

@@ -20,7 +20,8 @@ from django.db import transaction
 from dudao.errors import DudaoError
 
 from .expressions import parse
-from .models import DataElement, DataSet, DataSetElement, ValidationRule, ValueType
+from .models import DataElement, DataSet, DataSetElement, ValidationRule
+from .vocabulary import ValueType
 
 PERCENT_BOUNDS = (Decimal(0), Decimal(100))
 

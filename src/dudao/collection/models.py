@@ -11,18 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from dudao.orgs.models import OrgUnit
-
-
-class ValueType(models.TextChoices):
-    INTEGER = "integer", _("整数")
-    NUMBER = "number", _("数值")
-    PERCENT = "percent", _("百分比")
-    TEXT = "text", _("文本")
-    LONGTEXT = "longtext", _("长文本")
-
-
-NUMERIC_TYPES = {ValueType.INTEGER, ValueType.NUMBER, ValueType.PERCENT}
+from .vocabulary import NUMERIC_TYPES, ValueType
 
 
 class DataElement(models.Model):
@@ -122,7 +111,7 @@ class Campaign(models.Model):
     workflow = models.CharField(max_length=32, default="default")
     opens_at = models.DateTimeField(_("开始时间"))
     closes_at = models.DateTimeField(_("截止时间"))
-    owner = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="owned_campaigns")
+    owner = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="owned_campaigns")
 
     class Meta:
         ordering = ["-period__start", "name"]
@@ -140,7 +129,7 @@ class Campaign(models.Model):
 
 class Submission(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="submissions")
-    org = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="submissions")
+    org = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="submissions")
     state = models.CharField(max_length=32, default="draft", db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -155,7 +144,7 @@ class Submission(models.Model):
 class DataValue(models.Model):
     element = models.ForeignKey(DataElement, on_delete=models.PROTECT, related_name="values")
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="values")
-    org = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="values")
+    org = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="values")
     category_option = models.CharField(max_length=64, blank=True, default="")
     value = models.TextField(blank=True)
     number = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)

@@ -1,23 +1,31 @@
-"""Which collected data counts (已核准数据): the one definition every reader uses.
+"""Which collected data counts (已核准数据): the one definition every reader uses — and the other reads of collected
+data that other apps make.
 
 Indicators, reports, evaluations, the portal and the API all publish figures *only* from submissions a principal has
 approved (a *locked* workflow state, ``catalog/workflows.yaml``) — or, where a reader asks for it, from submissions
 at or beyond a later step (say, accepted by the district). Drafts never count: a figure that moved while a school was
 still typing would be published one day and wrong the next. Outside this module and ``collection.workflows`` no code
 filters submissions by state.
+
+Collection's models are private to this app (an import-linter contract in ``pyproject.toml``): periods, data sets,
+campaigns, a report's free text, the audit trail's history rows and the engine's bulk extract are read here too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, Field, FloatField, OuterRef, QuerySet
+from django.db.models.functions import Cast
 
-from dudao.orgs.models import OrgUnit
-
-from .models import DataValue, Period, Submission
+from .models import Campaign, DataElement, DataSet, DataValue, Explanation, Period, Submission
+from .vocabulary import TEXT_TYPES
 from .workflows import final_states, locked_states, states_at_or_beyond
+
+if TYPE_CHECKING:
+    from dudao.orgs.models import OrgUnit
 
 
 def _counting_states(at_least: str | None) -> frozenset[str]:
@@ -106,3 +114,115 @@ def latest_period_with_final_data() -> Period | None:
     """The newest period with at least one submission at the end of its workflow (accepted by the city)."""
     final = Submission.objects.filter(state__in=final_states())
     return Period.objects.filter(campaigns__submissions__in=final).order_by("-start").first()
+
+
+# --------------------------------------------------------------------------- periods, data sets, campaigns
+
+
+def period(code: str) -> Period | None:
+    """The period ``code`` names (``"2020"``); ``None`` when there is none, so each caller answers in its own way."""
+    return Period.objects.filter(code=code).first()
+
+
+def periods(*, ids: Iterable[int] | None = None, newest_first: bool = False) -> QuerySet[Period, Period]:
+    """Every period — or those with ``ids`` (say, the periods an app holds results for) — oldest first unless
+    ``newest_first``."""
+    qs = Period.objects.all() if ids is None else Period.objects.filter(id__in=ids)
+    return qs.order_by("-start" if newest_first else "start")
+
+
+def dataset(code: str) -> DataSet | None:
+    return DataSet.objects.filter(code=code).first()
+
+
+def datasets() -> QuerySet[DataSet, DataSet]:
+    """Every data set (form), by code."""
+    return DataSet.objects.order_by("code")
+
+
+def campaign(pk: int) -> Campaign | None:
+    return Campaign.objects.select_related("dataset", "period").filter(pk=pk).first()
+
+
+def campaigns_with_submissions(orgs: Iterable[OrgUnit]) -> QuerySet[Campaign, Campaign]:
+    """Campaigns with at least one submission of a unit among ``orgs`` (what a user sees of the campaign list),
+    newest first."""
+    ids = submissions(orgs=orgs).values("campaign_id")
+    return Campaign.objects.filter(id__in=ids).select_related("dataset", "period", "owner").order_by("-id")
+
+
+# --------------------------------------------------------------------------- values
+
+
+def stored_texts(submission: Submission, codes: Iterable[str]) -> dict[str, str]:
+    """element code → the text stored for ``codes`` among the submission's values, as normalised on save
+    (``"87"`` → ``"87.00"``)."""
+    rows = DataValue.objects.filter(
+        org=submission.org_id, period=submission.campaign.period_id, category_option="", element__code__in=list(codes)
+    ).values_list("element__code", "value")
+    return dict(rows)
+
+
+def text_values(orgs: Iterable[OrgUnit], period: Period) -> dict[tuple[int, str], str]:
+    """(org id, element code) → text of the units' text and long-text values for ``period`` — the free text and
+    案例 a report quotes. Callers pass units whose submission is approved."""
+    rows = DataValue.objects.filter(
+        org__in=list(orgs), period=period, element__value_type__in=sorted(TEXT_TYPES)
+    ).values_list("org_id", "element__code", "value")
+    return {(org, code): value for org, code, value in rows}
+
+
+def value_history(submission: Submission) -> QuerySet[Any, Any]:
+    """The history rows (django-simple-history) of the submission's values, per value oldest first."""
+    history: QuerySet[Any, Any] = (
+        DataValue.history.filter(period=submission.campaign.period, org=submission.org)
+        .select_related("history_user", "element")
+        .order_by("element_id", "id", "history_date")
+    )
+    return history
+
+
+def explanation_history(submission: Submission) -> QuerySet[Any, Any]:
+    """The history rows of the submission's explanations (说明)."""
+    history: QuerySet[Any, Any] = Explanation.history.filter(submission=submission).select_related("history_user")
+    return history
+
+
+def values_in_key_order() -> Iterator[tuple[str, str, str, str, str]]:
+    """Every stored value, drafts included, as (org code, period code, element code, category option, text) in
+    that order — what "the same data" means for a backup's round trip."""
+    rows = DataValue.objects.values_list(
+        "org__code", "period__code", "element__code", "category_option", "value"
+    ).order_by("org__code", "period__code", "element__code", "category_option")
+    return rows.iterator(chunk_size=5000)
+
+
+# --------------------------------------------------------------------------- the analytics engine's bulk extract
+
+
+def numeric_value_rows() -> QuerySet[DataValue, tuple[int, int, int, float]]:
+    """(org id, period id, element id, number as float) of every numeric value, drafts included: the engine's bulk
+    extract runs this as one flat query and applies the approval rule itself, as a vectorised membership test
+    against :func:`approved_org_periods` read in the same snapshot."""
+    return (
+        DataValue.objects.filter(number__isnull=False, category_option="")
+        .annotate(as_float=Cast("number", FloatField()))
+        .values_list("org_id", "period_id", "element_id", "as_float")
+    )
+
+
+def value_storage(fields: Iterable[str]) -> tuple[str, list[str]]:
+    """The table that stores values and the columns of ``fields``: on PostgreSQL the engine packs rows into binary
+    records in SQL, which the ORM cannot express (``engine._postgres_columns``)."""
+    columns = []
+    for name in fields:
+        field = DataValue._meta.get_field(name)
+        if not isinstance(field, Field) or field.column is None:
+            raise ValueError(f"DataValue.{name} has no column of its own")
+        columns.append(field.column)
+    return DataValue._meta.db_table, columns
+
+
+def element_codes() -> dict[int, str]:
+    """data element id → code."""
+    return dict(DataElement.objects.values_list("id", "code"))

@@ -9,7 +9,8 @@ from django.views.decorators.http import require_POST
 
 from dudao.errors import FORBIDDEN, DudaoError
 from dudao.orgs.access import top_units, visible_units
-from dudao.orgs.models import Level, OrgUnit
+from dudao.orgs.selectors import unit
+from dudao.orgs.vocabulary import Level
 
 from . import excel, services, workflows
 from .models import Campaign, Submission
@@ -128,8 +129,8 @@ def school_upload(request, pk):
 
 def _district_scope(request, pk, org_code):
     campaign = get_object_or_404(Campaign.objects.select_related("dataset", "period"), pk=pk)
-    org = get_object_or_404(OrgUnit, code=org_code)
-    if not excel.can_bulk(request.user, org) or org.level == Level.SCHOOL:
+    org = unit(org_code)
+    if org is None or not excel.can_bulk(request.user, org) or org.level == Level.SCHOOL:
         raise Http404
     return campaign, org
 
