@@ -4,7 +4,7 @@ workflow transitions, newest first — what a reviewer or an inspector reads to 
 from dataclasses import dataclass
 from datetime import datetime
 
-from dudao.collection.models import DataValue, Explanation
+from dudao.collection.selectors import explanation_history, value_history
 from dudao.collection.workflows import workflow_of
 
 
@@ -32,13 +32,8 @@ def audit_trail(submission, limit: int = 500) -> list[Entry]:
         entries.append(
             Entry(t.at, _who(t.user), f"流转：{t.action}", wf.label(t.from_state), wf.label(t.to_state), t.reason)
         )
-    history = (
-        DataValue.history.filter(period=submission.campaign.period, org=submission.org)
-        .select_related("history_user", "element")
-        .order_by("element_id", "id", "history_date")
-    )
     previous: dict[int, str] = {}
-    for h in history:
+    for h in value_history(submission):
         old = previous.get(h.id, "")
         new = "" if h.history_type == "-" else h.value
         previous[h.id] = new
@@ -52,7 +47,7 @@ def audit_trail(submission, limit: int = 500) -> list[Entry]:
                 h.history_change_reason or "",
             )
         )
-    for h in Explanation.history.filter(submission=submission).select_related("history_user"):
+    for h in explanation_history(submission):
         entries.append(Entry(h.history_date, _who(h.history_user), f"说明：{h.key}", "", h.text))
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit]

@@ -4,7 +4,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from dudao.collection.workflows import workflows
-from dudao.orgs.models import Level
+from dudao.orgs.vocabulary import Level
 
 
 @dataclass

@@ -1,15 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from dudao.collection import services, workflows
-from dudao.collection.models import Campaign
+from dudao.collection import selectors, services, workflows
 from dudao.collection.views import field_context, findings_context, visible_submission
 from dudao.errors import DudaoError
 from dudao.orgs.access import can_view, has_role, top_units
-from dudao.orgs.models import Level, OrgUnit, Role
+from dudao.orgs.selectors import unit
+from dudao.orgs.vocabulary import Level, Role
 
 from . import workflow
 from .audit import audit_trail
@@ -67,10 +67,14 @@ def act(request, pk, action):
 @login_required
 def coverage_view(request, pk):
     """Which schools are at which step, for a district or the city (采集进度)."""
-    campaign = get_object_or_404(Campaign.objects.select_related("dataset", "period"), pk=pk)
+    campaign = selectors.campaign(pk)
+    if campaign is None:
+        raise Http404
     code = request.GET.get("org")
     if code:
-        org = get_object_or_404(OrgUnit, code=code)
+        org = unit(code)
+        if org is None:
+            raise Http404
     else:
         tops = [u for u in top_units(request.user) if u.level in (Level.CITY, Level.DISTRICT)]
         if not tops:
