@@ -7,22 +7,27 @@ so a filtered city value is still a ratio of sums — never an average of averag
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
-from dudao.collection.models import Period
-from dudao.orgs.models import Level, OrgUnit
+from dudao.orgs import selectors as orgs
+from dudao.orgs.vocabulary import Level
 from dudao.rounding import rounded
 
 from .definitions import by_code
 from .models import IndicatorValue
-from .query import rollup
+from .query import periods_with_results, rollup
+
+if TYPE_CHECKING:
+    from dudao.collection.models import Period
+    from dudao.orgs.models import OrgUnit
 
 
 def school_filter(scope: OrgUnit, school_type: str = "", affiliation: str = ""):
-    schools = OrgUnit.objects.filter(level=Level.SCHOOL, path__startswith=scope.path)
+    schools = orgs.schools_under(scope)
     if school_type:
-        schools = schools.filter(groups__group_set__code="school_type", groups__code=school_type)
+        schools = orgs.in_groups(schools, "school_type", [school_type])
     if affiliation:
-        schools = schools.filter(groups__group_set__code="affiliation", groups__code=affiliation)
+        schools = orgs.in_groups(schools, "affiliation", [affiliation])
     return schools
 
 
@@ -33,9 +38,9 @@ def data(scope: OrgUnit, code: str, period: Period, school_type: str = "", affil
     by_period: dict[int, list] = defaultdict(list)
     for row in rows:
         by_period[row.period_id].append(row)
-    periods = list(Period.objects.filter(indicator_values__indicator=code).distinct().order_by("start"))
+    periods = periods_with_results(code)
     trend = [rounded(rollup(indicator, by_period.get(p.id, [])), indicator.decimals) for p in periods]
-    children = list(scope.children.filter(level__in=[Level.DISTRICT, Level.SCHOOL]).order_by("code"))
+    children = list(orgs.children(scope, [Level.DISTRICT, Level.SCHOOL]))
     current = [r for r in by_period.get(period.id, [])]
     comparison = []
     for child in children:

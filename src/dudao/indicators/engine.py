@@ -24,12 +24,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 from django.db import connection, transaction
-from django.db.models import Field, FloatField
-from django.db.models.functions import Cast
 
 from dudao.collection import selectors
-from dudao.collection.models import DataElement, DataValue
-from dudao.orgs.models import OrgUnit
+from dudao.orgs.selectors import tree_edges
 
 from .compute import results_query
 from .definitions import Indicator, catalog
@@ -99,7 +96,7 @@ def _rows(org: np.ndarray, period: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 
 def load_tree(con: duckdb.DuckDBPyConnection) -> None:
     """``edges(org, parent)`` for every org unit (departments included: they simply never receive data)."""
-    units = list(OrgUnit.objects.values_list("id", "parent_id"))
+    units = tree_edges()
     con.register(
         "edges_arrow",
         pa.table(
@@ -123,13 +120,9 @@ def extract() -> Extract:
         if connection.vendor == "postgresql":
             org, period, element, number = _postgres_columns(snapshot)
         else:
-            query = (
-                DataValue.objects.filter(number__isnull=False, category_option="")
-                .annotate(as_float=Cast("number", FloatField()))
-                .values_list("org_id", "period_id", "element_id", "as_float")
-            )
+            query = selectors.numeric_value_rows()
             org, period, element, number = _fetch_columns(*query.query.sql_with_params())
-        codes = dict(DataElement.objects.values_list("id", "code"))
+        codes = selectors.element_codes()
     keep = _member(org * PERIOD_SPAN + period, approved)
     return Extract(org[keep], period[keep], element[keep], number[keep], codes)
 
@@ -188,10 +181,9 @@ def _postgres_columns(snapshot: str | None = None) -> tuple[np.ndarray, np.ndarr
     import psycopg  # only on PostgreSQL; Django's own cursors are client-side and cannot return binary results
 
     quote = connection.ops.quote_name
-    table = quote(DataValue._meta.db_table)
-    org, period, element, number, option, pk = (
-        quote(_column(f)) for f in ("org", "period", "element", "number", "category_option", "id")
-    )
+    table_name, columns = selectors.value_storage(("org", "period", "element", "number", "category_option", "id"))
+    table = quote(table_name)
+    org, period, element, number, option, pk = (quote(column) for column in columns)
     record = f"int8send({org}) || int8send({period}) || int8send({element}) || float8send({number}::float8)"
     query = (
         f"SELECT string_agg({record}, ''::bytea) FROM {table} "
@@ -224,14 +216,6 @@ def _postgres_columns(snapshot: str | None = None) -> tuple[np.ndarray, np.ndarr
         rows["element"].astype(np.int64),
         rows["number"].astype(np.float64),
     )
-
-
-def _column(name: str) -> str:
-    """The database column of one of DataValue's concrete fields."""
-    field = DataValue._meta.get_field(name)
-    if not isinstance(field, Field) or field.column is None:
-        raise ValueError(f"DataValue.{name} has no column of its own")
-    return field.column
 
 
 def _fetch_slice(cursor, query: str, start: int, stop: int) -> list[np.ndarray]:

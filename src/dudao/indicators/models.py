@@ -7,14 +7,11 @@ of sums from the school rows, without running the engine again.
 
 from django.db import models
 
-from dudao.collection.models import Period
-from dudao.orgs.models import OrgUnit
-
 
 class IndicatorValue(models.Model):
     indicator = models.CharField(max_length=64)
-    org = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="indicator_values")
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="indicator_values")
+    org = models.ForeignKey("orgs.OrgUnit", on_delete=models.CASCADE, related_name="indicator_values")
+    period = models.ForeignKey("collection.Period", on_delete=models.CASCADE, related_name="indicator_values")
     value = models.FloatField(null=True)
     numerator = models.FloatField(null=True)
     denominator = models.FloatField(null=True)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-from dudao.collection.models import Period
-from dudao.orgs.models import OrgUnit
+from dudao.collection import selectors
 from dudao.rounding import rounded
 
 from .definitions import Indicator, by_code, catalog
 from .models import IndicatorValue
+
+if TYPE_CHECKING:
+    from dudao.collection.models import Period
+    from dudao.orgs.models import OrgUnit
 
 
 @dataclass
@@ -75,6 +79,12 @@ def series(org: OrgUnit, codes: list[str], periods: list[Period]) -> dict[str, l
     rows = IndicatorValue.objects.filter(org=org, indicator__in=codes, period__in=periods)
     table = {(r.indicator, r.period_id): r.value for r in rows}
     return {c: [rounded(table.get((c, p.id)), defs[c].decimals) for p in periods] for c in codes}
+
+
+def periods_with_results(indicator: str | None = None, newest_first: bool = False) -> list[Period]:
+    """The periods holding results (of ``indicator``, when given), oldest first unless ``newest_first``."""
+    rows = IndicatorValue.objects.all() if indicator is None else IndicatorValue.objects.filter(indicator=indicator)
+    return list(selectors.periods(ids=rows.values_list("period_id", flat=True), newest_first=newest_first))
 
 
 def as_json(org: OrgUnit, period: Period) -> dict:

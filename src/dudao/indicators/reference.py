@@ -10,7 +10,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from dudao.collection.selectors import approved_values
-from dudao.orgs.models import Level, OrgUnit
+from dudao.orgs.selectors import tree
+from dudao.orgs.vocabulary import Level
 
 from .definitions import Indicator
 
@@ -24,9 +25,7 @@ def orm_compute(indicators: Sequence[Indicator], values=None) -> dict[tuple[int,
     for org, period, code, number in values if values is not None else rows:
         if code in used and number is not None:
             per_school[(org, period)][code] = float(number)
-    units = {
-        pk: (code, path, level) for pk, code, path, level in OrgUnit.objects.values_list("id", "code", "path", "level")
-    }
+    units = tree()
     by_code = {code: pk for pk, (code, _, _) in units.items()}
     ancestors = {
         pk: [by_code[c] for c in path.strip("/").split("/")]
@@ -94,9 +93,7 @@ def orm_aggregate(indicators: Sequence[Indicator]) -> dict[tuple[int, int, str],
     from django.db.models import Count, Sum
 
     values = approved_values()
-    depth = max(
-        path.count("/") - 1 for path in OrgUnit.objects.filter(level=Level.SCHOOL).values_list("path", flat=True)
-    )
+    depth = max(path.count("/") - 1 for _, path, level in tree().values() if level == Level.SCHOOL)
     result: dict[tuple[int, int, str], float | None] = {}
     linear = [i for i in indicators if _linear(i)]
     for level in range(depth):

@@ -1,14 +1,16 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
-from dudao.collection.models import Period
+from dudao.collection import selectors
 from dudao.orgs.access import top_units
-from dudao.orgs.models import Level, OrgGroup
+from dudao.orgs.selectors import groups_in_use
+from dudao.orgs.vocabulary import Level
 
 from . import dashboard
 from .definitions import by_code, catalog
 from .models import Rebuild
+from .query import periods_with_results
 
 
 def _scope(request):
@@ -21,7 +23,7 @@ def _scope(request):
 @login_required
 def cockpit(request):
     scope = _scope(request)
-    periods = list(Period.objects.filter(indicator_values__isnull=False).distinct().order_by("-start"))
+    periods = periods_with_results(newest_first=True)
     return render(
         request,
         "indicators/dashboard.html",
@@ -29,8 +31,8 @@ def cockpit(request):
             "scope": scope,
             "indicators": catalog(),
             "periods": periods,
-            "school_types": OrgGroup.objects.filter(group_set__code="school_type", units__isnull=False).distinct(),
-            "affiliations": OrgGroup.objects.filter(group_set__code="affiliation", units__isnull=False).distinct(),
+            "school_types": groups_in_use("school_type"),
+            "affiliations": groups_in_use("affiliation"),
             "rebuild": Rebuild.objects.first(),
         },
     )
@@ -42,7 +44,9 @@ def cockpit_data(request):
     code = request.GET.get("indicator", "student_teacher_ratio")
     if code not in by_code():
         raise Http404
-    period = get_object_or_404(Period, code=request.GET.get("period", ""))
+    period = selectors.period(request.GET.get("period", ""))
+    if period is None:
+        raise Http404
     return JsonResponse(
         dashboard.data(scope, code, period, request.GET.get("school_type", ""), request.GET.get("affiliation", ""))
     )

@@ -2,10 +2,10 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dudao.collection.models import Period
+from dudao.collection import selectors
 from dudao.indicators import engine
 from dudao.indicators.query import as_json, readings
-from dudao.orgs.models import OrgUnit
+from dudao.orgs.selectors import unit
 from dudao.rounding import fixed
 
 
@@ -27,11 +27,9 @@ class Command(BaseCommand):
                 f"已重建指标：{run.values} 个数据值 → {run.rows} 个指标值，用时 {fixed(run.seconds, 2)} 秒"
             )
             return
-        try:
-            org = OrgUnit.objects.get(code=options["org"])
-            period = Period.objects.get(code=options["period"])
-        except (OrgUnit.DoesNotExist, Period.DoesNotExist):
-            raise CommandError(f"找不到机构 {options['org']} 或期间 {options['period']}") from None
+        org, period = unit(options["org"]), selectors.period(options["period"])
+        if org is None or period is None:
+            raise CommandError(f"找不到机构 {options['org']} 或期间 {options['period']}")
         if options["json"]:
             self.stdout.write(json.dumps(as_json(org, period), ensure_ascii=False, indent=2))
             return
