@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import cache, cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from django.conf import settings
@@ -20,14 +21,17 @@ from django.utils import timezone
 
 from dudao.collection import selectors
 from dudao.collection.expressions import parse
-from dudao.collection.models import DataValue, Period
 from dudao.indicators.definitions import by_code
 from dudao.indicators.query import Reading, readings, series
-from dudao.orgs.models import Level, OrgUnit
+from dudao.orgs.vocabulary import Level
 from dudao.review.workflow import current_statement
 from dudao.rounding import fixed
 
 from . import charts, wording
+
+if TYPE_CHECKING:
+    from dudao.collection.models import Period
+    from dudao.orgs.models import OrgUnit
 
 SUBJECTS: dict[str, str] = {
     Level.CITY: "上海中等职业学校",
@@ -185,10 +189,7 @@ class _Context:
         self.case_no = 0
 
     def _texts(self) -> dict[tuple[int, str], str]:
-        rows = DataValue.objects.filter(
-            org__in=[s.org for s in self.approved], period=self.period, element__value_type__in=["text", "longtext"]
-        ).values_list("org_id", "element__code", "value")
-        return {(org, code): value for org, code, value in rows}
+        return selectors.text_values([s.org for s in self.approved], self.period)
 
     def _cases(self) -> list[Case]:
         found = []

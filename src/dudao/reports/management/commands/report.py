@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dudao.collection.models import Period
-from dudao.orgs.models import OrgUnit
+from dudao.collection import selectors
+from dudao.orgs.selectors import unit as org_unit
 from dudao.reports.builder import build
 from dudao.reports.render import FORMATS, render
 
@@ -20,11 +20,9 @@ class Command(BaseCommand):
         r.add_argument("--out", required=True)
 
     def handle(self, *args, action, org, period, format, out, **options):
-        try:
-            unit = OrgUnit.objects.get(code=org)
-            period_obj = Period.objects.get(code=period)
-        except (OrgUnit.DoesNotExist, Period.DoesNotExist):
-            raise CommandError(f"找不到机构 {org} 或期间 {period}") from None
+        unit, period_obj = org_unit(org), selectors.period(period)
+        if unit is None or period_obj is None:
+            raise CommandError(f"找不到机构 {org} 或期间 {period}")
         if unit.level not in ("school", "district", "city"):
             raise CommandError("只能为学校、区或市生成报告")
         data = render(build(unit, period_obj), format)
