@@ -3,28 +3,31 @@ pass/fail count of their verdicts, and who counts as an inspector on the scheme 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dudao.collection.models import Period
+from dudao.collection import selectors
 from dudao.errors import DudaoError
-from dudao.orgs.models import Level, OrgUnit, Role
+from dudao.orgs import selectors as orgs
+from dudao.orgs.vocabulary import Level, Role
+
+if TYPE_CHECKING:
+    from dudao.collection.models import Period
+    from dudao.orgs.models import OrgUnit
 
 INSPECT_ROLES = (Role.INSPECTOR, Role.CITY_ADMIN)  # who scores, raises findings, revisits and records visits
 
 
 def resolve(period_code: str, org_code: str | None) -> tuple[Period, OrgUnit]:
     """The period and org an evaluation runs for (without an org: the city)."""
-    try:
-        period = Period.objects.get(code=period_code)
-    except Period.DoesNotExist:
-        raise DudaoError(f"没有期间 {period_code!r}") from None
+    period = selectors.period(period_code)
+    if period is None:
+        raise DudaoError(f"没有期间 {period_code!r}")
     if org_code:
-        try:
-            org = OrgUnit.objects.get(code=org_code)
-        except OrgUnit.DoesNotExist:
-            raise DudaoError(f"没有机构 {org_code!r}") from None
+        org = orgs.unit(org_code)
+        if org is None:
+            raise DudaoError(f"没有机构 {org_code!r}")
     else:
-        city = OrgUnit.objects.filter(level=Level.CITY).first()
+        city = orgs.city()
         if city is None:
             raise DudaoError("尚未加载机构目录")
         org = city
@@ -34,7 +37,7 @@ def resolve(period_code: str, org_code: str | None) -> tuple[Period, OrgUnit]:
 def districts(org: OrgUnit) -> list[OrgUnit]:
     """The districts a district-level scheme evaluates for ``org``: all of a city's, or the district itself."""
     if org.level == Level.CITY:
-        return list(OrgUnit.objects.filter(parent=org, level=Level.DISTRICT).order_by("code"))
+        return list(orgs.districts(under=org))
     if org.level == Level.DISTRICT:
         return [org]
     raise DudaoError(f"{org.name}不是市或区，本方案以区为单位评估")

@@ -8,10 +8,13 @@ the school has since fixed.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from dudao.collection import selectors
-from dudao.collection.models import Period
-from dudao.orgs.models import OrgUnit
+from dudao.orgs.selectors import group_codes
+
+if TYPE_CHECKING:
+    from dudao.collection.models import Period
 
 
 def approved_values(dataset_code: str, period: Period, orgs) -> dict[int, dict[str, Decimal]]:
@@ -20,10 +23,9 @@ def approved_values(dataset_code: str, period: Period, orgs) -> dict[int, dict[s
 
 
 def previous_period(period: Period) -> Period | None:
-    return Period.objects.filter(end__lt=period.start).order_by("-end").first()
+    return period.previous()
 
 
 def group_of(units, set_code: str) -> dict[int, str]:
     """unit id → its group code in ``set_code`` (a unit is in at most one group of a set)."""
-    through = OrgUnit.groups.through.objects.filter(orgunit__in=units, orggroup__group_set__code=set_code)
-    return dict(through.values_list("orgunit_id", "orggroup__code"))
+    return group_codes(units, set_code)

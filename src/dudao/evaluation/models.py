@@ -7,15 +7,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from dudao.collection.models import Period
-from dudao.orgs.models import OrgUnit
-
 
 class WeightChoice(models.Model):
     """高校自选权重: a university's weight for one indicator of its class, within the allowed range."""
 
-    org = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="weight_choices")
-    period = models.ForeignKey(Period, on_delete=models.CASCADE)
+    org = models.ForeignKey("orgs.OrgUnit", on_delete=models.CASCADE, related_name="weight_choices")
+    period = models.ForeignKey("collection.Period", on_delete=models.CASCADE)
     indicator = models.SlugField(max_length=64)
     weight = models.DecimalField(max_digits=6, decimal_places=2)
     chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
@@ -31,8 +28,8 @@ class WeightChoice(models.Model):
 class DutyScore(models.Model):
     """One source's score (自评 / 问卷 / 实地督查) for one item of the 督政 framework, for one district and period."""
 
-    period = models.ForeignKey(Period, on_delete=models.CASCADE)
-    district = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="duty_scores")
+    period = models.ForeignKey("collection.Period", on_delete=models.CASCADE)
+    district = models.ForeignKey("orgs.OrgUnit", on_delete=models.CASCADE, related_name="duty_scores")
     item = models.SlugField(max_length=32)
     source = models.SlugField(max_length=32)
     score = models.DecimalField(max_digits=6, decimal_places=2)
@@ -55,8 +52,8 @@ class Rectification(models.Model):
         CLOSED = "closed", _("已销号")
         REOPENED = "reopened", _("复查未通过")
 
-    period = models.ForeignKey(Period, on_delete=models.CASCADE)
-    district = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="rectifications")
+    period = models.ForeignKey("collection.Period", on_delete=models.CASCADE)
+    district = models.ForeignKey("orgs.OrgUnit", on_delete=models.CASCADE, related_name="rectifications")
     item = models.SlugField(max_length=32, blank=True)
     finding = models.TextField()
     deadline = models.DateField()
@@ -93,7 +90,7 @@ class Visit(models.Model):
     """责任督学 school visit with one theme's checklist (answers: item code → true/false or a number)."""
 
     theme = models.SlugField(max_length=32)
-    school = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="visits")
+    school = models.ForeignKey("orgs.OrgUnit", on_delete=models.CASCADE, related_name="visits")
     inspector = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     visited_on = models.DateField()
     answers = models.JSONField(default=dict)

@@ -3,7 +3,10 @@ universities fill (督政 scores, findings and revisits; 主题督导 visits; �
 :func:`.run.evaluate`, what a scheme's page shows from its :class:`~.registry.Scheme` (result block, forms block,
 ``page_context``), the writes from the scheme modules."""
 
+from __future__ import annotations
+
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,24 +18,27 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dudao.collection import selectors
-from dudao.collection.models import Period
 from dudao.documents import html_to_pdf
 from dudao.errors import DudaoError
 from dudao.orgs.access import has_role, scope_unit
-from dudao.orgs.models import Level, OrgUnit, Role
+from dudao.orgs.selectors import unit
+from dudao.orgs.vocabulary import Level, Role
 
 from . import registry
 from .common import INSPECT_ROLES
-from .models import Rectification, WeightChoice
+from .models import Rectification
 from .run import evaluate
 from .schemes import district_duty as duty
 from .schemes import hei, thematic
 
+if TYPE_CHECKING:
+    from dudao.collection.models import Period
+    from dudao.orgs.models import OrgUnit
+
 
 def _period(request) -> Period:
     code = request.GET.get("period") or request.POST.get("period")
-    qs = Period.objects.order_by("-start")
-    period = qs.filter(code=code).first() if code else selectors.latest_period_with_final_data()
+    period = selectors.period(code) if code else selectors.latest_period_with_final_data()
     if period is None:
         raise Http404
     return period
@@ -87,7 +93,7 @@ def scheme_page(request, code):
         "spec": scheme.spec,
         "org": org,
         "period": period,
-        "periods": Period.objects.order_by("-start"),
+        "periods": selectors.periods(newest_first=True),
         "result": result,
         "error": error,
         "inspector": has_role(request.user, org, *INSPECT_ROLES),
@@ -139,18 +145,14 @@ def hei_weights(request):
             chosen[row["code"]] = float(raw)
         except ValueError:
             errors.append(f"{row['name']}：“{raw}”不是数字")
-    function = org.groups.get(group_set__code=spec["function_set"]).code
-    discipline = org.groups.filter(group_set__code=spec["discipline_set"]).first()
-    key = hei.class_key(spec, function, discipline.code if discipline else "")
-    errors = errors or hei.validate_weights(spec, key, chosen)
     if errors:
         messages.error(request, "权重未保存：" + "；".join(errors))
-    else:
-        for indicator, weight in chosen.items():
-            WeightChoice.objects.update_or_create(
-                org=org, period=period, indicator=indicator, defaults={"weight": weight, "chosen_by": request.user}
-            )
+        return redirect(_back("hei", org, period))
+    try:
+        hei.choose_weights(spec, org, period, chosen, request.user)
         messages.success(request, "已保存本校自选权重")
+    except DudaoError as exc:
+        messages.error(request, f"权重未保存：{exc}")
     return redirect(_back("hei", org, period))
 
 
@@ -223,7 +225,9 @@ def _day(request) -> date:
 @login_required
 @require_POST
 def thematic_visit(request):
-    school = get_object_or_404(OrgUnit, code=request.POST.get("school", ""), level=Level.SCHOOL)
+    school = unit(request.POST.get("school", ""), Level.SCHOOL)
+    if school is None:
+        raise Http404
     _inspector_at(request, school)
     period, scope = _period(request), _org(request)
     spec = registry.get("thematic").spec

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from dudao.collection.expressions import parse
 from dudao.errors import DudaoError
-from dudao.orgs.models import Level, OrgUnit
+from dudao.orgs.selectors import schools_under
+from dudao.orgs.vocabulary import Level
 from dudao.rounding import fixed, rounded
 
 from ..common import districts, pass_counts
@@ -177,7 +178,7 @@ def compute(spec: dict, period, org) -> dict:
         return {"school": evaluate_school(spec, school)}
     results = []
     for district in districts(org):
-        schools = list(OrgUnit.objects.filter(path__startswith=district.path, level=Level.SCHOOL).order_by("code"))
+        schools = list(schools_under(district).order_by("code"))
         levels = _school_levels(spec, schools)
         values = approved_values(spec["dataset"], period, [s for s in schools if s.pk in levels])
         inputs = [SchoolInput(s.code, s.name, levels[s.pk], values[s.pk]) for s in schools if s.pk in values]

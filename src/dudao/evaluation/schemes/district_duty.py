@@ -133,6 +133,11 @@ def revisit(rectification: Rectification, user, closed: bool, note: str, on: dat
     return visit
 
 
+def rectifications(period):
+    """The period's rectifications, by district and item."""
+    return Rectification.objects.filter(period=period).order_by("district__code", "item")
+
+
 def rectification_rows(period, districts, today: date) -> list[dict]:
     rows = []
     qs = Rectification.objects.filter(period=period, district__in=districts).select_related("district")

@@ -20,11 +20,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import transaction
+
 from dudao.collection.expressions import parse
 from dudao.collection.services import robust_outliers
 from dudao.errors import DudaoError
+from dudao.orgs import selectors as orgs
 from dudao.orgs.access import has_role
-from dudao.orgs.models import Level, OrgGroup, OrgUnit, Role
+from dudao.orgs.vocabulary import Level, Role
 from dudao.rounding import fixed, rounded
 
 from ..inputs import approved_values, group_of, previous_period
@@ -214,7 +217,7 @@ def _round(value: float | None, digits: int = 4) -> float | None:
 
 def compute(spec: dict, period, org) -> dict:
     """Every university is ranked inside its class; a narrower scope shows only its own universities' rows."""
-    everyone = OrgUnit.objects.filter(level=Level.SCHOOL, groups__group_set__code=spec["function_set"]).distinct()
+    everyone = orgs.in_groups(orgs.schools_under(), spec["function_set"])
     functions = group_of(everyone, spec["function_set"])
     disciplines = group_of(everyone, spec["discipline_set"])
     values = approved_values(spec["dataset"], period, everyone)
@@ -239,7 +242,7 @@ def compute(spec: dict, period, org) -> dict:
     labels = _class_labels(spec)
     result = evaluate(spec, universities, labels)
     if org.level != Level.CITY:
-        inside = {u.code for u in everyone.filter(path__startswith=org.path)}
+        inside = {u.code for u in orgs.in_groups(orgs.schools_under(org), spec["function_set"])}
         if not inside:
             raise DudaoError(f"{org.name}没有参加分类评价的高校")
         result["universities"] = [r for r in result["universities"] if r["code"] in inside]
@@ -251,10 +254,7 @@ def compute(spec: dict, period, org) -> dict:
 
 
 def _class_labels(spec) -> dict[str, str]:
-    names = {
-        (g.group_set.code, g.code): g.name
-        for g in OrgGroup.objects.filter(group_set__code__in=[spec["function_set"], spec["discipline_set"]])
-    }
+    names = orgs.group_names([spec["function_set"], spec["discipline_set"]])
     labels = {}
     for key in spec["classes"]:
         function, _, discipline = key.partition("/")
@@ -275,11 +275,9 @@ def describe(result: dict) -> list[str]:
 
 def weight_form(spec: dict, org, period) -> list[dict]:
     """The rows of a university's own-weights form: each indicator of its class with default, range and choice."""
-    function = org.groups.filter(group_set__code=spec["function_set"]).first()
-    discipline = org.groups.filter(group_set__code=spec["discipline_set"]).first()
-    if function is None:
+    key = _class_of(spec, org)
+    if key is None:
         return []
-    key = class_key(spec, function.code, discipline.code if discipline else "")
     chosen = dict(WeightChoice.objects.filter(org=org, period=period).values_list("indicator", "weight"))
     return [
         {
@@ -291,6 +289,33 @@ def weight_form(spec: dict, org, period) -> list[dict]:
             "value": chosen.get(code, default),
         }
         for code, (default, low, high) in class_weights(spec, key).items()
+    ]
+
+
+def _class_of(spec: dict, org) -> str | None:
+    """The university's class key, from its 主体功能 and 学科门类 groups; ``None`` if it takes no part."""
+    function = orgs.group_of(org, spec["function_set"])
+    discipline = orgs.group_of(org, spec["discipline_set"])
+    if function is None:
+        return None
+    return class_key(spec, function.code, discipline.code if discipline else "")
+
+
+@transaction.atomic
+def choose_weights(spec: dict, org, period, chosen: dict[str, float], user) -> list[WeightChoice]:
+    """高校自选权重: store the university's own weights — all of them, or none with a :class:`DudaoError` that lists
+    every weight out of its class's range (or a total that is not 100)."""
+    key = _class_of(spec, org)
+    if key is None:
+        raise DudaoError(f"{org.name}不参加分类评价")
+    errors = validate_weights(spec, key, chosen)
+    if errors:
+        raise DudaoError("；".join(errors))
+    return [
+        WeightChoice.objects.update_or_create(
+            org=org, period=period, indicator=indicator, defaults={"weight": weight, "chosen_by": user}
+        )[0]
+        for indicator, weight in chosen.items()
     ]
 
 

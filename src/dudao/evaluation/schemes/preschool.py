@@ -13,7 +13,8 @@ from collections import defaultdict
 from typing import Any
 
 from dudao.collection.expressions import parse
-from dudao.orgs.models import Level, OrgUnit
+from dudao.orgs.selectors import schools_under
+from dudao.orgs.vocabulary import Level
 from dudao.rounding import fixed, rounded
 
 from ..common import districts, pass_counts
@@ -101,7 +102,7 @@ def compute(spec: dict, period, org) -> dict:
     """Every district in scope from its kindergartens' sums and its own figures; for the city also the city's."""
     results, everything = [], []
     for district in districts(org):
-        kgs = list(OrgUnit.objects.filter(path__startswith=district.path, level=Level.SCHOOL))
+        kgs = list(schools_under(district))
         categories = group_of(kgs, spec["group_set"])
         values = approved_values(spec["dataset"], period, [k for k in kgs if k.pk in categories])
         pairs = [(categories[pk], v) for pk, v in values.items()]

@@ -11,19 +11,22 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from dudao.errors import DudaoError
 from dudao.orgs.access import has_role
-from dudao.orgs.models import Level, OrgUnit
+from dudao.orgs.selectors import in_groups, schools_under
 from dudao.rounding import fixed, rounded
 
 from ..common import INSPECT_ROLES
 from ..models import FollowUp, Visit
 from ..registry import Scheme, register
+
+if TYPE_CHECKING:
+    from dudao.orgs.models import OrgUnit
 
 
 def theme(spec: dict, code: str) -> dict:
@@ -200,12 +203,7 @@ def page_context(request, spec: dict, org, period, result) -> dict:
     """An inspector's page offers the schools in scope to record a visit at."""
     if not has_role(request.user, org, *INSPECT_ROLES):
         return {}
-    schools = OrgUnit.objects.filter(
-        path__startswith=org.path,
-        level=Level.SCHOOL,
-        groups__group_set__code="school_type",
-        groups__code__in=VISITED_SCHOOL_TYPES,
-    ).order_by("code")
+    schools = in_groups(schools_under(org), "school_type", VISITED_SCHOOL_TYPES).order_by("code")
     return {"visit_schools": schools}
 
 
