@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from dudao.orgs.models import OrgUnit
+from .vocabulary import Status
 
 
 class Plan(models.Model):
@@ -82,7 +82,7 @@ class Assignment(models.Model):
         CO = "co", _("配合")
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments")
-    org = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="plan_assignments")
+    org = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="plan_assignments")
     role = models.CharField(max_length=8, choices=Role.choices, default=Role.LEAD)
     deadline = models.DateField(_("完成时限"))
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -91,13 +91,6 @@ class Assignment(models.Model):
     class Meta:
         unique_together = [("task", "org")]
         ordering = ["task__no", "role"]
-
-
-class Status(models.TextChoices):
-    NOT_STARTED = "not_started", _("未启动")
-    IN_PROGRESS = "in_progress", _("推进中")
-    DONE = "done", _("已完成")
-    LAGGING = "lagging", _("滞后")
 
 
 class ProgressReport(models.Model):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,10 +16,15 @@ from django.utils import timezone
 from dudao.errors import DudaoError, forbidden
 from dudao.history import set_author
 from dudao.orgs.access import has_role, visible_units
-from dudao.orgs.models import Level, OrgUnit, Role
+from dudao.orgs.selectors import city
+from dudao.orgs.vocabulary import Level, Role
 
-from .models import Assignment, Plan, ProgressReport, Reminder, Section, Status, Target, TargetActual, Task
+from .models import Assignment, Plan, ProgressReport, Reminder, Section, Target, TargetActual, Task
 from .parser import ParsedPlan
+from .vocabulary import Status
+
+if TYPE_CHECKING:
+    from dudao.orgs.models import OrgUnit
 
 SUPERVISOR_ROLES = (Role.CITY_ADMIN, Role.INSPECTOR)
 UNIT_ROLES = (Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.COLLECTOR, Role.ANALYST)
@@ -26,7 +32,10 @@ PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$|^(\d{4})Q([1-4])$")
 
 
 def city_unit() -> OrgUnit:
-    return OrgUnit.objects.get(level=Level.CITY)
+    unit = city()
+    if unit is None:
+        raise DudaoError("尚未加载机构目录")
+    return unit
 
 
 def is_supervisor(user) -> bool:

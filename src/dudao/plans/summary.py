@@ -10,8 +10,9 @@ from django.template.loader import render_to_string
 
 from dudao.documents import cjk_document, html_to_pdf
 
-from .models import Plan, Status
+from .models import Plan
 from .services import BoardRow, board
+from .vocabulary import Status
 
 FORMATS = ("html", "pdf", "docx")
 

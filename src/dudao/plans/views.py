@@ -13,11 +13,12 @@ from django.views.decorators.http import require_POST
 from dudao.context import navigation
 from dudao.errors import DudaoError
 from dudao.orgs.access import visible_units
-from dudao.orgs.models import Level, OrgUnit
+from dudao.orgs.selectors import departments_and_districts, unit
 
 from . import services, similarity, summary
-from .models import Assignment, Plan, Reminder, Status, Task, TaskLink
+from .models import Assignment, Plan, Reminder, Task, TaskLink
 from .parser import parse_file
+from .vocabulary import Status
 
 CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -116,7 +117,7 @@ def task_detail(request, pk):
     assignments = list(task.assignments.select_related("org").prefetch_related("reports__actuals", "reminders"))
     for a in assignments:
         a.can_report = services.can_report(request.user, a)
-    units = OrgUnit.objects.filter(level__in=[Level.DEPARTMENT, Level.DISTRICT]).order_by("level", "code")
+    units = departments_and_districts()
     return render(
         request,
         "plans/task.html",
@@ -141,7 +142,9 @@ def _back(task_id):
 @require_POST
 def task_assign(request, pk):
     task = get_object_or_404(Task, pk=pk)
-    org = get_object_or_404(OrgUnit, code=request.POST.get("org", ""))
+    org = unit(request.POST.get("org", ""))
+    if org is None:
+        raise Http404
     try:
         deadline = date.fromisoformat(request.POST.get("deadline", ""))
         services.assign(task, org, request.POST.get("role", "lead"), deadline, request.user)
