@@ -12,19 +12,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dudao.collection.models import Period
-from dudao.orgs.models import OrgUnit
+from .vocabulary import PublicationStatus
 
 
 class Publication(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "pending", _("待审核")
-        PUBLISHED = "published", _("已公开")
-        SUPERSEDED = "superseded", _("已被新版本替代")
-        REJECTED = "rejected", _("已驳回")
+    Status = PublicationStatus
 
-    org = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="publications")
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="publications")
+    org = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="publications")
+    period = models.ForeignKey("collection.Period", on_delete=models.PROTECT, related_name="publications")
     template = models.CharField(max_length=64, default="quality_annual")
     version = models.PositiveIntegerField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
@@ -65,8 +60,8 @@ class BatchRun(models.Model):
         DONE = "done", _("已完成")
         FAILED = "failed", _("失败")
 
-    org = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
+    org = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    period = models.ForeignKey("collection.Period", on_delete=models.PROTECT, related_name="+")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)

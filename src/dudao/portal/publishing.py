@@ -9,7 +9,7 @@ from django.utils import timezone
 from dudao.collection import selectors
 from dudao.errors import DudaoError, conflict, forbidden
 from dudao.orgs.access import has_role
-from dudao.orgs.models import Level, Role
+from dudao.orgs.vocabulary import Level, Role
 from dudao.reports.builder import Report, build
 from dudao.reports.builder import template as report_template
 from dudao.reports.render import to_html, to_pdf

@@ -1,5 +1,9 @@
 """Public portal (信息公开专栏, no login) and the publication desk for city and district admins."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeVar
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -7,23 +11,35 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from dudao.collection.models import Period
+from dudao.collection import selectors
 from dudao.errors import DudaoError
+from dudao.orgs import selectors as orgs
 from dudao.orgs.access import visible_units
-from dudao.orgs.models import Level, OrgUnit
+from dudao.orgs.vocabulary import Level
 from dudao.reports.builder import submissions_for
 from dudao.reports.builder import template as report_template
 
 from . import publishing, tasks
 from .models import BatchRun, Publication
+from .vocabulary import PUBLIC, PublicationStatus
 
-PUBLIC = (Publication.Status.PUBLISHED, Publication.Status.SUPERSEDED)
+if TYPE_CHECKING:
+    from dudao.collection.models import Period
+
+T = TypeVar("T")
+
+
+def _found(obj: T | None) -> T:
+    """``obj``, or a 404 when the code named nothing."""
+    if obj is None:
+        raise Http404
+    return obj
 
 
 def _period(request) -> Period | None:
     code = request.GET.get("period")
     if code:
-        return get_object_or_404(Period, code=code)
+        return _found(selectors.period(code))
     latest = Publication.objects.filter(status="published").order_by("-period__start").first()
     return latest.period if latest else None
 
@@ -41,7 +57,7 @@ def _column(period, root) -> dict:
     schools = [p for p in pubs if p.org.level == Level.SCHOOL]
     participants = submissions_for(root, period, report_template()["dataset"]).filter(org__level=Level.SCHOOL)
     school_total = participants.values("org").distinct().count()
-    district_total = OrgUnit.objects.filter(level=Level.DISTRICT, path__startswith=root.path).count()
+    district_total = orgs.districts(under=root).count()
     published = {p.org_id for p in pubs if p.status == "published"}
     return {
         "own": own,
@@ -55,21 +71,22 @@ def _column(period, root) -> dict:
 
 
 def index(request):
-    city = OrgUnit.objects.filter(level=Level.CITY).first()
+    city = orgs.city()
     period = _period(request)
+    published = Publication.objects.filter(status=PublicationStatus.PUBLISHED).values_list("period_id", flat=True)
     context = {
         "period": period,
         "city": city,
-        "periods": Period.objects.filter(publications__status="published").distinct().order_by("-start"),
+        "periods": selectors.periods(ids=published, newest_first=True),
     }
     if period and city:
         context["column"] = _column(period, city)
-    context["district_list"] = OrgUnit.objects.filter(level=Level.DISTRICT).order_by("code")
+    context["district_list"] = orgs.districts()
     return render(request, "portal/index.html", context)
 
 
 def district(request, code):
-    org = get_object_or_404(OrgUnit, code=code, level=Level.DISTRICT)
+    org = _found(orgs.unit(code, Level.DISTRICT))
     period = _period(request)
     return render(
         request,
@@ -140,7 +157,7 @@ def desk(request):
         {
             "rows": rows,
             "requestable": requestable,
-            "periods": Period.objects.order_by("-start"),
+            "periods": selectors.periods(newest_first=True),
             "batches": batches,
             "batch_units": [u for u in requestable if u.level != Level.SCHOOL],
         },
@@ -150,8 +167,8 @@ def desk(request):
 @login_required
 @require_POST
 def desk_request(request):
-    org = get_object_or_404(OrgUnit, code=request.POST.get("org", ""))
-    period = get_object_or_404(Period, code=request.POST.get("period", ""))
+    org = _found(orgs.unit(request.POST.get("org", "")))
+    period = _found(selectors.period(request.POST.get("period", "")))
     try:
         pub = publishing.request(org, period, request.user)
         messages.success(request, f"已提交发布申请：{pub.title}（第{pub.version}版），待审核")
@@ -181,8 +198,8 @@ def desk_review(request, pk, decision):
 @login_required
 @require_POST
 def batch_start(request):
-    org = get_object_or_404(OrgUnit, code=request.POST.get("org", ""))
-    period = get_object_or_404(Period, code=request.POST.get("period", ""))
+    org = _found(orgs.unit(request.POST.get("org", "")))
+    period = _found(selectors.period(request.POST.get("period", "")))
     if org.level == Level.SCHOOL or not publishing.may_request(request.user, org):
         raise Http404
     batch = tasks.start(org, period, request.user)
