@@ -28,13 +28,10 @@ EXCLUDE = ["contenttypes", "auth.permission", "sessions", "admin.logentry"]
 
 def values_digest() -> str:
     """SHA-256 of all data values in a stable order (what "the same data" means for a round trip)."""
-    from dudao.collection.models import DataValue
+    from dudao.collection.selectors import values_in_key_order
 
     digest = hashlib.sha256()
-    rows = DataValue.objects.values_list(
-        "org__code", "period__code", "element__code", "category_option", "value"
-    ).order_by("org__code", "period__code", "element__code", "category_option")
-    for row in rows.iterator(chunk_size=5000):
+    for row in values_in_key_order():
         digest.update(json.dumps(row, ensure_ascii=False).encode("utf-8"))
         digest.update(b"\n")
     return digest.hexdigest()
