@@ -1,14 +1,22 @@
 """API shapes. Read shapes mirror what the pages show; write shapes are deliberately small (values + reason, or an
 action's reason/signature) because all rules live in the domain services the web UI also calls."""
 
+from typing import TYPE_CHECKING
+
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from dudao.collection.models import Campaign, DataSet, Period
+# Model classes here only bind a ModelSerializer's Meta.model (DRF's way of declaring a representation); every query
+# goes through the owning app's selectors. pyproject.toml lists these imports as the exception to the rule that an
+# app's models are private to it.
+from dudao.collection.models import Campaign, DataSet
 from dudao.orgs.models import OrgUnit
 from dudao.plans.models import Plan
 from dudao.portal.models import Publication
+
+if TYPE_CHECKING:
+    from dudao.collection.models import Period
 
 
 # A serializer is itself a Field, and a few field names here (parent, required, label) are also Field attributes. DRF's
@@ -59,7 +67,7 @@ class DataSetSerializer(serializers.ModelSerializer):
 
 class CampaignSerializer(serializers.ModelSerializer):
     dataset: serializers.SlugRelatedField[DataSet] = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    period: serializers.SlugRelatedField[Period] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    period: "serializers.SlugRelatedField[Period]" = serializers.SlugRelatedField(slug_field="code", read_only=True)
     owner: serializers.SlugRelatedField[OrgUnit] = serializers.SlugRelatedField(slug_field="code", read_only=True)
     is_open = serializers.SerializerMethodField()
 
@@ -131,7 +139,7 @@ class ReadingSerializer(serializers.Serializer):
 class PublicationSerializer(serializers.ModelSerializer):
     org: serializers.SlugRelatedField[OrgUnit] = serializers.SlugRelatedField(slug_field="code", read_only=True)
     org_name = serializers.CharField(source="org.name", read_only=True)
-    period: serializers.SlugRelatedField[Period] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    period: "serializers.SlugRelatedField[Period]" = serializers.SlugRelatedField(slug_field="code", read_only=True)
     html_url = serializers.SerializerMethodField()
     pdf_url = serializers.SerializerMethodField()
 

@@ -2,8 +2,9 @@
 is visible (404 otherwise), ``collection.services.save_values`` and ``review.workflow.perform`` decide what may be
 written. Token or session authentication; published reports are the only thing readable without signing in."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth import authenticate
-from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status
@@ -14,25 +15,26 @@ from rest_framework.response import Response
 
 from dudao import security
 from dudao.collection import selectors, services, workflows
-from dudao.collection.models import Campaign, DataSet, DataValue, Period, Submission
 from dudao.errors import DudaoError
 from dudao.evaluation import registry
 from dudao.evaluation.run import evaluate
 from dudao.indicators.query import as_json
 from dudao.orgs.access import scope_unit, visible_units
-from dudao.orgs.models import Level, OrgUnit
+from dudao.orgs.vocabulary import Level
 from dudao.plans.services import visible_plans
-from dudao.portal.models import Publication
+from dudao.portal.selectors import public_publications
 from dudao.review import workflow
 
 from . import serializers as s
 
+if TYPE_CHECKING:
+    from dudao.collection.models import Period, Submission
+    from dudao.orgs.models import OrgUnit
+
 MAX_ID = 2**63 - 1  # the largest value of a BIGINT primary key
 
-PUBLIC = (Publication.Status.PUBLISHED, Publication.Status.SUPERSEDED)
 
-
-def _visible_org(request, code: str | None) -> OrgUnit:
+def _visible_org(request, code: str | None) -> "OrgUnit":
     """The unit ``code`` names (without a code: the caller's highest unit), if the caller may see it."""
     org = scope_unit(request.user, code)
     if org is None:
@@ -40,8 +42,8 @@ def _visible_org(request, code: str | None) -> OrgUnit:
     return org
 
 
-def _period(code: str) -> Period:
-    period = Period.objects.filter(code=code).first()
+def _period(code: str) -> "Period":
+    period = selectors.period(code)
     if period is None:
         raise NotFound(f"没有期间 {code}")
     return period
@@ -101,14 +103,18 @@ class DataSetList(generics.ListAPIView):
     """Data set definitions (forms); the catalog is not confidential to signed-in users."""
 
     serializer_class = s.DataSetSerializer
-    queryset = DataSet.objects.order_by("code")
+
+    def get_queryset(self):
+        return selectors.datasets()
 
 
 @extend_schema(tags=["collection"])
 class DataSetDetail(generics.RetrieveAPIView):
     serializer_class = s.DataSetSerializer
-    queryset = DataSet.objects.all()
     lookup_field = "code"
+
+    def get_queryset(self):
+        return selectors.datasets()
 
 
 class _VisibleCampaigns(generics.GenericAPIView):
@@ -117,9 +123,7 @@ class _VisibleCampaigns(generics.GenericAPIView):
     serializer_class = s.CampaignSerializer
 
     def get_queryset(self):
-        units = visible_units(self.request.user)
-        ids = selectors.submissions(orgs=units).values("campaign_id")
-        return Campaign.objects.filter(id__in=ids).select_related("dataset", "period", "owner").order_by("-id")
+        return selectors.campaigns_with_submissions(visible_units(self.request.user))
 
 
 @extend_schema(tags=["collection"])
@@ -135,7 +139,7 @@ class CampaignDetail(_VisibleCampaigns, generics.RetrieveAPIView):
 # ----------------------------------------------------------------------------- submissions
 
 
-def _submission_data(sub: Submission, user) -> dict:
+def _submission_data(sub: "Submission", user) -> dict:
     wf = workflows.workflow_of(sub)
     return {
         "id": sub.pk,
@@ -157,7 +161,7 @@ def _submission_data(sub: Submission, user) -> dict:
     }
 
 
-def _visible_submission(request, pk) -> Submission:
+def _visible_submission(request, pk) -> "Submission":
     sub = services.visible_submission(request.user, pk)
     if sub is None:
         raise NotFound("填报不存在或不在您的权限范围内")
@@ -224,11 +228,7 @@ def submission_values(request, pk: int):
         raise
     # no re-read: save_values refreshed ``state`` under its row lock and set ``updated_at`` on this instance
     # Autosave answers small: the values as stored (normalised, e.g. "87" → "87.00"), not the whole form.
-    stored = dict(
-        DataValue.objects.filter(
-            org=sub.org_id, period=sub.campaign.period_id, category_option="", element__code__in=list(values)
-        ).values_list("element__code", "value")
-    )
+    stored = selectors.stored_texts(sub, values)
     return Response(
         {
             "id": sub.pk,
@@ -287,13 +287,9 @@ class ReportList(generics.ListAPIView):
     permission_classes = [permissions.AllowAny]
 
     def get_queryset(self):
-        qs = Publication.objects.filter(status__in=PUBLIC).select_related("org", "period")
         params = self.request.query_params
-        if params.get("period"):
-            qs = qs.filter(period__code=params["period"])
-        if params.get("org"):
-            qs = qs.filter(Q(org__code=params["org"]))
-        return qs.defer("content", "html", "pdf").order_by("org__path", "-version")
+        publications = public_publications(period=params.get("period"), org=params.get("org"))
+        return publications.defer("content", "html", "pdf").order_by("org__path", "-version")
 
 
 @extend_schema(tags=["reports"], auth=[])
@@ -302,7 +298,7 @@ class ReportDetail(generics.RetrieveAPIView):
     permission_classes = [permissions.AllowAny]
 
     def get_queryset(self):
-        return Publication.objects.filter(status__in=PUBLIC).select_related("org", "period").defer("html", "pdf")
+        return public_publications().defer("html", "pdf")
 
 
 @extend_schema(tags=["plans"])
