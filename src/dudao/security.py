@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from dudao.orgs.models import LoginAttempt
+from dudao.orgs import selectors, services
 
 MAX_FAILURES = 5
 MAX_FAILURES_PER_IP = 30
@@ -25,15 +25,12 @@ def client_ip(request) -> str | None:
 
 def is_locked(username: str, ip: str | None) -> bool:
     since = timezone.now() - WINDOW
-    recent = LoginAttempt.objects.filter(at__gte=since)
-    last_ok = recent.filter(username=username, succeeded=True).order_by("-at").values_list("at", flat=True).first()
-    by_name = recent.filter(username=username, succeeded=False)
-    if last_ok:
-        by_name = by_name.filter(at__gt=last_ok)
-    if by_name.count() >= MAX_FAILURES:
+    if selectors.failed_sign_ins(username, since) >= MAX_FAILURES:
         return True
-    return bool(ip) and recent.filter(ip=ip, succeeded=False).count() >= MAX_FAILURES_PER_IP
+    if not ip:
+        return False
+    return selectors.failed_sign_ins_from(ip, since) >= MAX_FAILURES_PER_IP
 
 
 def record(username: str, ip: str | None, succeeded: bool) -> None:
-    LoginAttempt.objects.create(username=username[:150], ip=ip, succeeded=succeeded)
+    services.record_sign_in(username, ip, succeeded)
