@@ -9,6 +9,7 @@ no data set.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -58,7 +59,7 @@ def _item(spec: dict, code: str) -> dict:
 
 
 @transaction.atomic
-def record_scores(spec: dict, period, district, source: str, scores: dict[str, object], user) -> list[DutyScore]:
+def record_scores(spec: dict, period, district, source: str, scores: Mapping[str, object], user) -> list[DutyScore]:
     """Save one source's scores for several items — all or nothing, each within 0..max."""
     if source not in spec["sources"]:
         raise DudaoError(f"未知的评分来源 {source}")

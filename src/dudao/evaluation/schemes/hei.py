@@ -17,6 +17,7 @@ university's page its weight form.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +57,7 @@ def class_weights(spec: dict, key: str) -> dict[str, tuple[float, float, float]]
     return {code: (float(d), float(lo), float(hi)) for code, (d, lo, hi) in spec["classes"][key]["weights"].items()}
 
 
-def validate_weights(spec: dict, key: str, chosen: dict[str, float]) -> list[str]:
+def validate_weights(spec: dict, key: str, chosen: Mapping[str, float]) -> list[str]:
     """Problems with a university's chosen weights (empty list = acceptable)."""
     allowed = class_weights(spec, key)
     names = {code: spec["indicators"][code]["name"] for code in allowed}
@@ -302,7 +303,7 @@ def _class_of(spec: dict, org) -> str | None:
 
 
 @transaction.atomic
-def choose_weights(spec: dict, org, period, chosen: dict[str, float], user) -> list[WeightChoice]:
+def choose_weights(spec: dict, org, period, chosen: Mapping[str, float], user) -> list[WeightChoice]:
     """高校自选权重: store the university's own weights — all of them, or none with a :class:`DudaoError` that lists
     every weight out of its class's range (or a total that is not 100)."""
     key = _class_of(spec, org)
