@@ -9,9 +9,10 @@ no data set.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -58,9 +59,8 @@ def _item(spec: dict, code: str) -> dict:
     raise DudaoError(f"未知的督政指标 {code}")
 
 
-@transaction.atomic
-def record_scores(spec: dict, period, district, source: str, scores: Mapping[str, object], user) -> list[DutyScore]:
-    """Save one source's scores for several items — all or nothing, each within 0..max."""
+def _checked(spec: dict, source: str, scores: Mapping[str, object]) -> dict[str, Decimal]:
+    """item → score of one source's scores, each within 0..max (blank ones left out); a DudaoError lists the bad."""
     if source not in spec["sources"]:
         raise DudaoError(f"未知的评分来源 {source}")
     errors, clean = [], {}
@@ -79,8 +79,14 @@ def record_scores(spec: dict, period, district, source: str, scores: Mapping[str
         clean[code] = value
     if errors:
         raise DudaoError("；".join(errors))
+    return clean
+
+
+@transaction.atomic
+def record_scores(spec: dict, period, district, source: str, scores: Mapping[str, object], user) -> list[DutyScore]:
+    """Save one source's scores for several items — all or nothing, each within 0..max."""
     saved = []
-    for code, value in clean.items():
+    for code, value in _checked(spec, source, scores).items():
         obj, _ = DutyScore.objects.update_or_create(
             period=period,
             district=district,
@@ -90,6 +96,22 @@ def record_scores(spec: dict, period, district, source: str, scores: Mapping[str
         )
         saved.append(obj)
     return saved
+
+
+@transaction.atomic
+def load_scores(spec: dict, period, scores: Iterable[tuple[Any, str, Mapping[str, object]]], user) -> int:
+    """Insert ``(district, source, item → score)`` for a period in one bulk write — for loading a finished round
+    (the demo), where :func:`record_scores`' one update-or-create per score would cost a noticeable part of the load.
+
+    Checked like :func:`record_scores`. Safe for a period without scores yet: it does not update, and the table's
+    one-score-per-(period, district, item, source) constraint refuses a second score instead of doubling it; no
+    history rows are written, as a loaded past has no edits to trace. Returns how many scores were written."""
+    rows = [
+        DutyScore(period=period, district=district, item=code, source=source, score=value, entered_by=user)
+        for district, source, items in scores
+        for code, value in _checked(spec, source, items).items()
+    ]
+    return len(DutyScore.objects.bulk_create(rows))
 
 
 def scores_of(period, district) -> dict[tuple[str, str], float]:
