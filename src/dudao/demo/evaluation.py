@@ -14,13 +14,16 @@ import random
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
-from dudao.orgs.catalog import group
-from dudao.orgs.models import Level, OrgUnit
+from dudao.orgs.services import save_school
 
 from .generator import allocate
+
+if TYPE_CHECKING:
+    from dudao.orgs.models import OrgUnit
 
 SEED = 2017_6
 PRIMARY_NAMES = ["实验小学", "第一中心小学", "第二中心小学"]
@@ -43,11 +46,7 @@ def _short(name: str) -> str:
 
 
 def _unit(code: str, name: str, parent: OrgUnit, groups: list[tuple[str, str]]) -> OrgUnit:
-    unit, _ = OrgUnit.objects.update_or_create(
-        code=code, defaults={"name": name, "level": Level.SCHOOL, "parent": parent}
-    )
-    unit.groups.set([group(s, c) for s, c in groups])
-    return unit
+    return save_school(code, name, parent, groups)
 
 
 def compulsory_schools(districts: list[OrgUnit]) -> list[OrgUnit]:

@@ -1,6 +1,9 @@
 """Load the Shanghai demo (上海演示数据): org tree, 71 vocational schools, 2018–2020 accepted data, an open 2021
 campaign, and one user per role. Values are bulk-inserted (the demo is history, not edits) but states, transitions and
-statements are the same records the workflow writes, so the demo looks exactly like three finished years."""
+statements are the same records the workflow writes, so the demo looks exactly like three finished years.
+
+Everything is written through the owning apps' services — their bulk-loading ones for the past rounds
+(``collection.services.load_values`` and ``explain_warnings_for_loading``, ``review.workflow.fast_forward``)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -18,17 +22,22 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from dudao.collection import selectors as collection
 from dudao.collection.campaigns import open_campaign, yearly_period
 from dudao.collection.catalog import load_all_datasets
-from dudao.collection.models import DataElement, DataSet, DataValue, Explanation
-from dudao.collection.services import check_submission, values_hash
-from dudao.collection.workflows import workflows
-from dudao.orgs.catalog import group, load_org_catalog
-from dudao.orgs.models import Level, Membership, OrgUnit, Role
-from dudao.review.models import Statement, Transition
+from dudao.collection.services import explain_warnings_for_loading, load_values
+from dudao.errors import DudaoError
+from dudao.orgs import selectors as orgs
+from dudao.orgs.catalog import load_org_catalog
+from dudao.orgs.services import grant, save_school
+from dudao.orgs.vocabulary import Level, Role
+from dudao.review.workflow import fast_forward
 
 from . import evaluation
 from .generator import generate, narrative
+
+if TYPE_CHECKING:
+    from dudao.orgs.models import OrgUnit
 
 DEMO_PASSWORD = "dudao-demo"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -68,40 +77,36 @@ def school_rows() -> list[tuple[str, dict]]:
 
 
 def is_loaded() -> bool:
-    return OrgUnit.objects.filter(level=Level.SCHOOL).exists()
+    return orgs.schools_under().exists()
 
 
 @transaction.atomic
 def load_demo() -> DemoSummary:
     city = load_org_catalog()
     datasets = load_all_datasets()
-    dataset = DataSet.objects.get(code="vocational_quality")
-    districts = {d.code: d for d in OrgUnit.objects.filter(level=Level.DISTRICT)}
+    dataset = collection.dataset("vocational_quality")
+    if dataset is None:
+        raise DudaoError("目录中没有 vocational_quality 数据集")
+    districts = {d.code: d for d in orgs.districts()}
     schools = []
     counters: dict[str, int] = {}
     for district_code, spec in school_rows():
         counters[district_code] = counters.get(district_code, 0) + 1
         code = f"{district_code}{counters[district_code]:04d}"
-        school, _ = OrgUnit.objects.update_or_create(
-            code=code, defaults={"name": spec["name"], "level": Level.SCHOOL, "parent": districts[district_code]}
-        )
-        school.groups.set(
-            [
-                group("school_type", spec["type"]),
-                group("affiliation", spec["aff"]),
-                group("ownership", "private" if spec["aff"] == "private" else "public"),
-            ]
-        )
-        schools.append(school)
+        groups = [
+            ("school_type", spec["type"]),
+            ("affiliation", spec["aff"]),
+            ("ownership", "private" if spec["aff"] == "private" else "public"),
+        ]
+        schools.append(save_school(code, spec["name"], districts[district_code], groups))
 
     district_list = sorted(districts.values(), key=lambda d: d.code)
     compulsory = evaluation.compulsory_schools(district_list)
     kindergartens = evaluation.kindergartens(district_list)
     universities = evaluation.universities(city)
     users = _users(city, districts.values(), [*schools, *compulsory, *kindergartens, *(u for u, _ in universities)])
-    elements = {e.code: e for e in DataElement.objects.all()}
+    elements = set(collection.element_codes().values())
     data = generate(len(schools))
-    wf = workflows()["default"]
     for year, rows in data.items():
         period = yearly_period(year)
         opens = datetime(year + 1, 1, 5, 9, tzinfo=SHANGHAI)
@@ -109,23 +114,10 @@ def load_demo() -> DemoSummary:
         values = []
         for index, (school, row) in enumerate(zip(schools, rows)):
             texts = narrative(school.name, year, row, index)
-            for code, value in [*row.items(), *texts.items()]:
-                if code not in elements:
-                    continue
-                number = value if elements[code].is_numeric else None
-                values.append(
-                    DataValue(
-                        element=elements[code],
-                        period=period,
-                        org=school,
-                        value=f"{value}" if number is None else f"{number:f}",
-                        number=number,
-                    )
-                )
-        DataValue.objects.bulk_create(values)
-        _explain_warnings(campaign)
-        _accept_all(campaign, wf, users, opens)
-    _load_evaluations(city, district_list, compulsory, kindergartens, universities, users, elements)
+            values += [(school, code, value) for code, value in [*row.items(), *texts.items()] if code in elements]
+        load_values(period, values)
+        _finish_round(campaign, users, opens)
+    _load_evaluations(city, district_list, compulsory, kindergartens, universities, users)
     # the current round: open now, every school still to fill in
     now = timezone.now()
     open_campaign(
@@ -166,43 +158,34 @@ def _users(city, districts, schools) -> dict[str, AbstractBaseUser]:
         user, _ = User.objects.get_or_create(username=username, defaults={"first_name": full_name})
         user.password = password
         user.save(update_fields=["password"])
-        Membership.objects.get_or_create(user=user, org=org, role=role)
+        grant(user, org, role)
         users[username] = user
     return users
 
 
-def _store(campaign, rows: dict[str, dict], elements: dict, users, opens) -> None:
-    """Values for a past campaign (org code → element code → value), then its whole review round."""
-    by_code = {s.org.code: s.org for s in campaign.submissions.select_related("org")}
-    DataValue.objects.bulk_create(
-        DataValue(
-            element=elements[code],
-            period=campaign.period,
-            org=by_code[org_code],
-            value=f"{Decimal(value):f}",
-            number=Decimal(value),
-        )
-        for org_code, row in rows.items()
-        for code, value in row.items()
+def _store(campaign, units, rows: dict[str, dict], users, opens) -> None:
+    """Values for a past campaign of ``units`` (org code → element code → value), then its whole review round."""
+    by_code = {u.code: u for u in units}
+    load_values(
+        campaign.period,
+        [(by_code[org_code], code, Decimal(value)) for org_code, row in rows.items() for code, value in row.items()],
     )
-    _explain_warnings(campaign)
-    _accept_all(campaign, workflows()[campaign.workflow], users, opens)
+    _finish_round(campaign, users, opens)
 
 
-def _load_evaluations(city, districts, compulsory, kindergartens, universities, users, elements) -> None:
+def _load_evaluations(city, districts, compulsory, kindergartens, universities, users) -> None:
     """Approved data behind the evaluation schemes, plus 督政 scores and 责任督学 visits (see demo.evaluation)."""
     from dudao.evaluation import registry
-    from dudao.evaluation.models import DutyScore, Rectification, WeightChoice
-    from dudao.evaluation.schemes import district_duty, thematic
+    from dudao.evaluation.schemes import district_duty, hei, thematic
 
-    datasets = {d.code: d for d in DataSet.objects.all()}
+    datasets = {d.code: d for d in collection.datasets()}
     opens = datetime(2021, 1, 5, 9, tzinfo=SHANGHAI)
     closes = opens + timedelta(days=45)
     period = yearly_period(2020)
 
     def past(code, units, rows, year=2020):
         campaign = open_campaign(datasets[code], yearly_period(year), city, opens, closes, schools=units)
-        _store(campaign, rows, elements, users, datetime(year + 1, 1, 5, 9, tzinfo=SHANGHAI))
+        _store(campaign, units, rows, users, datetime(year + 1, 1, 5, 9, tzinfo=SHANGHAI))
 
     # the data sets the schemes read (Scheme.inputs), as (year, units, rows) per data set the demo generates
     kg_rows, district_rows = evaluation.kindergarten_values(districts, kindergartens)
@@ -225,24 +208,21 @@ def _load_evaluations(city, districts, compulsory, kindergartens, universities, 
         "research_growth": 10,
         "employment_gain": 10,
     }
-    WeightChoice.objects.bulk_create(
-        WeightChoice(org=units[0], period=period, indicator=k, weight=v, chosen_by=users[f"{units[0].code}-principal"])
-        for k, v in own.items()
-    )
+    hei.choose_weights(registry.get("hei").spec, units[0], period, own, users[f"{units[0].code}-principal"])
 
     inspector = users["inspector"]
     duty_spec = registry.get("district_duty").spec
     scores = evaluation.duty_scores(duty_spec, districts)
-    DutyScore.objects.bulk_create(
-        DutyScore(period=period, district=d, item=item, source=source, score=value, entered_by=inspector)
-        for d in districts
-        for source, items in scores[d.code].items()
-        for item, value in items.items()
+    district_duty.load_scores(
+        duty_spec,
+        period,
+        [(d, source, items) for d in districts for source, items in scores[d.code].items()],
+        inspector,
     )
     raised = date(2021, 3, 1)
     for d in districts:
         district_duty.raise_findings(duty_spec, period, d, inspector, raised)
-    for n, rect in enumerate(Rectification.objects.filter(period=period).order_by("district__code", "item")):
+    for n, rect in enumerate(district_duty.rectifications(period)):
         if n % 3 == 0:
             district_duty.revisit(
                 rect, inspector, True, "回访核查：整改措施已落实，材料齐全，予以销号。", date(2021, 8, 20)
@@ -264,17 +244,6 @@ def _load_evaluations(city, districts, compulsory, kindergartens, universities, 
                 thematic.record_visit(thematic_spec, theme, school, inspector, autumn + timedelta(days=n % 10), later)
 
 
-def _explain_warnings(campaign) -> None:
-    """A school that submitted past a warning wrote an explanation; the demo does the same."""
-    for sub in campaign.submissions.select_related("campaign__dataset", "campaign__period", "org"):
-        for finding in check_submission(sub):
-            if finding.severity == "error":  # the generator keeps every school inside the rules
-                raise AssertionError(f"demo data breaks {finding.key} at {sub.org.code}")
-            Explanation.objects.create(
-                submission=sub, key=finding.key, text="经核实数据无误：当年校区调整及设备更新所致。"
-            )
-
-
 # Who takes a workflow step in the demo, by the step's role.
 ACTORS = {
     Role.COLLECTOR: "{school}-collector",
@@ -285,32 +254,19 @@ ACTORS = {
 }
 
 
-def _accept_all(campaign, wf, users, opens) -> None:
-    """Record a finished review round (the workflow's forward path to its final state) for every submission."""
-    transitions, statements = [], []
-    for sub in campaign.submissions.select_related("org__parent"):
-        state = sub.state
+def _finish_round(campaign, users, opens) -> None:
+    """A past round as it happened: schools explained their warnings (the generator keeps every school inside the
+    rules), then the whole review round to the workflow's final state, taken by the demo user with each step's role."""
+    explain_warnings_for_loading(campaign, "经核实数据无误：当年校区调整及设备更新所致。")
+
+    def actor(sub, step):
         district = sub.org if sub.org.level == Level.DISTRICT else sub.org.parent
-        while state != wf.final:
-            step = next(s for s in wf.steps if state in s.sources and s.action not in ("return", "reopen"))
-            user = users[ACTORS[step.roles[0]].format(school=sub.org.code, district=district.code)]
-            action = step.action
-            transitions.append(
-                Transition(submission=sub, action=action, from_state=state, to_state=step.target, user=user)
-            )
-            if step.statement:
-                statements.append(
-                    Statement(
-                        submission=sub, signer=user, signer_name=f"{sub.org.name}校长", values_sha256=values_hash(sub)
-                    )
-                )
-            state = step.target
-        sub.state = state
-        sub.save(update_fields=["state"])
-    created = Transition.objects.bulk_create(transitions)
-    signed = Statement.objects.bulk_create(statements)
-    # auto_now_add stamps "now": move the records to the campaign's own time line. By primary key, not through a
-    # join on the campaign: on freshly loaded, not yet analysed PostgreSQL tables the planner may pick a nested loop
-    # for the join that turns this into minutes.
-    Transition.objects.filter(pk__in=[t.pk for t in created]).update(at=opens + timedelta(days=20))
-    Statement.objects.filter(pk__in=[s.pk for s in signed]).update(signed_at=opens + timedelta(days=18))
+        return users[ACTORS[step.roles[0]].format(school=sub.org.code, district=district.code)]
+
+    fast_forward(
+        campaign,
+        actor,
+        lambda sub: f"{sub.org.name}校长",
+        acted_at=opens + timedelta(days=20),
+        signed_at=opens + timedelta(days=18),
+    )

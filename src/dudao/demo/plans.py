@@ -2,15 +2,25 @@
 districts, a year of progress reports (completed, in progress, lagging) and a 督办 reminder; plus a 2024 sample plan
 so the cross-year view has two plans to compare."""
 
+from __future__ import annotations
+
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 
-from dudao.orgs.models import Membership, OrgUnit, Role
+from dudao.errors import DudaoError
+from dudao.orgs import selectors as orgs
+from dudao.orgs.services import grant
+from dudao.orgs.vocabulary import Role
+from dudao.plans import selectors as plan
 from dudao.plans import services, similarity
-from dudao.plans.models import Status
 from dudao.plans.parser import parse_file
+from dudao.plans.vocabulary import Status
+
+if TYPE_CHECKING:
+    from dudao.orgs.models import OrgUnit
 
 DATA = Path(__file__).with_name("data")
 
@@ -37,27 +47,34 @@ PROGRESS = [
 def load_plans() -> int:
     User = get_user_model()
     city_admin = User.objects.get(username="city_admin")
-    plan = services.import_plan(
+    work_plan = services.import_plan(
         parse_file(DATA / "vocational_work_plan_2020.txt"), 2020, city_admin, "vocational_work_plan_2020.txt"
     )
     later = services.import_plan(parse_file(DATA / "plan_2024_sample.txt"), 2024, city_admin, "plan_2024_sample.txt")
     office = User.objects.create(username="zjc", first_name="职业教育处")
     office.password = city_admin.password
     office.save()
-    Membership.objects.get_or_create(user=office, org=OrgUnit.objects.get(code="310000-ZJC"), role=Role.CITY_ADMIN)
+    grant(office, _unit("310000-ZJC"), Role.CITY_ADMIN)
     for no, code, role, status, narrative, actuals in PROGRESS:
-        task = plan.tasks.get(no=no)
-        org = OrgUnit.objects.get(code=code)
+        task = plan.task(work_plan, no)
+        org = _unit(code)
         assignment = services.assign(task, org, role, date(2020, 12, 31), city_admin)
         if org.level == "department":
             reporter = office if code == "310000-ZJC" else city_admin
         else:
             reporter = User.objects.get(username=f"d{code}")
-        targets = list(task.targets.all())
+        targets = plan.targets(task)
         services.report_progress(
             assignment, "2020Q4", status, narrative, reporter, {t.pk: v for t, v in zip(targets, actuals)}
         )
         if status == Status.LAGGING:
             services.remind(assignment, "请说明滞后原因和下一步措施，一周内回复。", city_admin)
-    similarity.link_plans(plan, later)
-    return plan.tasks.count()
+    similarity.link_plans(work_plan, later)
+    return work_plan.tasks.count()
+
+
+def _unit(code: str) -> OrgUnit:
+    unit = orgs.unit(code)
+    if unit is None:
+        raise DudaoError(f"演示数据缺少机构 {code}")
+    return unit

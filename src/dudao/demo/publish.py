@@ -3,8 +3,10 @@ city admin approves. The 2020 city report is published twice so the portal shows
 
 from django.contrib.auth import get_user_model
 
-from dudao.collection.models import Period
-from dudao.orgs.models import Level, OrgUnit
+from dudao.collection import selectors
+from dudao.errors import DudaoError
+from dudao.orgs import selectors as orgs
+from dudao.orgs.vocabulary import Level
 from dudao.portal import publishing
 
 
@@ -12,16 +14,17 @@ def publish_demo(year: str = "2020") -> int:
     User = get_user_model()
     city_admin = User.objects.get(username="city_admin")
     analyst = User.objects.get(username="analyst")
-    period = Period.objects.get(code=year)
-    city = OrgUnit.objects.get(level=Level.CITY)
+    period, city = selectors.period(year), orgs.city()
+    if period is None or city is None:
+        raise DudaoError(f"演示数据尚未加载（没有 {year} 年度或市级机构）")
     count = 0
     first = publishing.request(city, period, analyst)
     publishing.approve(first, city_admin, "初版")
-    for district in OrgUnit.objects.filter(level=Level.DISTRICT).order_by("code"):
+    for district in orgs.districts():
         reviewer = User.objects.get(username=f"d{district.code}")
         publishing.approve(publishing.request(district, period, reviewer), city_admin)
         count += 1
-        for school in district.children.filter(level=Level.SCHOOL).order_by("code"):
+        for school in orgs.children(district, [Level.SCHOOL]):
             if not publishing.school_is_approved(school, period):
                 continue  # not a vocational school: the quality report is not about it
             publishing.approve(publishing.request(school, period, reviewer), city_admin)
