@@ -3,6 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from dudao.collection import selectors
+from dudao.errors import command_errors
 from dudao.indicators import engine
 from dudao.indicators.query import as_json, readings
 from dudao.orgs.selectors import unit
@@ -22,7 +23,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, action, **options):
         if action == "rebuild":
-            run = engine.rebuild()
+            with command_errors():  # a catalog error (bad formula, unknown element) is a message, not a trace
+                run = engine.rebuild()
             self.stdout.write(
                 f"已重建指标：{run.values} 个数据值 → {run.rows} 个指标值，用时 {fixed(run.seconds, 2)} 秒"
             )

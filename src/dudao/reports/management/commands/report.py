@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from dudao.collection import selectors
+from dudao.errors import command_errors
 from dudao.orgs.selectors import unit as org_unit
 from dudao.reports.builder import build
 from dudao.reports.render import FORMATS, render
@@ -25,7 +26,8 @@ class Command(BaseCommand):
             raise CommandError(f"找不到机构 {org} 或期间 {period}")
         if unit.level not in ("school", "district", "city"):
             raise CommandError("只能为学校、区或市生成报告")
-        data = render(build(unit, period_obj), format)
+        with command_errors():
+            data = render(build(unit, period_obj), format)
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_bytes(data)
         self.stdout.write(f"已生成 {out}（{len(data) // 1024} KB）")
