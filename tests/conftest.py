@@ -67,16 +67,85 @@ VALID = {
 }
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The full Shanghai demo (``dudao demo``: data, indicators, published reports, plans), once per test module."""
+class Snapshots:
+    """Whole-database copies of the test database, so the demo is built once per session and each module that uses
+    it gets a pristine copy (and every other module an empty database) without loading it again.
+
+    SQLite: in-memory copies through the ``sqlite3`` backup API. PostgreSQL: template databases next to the test
+    database, copied back with ``CREATE DATABASE … TEMPLATE …``."""
+
+    def __init__(self):
+        self.copies = {}
+
+    def take(self, name):
+        from django.db import connection
+
+        if connection.vendor == "sqlite":
+            import sqlite3
+
+            connection.ensure_connection()
+            copy = self.copies[name] = sqlite3.connect(":memory:", check_same_thread=False)
+            connection.connection.backup(copy)
+        else:
+            template = self.copies[name] = f"{connection.settings_dict['NAME']}_{name}"
+            connection.close()
+            with connection.creation._nodb_cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{template}"')
+                cursor.execute(f'CREATE DATABASE "{template}" TEMPLATE "{connection.settings_dict["NAME"]}"')
+
+    def restore(self, name):
+        from django.contrib.contenttypes.models import ContentType
+        from django.db import connection
+
+        if connection.vendor == "sqlite":
+            connection.ensure_connection()
+            self.copies[name].backup(connection.connection)
+        else:
+            database = connection.settings_dict["NAME"]
+            connection.close()
+            with connection.creation._nodb_cursor() as cursor:
+                cursor.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+                cursor.execute(f'CREATE DATABASE "{database}" TEMPLATE "{self.copies[name]}"')
+        ContentType.objects.clear_cache()  # ids may differ between copies
+
+    def drop(self):
+        from django.db import connection
+
+        for copy in self.copies.values():
+            if connection.vendor == "sqlite":
+                copy.close()
+            else:
+                with connection.creation._nodb_cursor() as cursor:
+                    cursor.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def _demo_snapshots(django_db_setup, django_db_blocker):
+    """The empty test database and the full demo in it, each copied once per session."""
     from django.core.management import call_command
 
+    snapshots = Snapshots()
     with django_db_blocker.unblock():
+        snapshots.take("empty")
         call_command("demo", "--reset", verbosity=0)
+        snapshots.take("demo")
+        snapshots.restore("empty")
+    yield snapshots
+    with django_db_blocker.unblock():
+        snapshots.drop()
+
+
+@pytest.fixture(scope="module")
+def demo(_demo_snapshots, django_db_blocker):
+    """The full Shanghai demo (``dudao demo``: data, indicators, published reports, plans), for one test module.
+
+    Built once per session and copied in; the module's tests see it as freshly loaded, and the database is empty
+    again afterwards, as if the module had loaded the demo itself and flushed."""
+    with django_db_blocker.unblock():
+        _demo_snapshots.restore("demo")
     yield
     with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
+        _demo_snapshots.restore("empty")
 
 
 @pytest.fixture(autouse=True)
