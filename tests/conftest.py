@@ -87,11 +87,18 @@ class Snapshots:
             copy = self.copies[name] = sqlite3.connect(":memory:", check_same_thread=False)
             connection.connection.backup(copy)
         else:
-            template = self.copies[name] = f"{connection.settings_dict['NAME']}_{name}"
+            database = connection.settings_dict["NAME"]
+            template = self.copies[name] = f"{database}_{name}"
             connection.close()
             with connection.creation._nodb_cursor() as cursor:
+                # a template must have no other sessions (say, a live server thread's that outlived its test)
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid()",
+                    [database],
+                )
                 cursor.execute(f'DROP DATABASE IF EXISTS "{template}"')
-                cursor.execute(f'CREATE DATABASE "{template}" TEMPLATE "{connection.settings_dict["NAME"]}"')
+                cursor.execute(f'CREATE DATABASE "{template}" TEMPLATE "{database}"')
 
     def restore(self, name):
         from django.contrib.contenttypes.models import ContentType
