@@ -20,7 +20,6 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pip install -q -e ".[test]"
 
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
-export DUDAO_VAR_DIR="$(mktemp -d)"
 
 echo "== lint (ruff)"
 .venv/bin/ruff check src tests
@@ -29,17 +28,27 @@ PYTHONPATH=src .venv/bin/lint-imports --no-cache
 echo "== types (mypy)"
 .venv/bin/mypy
 
-echo "== tests on SQLite"
-set +e
-.venv/bin/python -m pytest "$@"
-sqlite_rc=$?
-set -e
-
-echo "== tests on PostgreSQL"
+# The two passes run side by side (each is mostly one busy process), each into its own log and var directory; a
+# pass's log is printed whole once it has finished, SQLite's first.
+WORK=$(mktemp -d /tmp/dudao-test.XXXXXX)
+mkdir "$WORK/var-sqlite" "$WORK/var-pg"
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 PGDATA=$(mktemp -d /tmp/dudao-pg.XXXXXX)
 PGPORT=${DUDAO_PG_PORT:-54329}
 RUN_AS=()
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  "${RUN_AS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$PGDATA" "$WORK"
+}
+trap cleanup EXIT
+
+echo "== tests on SQLite and on PostgreSQL, side by side (each pass's output follows when it ends)"
+DUDAO_VAR_DIR="$WORK/var-sqlite" .venv/bin/python -m pytest "$@" >"$WORK/sqlite.log" 2>&1 &
+sqlite_pid=$!
+PIDS+=("$sqlite_pid")
+
 if [ "$(id -u)" = 0 ]; then
   chown postgres:postgres "$PGDATA"
   RUN_AS=(runuser -u postgres --)
@@ -47,12 +56,22 @@ fi
 "${RUN_AS[@]}" "$PGBIN/initdb" -D "$PGDATA" -U dudao --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 "${RUN_AS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -o "-p $PGPORT -k $PGDATA -c listen_addresses=127.0.0.1 -c fsync=off" \
   -l "$PGDATA/server.log" -w start >/dev/null
-cleanup() { "${RUN_AS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PGDATA" "$DUDAO_VAR_DIR"; }
-trap cleanup EXIT
 "${RUN_AS[@]}" "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U dudao dudao
+DUDAO_VAR_DIR="$WORK/var-pg" DUDAO_DATABASE_URL="postgres://dudao@127.0.0.1:$PGPORT/dudao" \
+  .venv/bin/python -m pytest "$@" >"$WORK/pg.log" 2>&1 &
+pg_pid=$!
+PIDS+=("$pg_pid")
+
 set +e
-DUDAO_DATABASE_URL="postgres://dudao@127.0.0.1:$PGPORT/dudao" .venv/bin/python -m pytest "$@"
+wait "$sqlite_pid"
+sqlite_rc=$?
+echo "== tests on SQLite"
+cat "$WORK/sqlite.log"
+wait "$pg_pid"
 pg_rc=$?
+echo "== tests on PostgreSQL"
+cat "$WORK/pg.log"
+PIDS=()
 set -e
 
 echo "== SQLite: exit $sqlite_rc, PostgreSQL: exit $pg_rc"
