@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Debian packages + the Python test extras) and runs the whole suite twice:
-# on SQLite, then on a throw-away PostgreSQL server started here on loopback. Browser tests drive /usr/bin/chromium.
+# Installs what the tests need (Debian packages + the Python test extras), checks lint, layers (import-linter) and
+# types (mypy), then runs the whole suite twice, side by side: on SQLite and on a throw-away PostgreSQL server started
+# here on loopback. Browser tests drive /usr/bin/chromium.
 set -euo pipefail
 cd "$(dirname "$0")"
 
