@@ -136,3 +136,15 @@ def test_coverage_counts_per_state(world):
     district = coverage(world.campaign, world.huangpu)
     assert [r["sub"].org.code for r in district.rows] == ["3101010001", "3101010002"]
     assert [r["label"] for r in district.rows] == ["市已确认", "已提交"]
+
+
+def test_city_coverage_counts_units_straight_under_the_city_as_its_own(world):
+    """Universities and 市属 schools have no district; the city's coverage lists them under the city itself."""
+    from dudao.collection.models import Submission
+    from dudao.orgs.models import Level, OrgUnit
+
+    direct = OrgUnit.objects.create(code="310000U999", name="某大学", level=Level.SCHOOL, parent=world.city)
+    Submission.objects.create(campaign=world.campaign, org=direct)
+    city = coverage(world.campaign, world.city)
+    rows = {r["org"].code: r for r in city.rows}
+    assert city.total == 4 and rows[world.city.code]["total"] == 1

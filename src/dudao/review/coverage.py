@@ -29,7 +29,7 @@ def coverage(campaign, org) -> CoverageReport:
     if org.level == Level.CITY:
         by_district: dict = {}
         for s in subs:
-            district = s.org.district
+            district = s.org.district or org  # units straight under the city (universities, 市属学校) count as its own
             entry = by_district.setdefault(district.code, {"org": district, "counts": Counter(), "total": 0})
             entry["counts"][s.state] += 1
             entry["total"] += 1
