@@ -238,3 +238,21 @@ def test_no_other_rounding_in_the_product():
             if pattern.search(line):
                 offenders.append(f"{rel}:{n}: {line.strip()}")
     assert offenders == []
+
+
+# --------------------------------------------------------------------------- URLs
+
+
+def test_paths_are_built_from_url_names_not_written_by_hand():
+    """Templates use {% url %} and code reverse(): a route can move without a link breaking somewhere."""
+    routes = "portal|api|submissions|campaigns|plans|evaluation|publications|dashboard|accounts"
+    by_hand = re.compile(rf'(href|action|hx-post|hx-get)="/(?!static/)|f?"/({routes})/')
+    offenders = []
+    for path in list(SRC.rglob("*.html")) + list(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC).as_posix()
+        if "/migrations/" in rel or rel.startswith("static/") or rel in ("urls.py", "settings.py", "api/schema.py"):
+            continue  # route tables, the login URL setting and the OpenAPI path keys are where paths are declared
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if by_hand.search(line) and "path(" not in line:
+                offenders.append(f"{rel}:{n}: {line.strip()}")
+    assert offenders == []
