@@ -31,6 +31,8 @@ def test_dudao_error_carries_message_locator_status_and_errors():
     assert error.field_errors() == {"1": "数据!E7: 应为数字", "2": "数据!E9: 应为整数"}
     assert forbidden("无权").status == 403 and conflict("状态不符").status == 409
     assert DudaoError("x").status == 400 and DudaoError("x").field_errors() == {}
+    assert error.messages() == ["数据!E7: 应为数字", "数据!E9: 应为整数"]
+    assert forbidden("无权", locator="校长").messages() == ["校长: 无权"]
 
 
 @pytest.mark.django_db
@@ -71,6 +73,26 @@ def test_a_refused_write_through_the_web_is_a_403_page(world, client):
     url = reverse("collection:explain", args=[world.sub_a.pk])
     response = client.post(url, {"key": "x", "text": "说明"})
     assert response.status_code == 403 and "当前状态下不能修改数据" in response.content.decode()
+
+
+def test_an_upload_refused_as_a_whole_is_the_error_page_not_an_empty_error_list(world, client):
+    """A locked submission refuses the file before reading it: a 403 page with the reason."""
+    import io
+
+    from dudao.collection import excel
+
+    payload = io.BytesIO(excel.school_template(world.sub_a))
+    payload.name = "t.xlsx"
+    approve_to(world.sub_a, world.users, "approved")
+    client.force_login(world.users["collector"])
+    response = client.post(reverse("collection:school_upload", args=[world.sub_a.pk]), {"file": payload})
+    assert response.status_code == 403 and "不能导入数据" in response.content.decode()
+
+
+def test_an_evaluation_report_for_a_scope_it_cannot_judge_is_the_error_page(world, client):
+    client.force_login(world.users["city_admin"])
+    response = client.get(reverse("evaluation:report", args=["balanced", "html"]) + "?period=2021&org=3101010001")
+    assert response.status_code == 400 and "无法完成操作" in response.content.decode()
 
 
 def test_no_ad_hoc_exception_classes_remain():

@@ -50,6 +50,10 @@ class DudaoError(Exception):
     def __str__(self) -> str:
         return f"{self.locator}: {self.message}" if self.locator else self.message
 
+    def messages(self) -> list[str]:
+        """Every problem as a sentence for a list: the several ``errors``, or the one message."""
+        return list(self.field_errors().values()) or [str(self)]
+
     def field_errors(self) -> dict[str, str]:
         """The problems as field → message (a list of located messages becomes ``{"1": …, "2": …}``)."""
         if isinstance(self.errors, Mapping):

@@ -338,10 +338,7 @@ def evaluation(request, scheme: str):
         raise ValidationError({"period": "必填"})
     org = _visible_org(request, request.query_params.get("org"))
     _period(period)
-    try:
-        return Response(evaluate(scheme, period, org.code))
-    except DudaoError as exc:
-        return Response({"detail": str(exc)}, status=exc.status)
+    return Response(evaluate(scheme, period, org.code))  # a DudaoError answers through api.errors.handle
 
 
 @extend_schema(exclude=True)

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from dudao.errors import FORBIDDEN, DudaoError
+from dudao.errors import FORBIDDEN, DudaoError, forbidden
 from dudao.orgs.access import top_units, visible_units
 from dudao.orgs.selectors import unit
 from dudao.orgs.vocabulary import Level
@@ -115,7 +115,7 @@ def school_upload(request, pk):
     sub = visible_submission(request, pk)
     upload = request.FILES.get("file")
     if not services.can_edit(request.user, sub):
-        return HttpResponse("当前状态下不能导入数据，或您无权修改该学校数据", status=403)
+        raise forbidden("当前状态下不能导入数据，或您无权修改该学校数据")
     if upload is None:
         messages.error(request, "请选择要上传的 Excel 文件")
         return redirect("review:submission", pk=sub.pk)
@@ -123,7 +123,9 @@ def school_upload(request, pk):
         result = excel.import_school(sub, upload, request.user)
         messages.success(request, f"导入成功，更新 {result.saved} 项")
     except DudaoError as exc:
-        return render(request, "collection/import_errors.html", {"errors": exc.errors, "back": sub}, status=422)
+        if exc.status == FORBIDDEN:  # the submission moved on meanwhile: not a problem in the file
+            raise
+        return render(request, "collection/import_errors.html", {"errors": exc.messages(), "back": sub}, status=422)
     return redirect("review:submission", pk=sub.pk)
 
 
@@ -158,5 +160,9 @@ def district_upload(request, pk, org_code):
         result = excel.import_district(campaign, org, upload, request.user)
         messages.success(request, f"导入成功：{len(result.schools)} 所学校，更新 {result.saved} 项")
     except DudaoError as exc:
-        return render(request, "collection/import_errors.html", {"errors": exc.errors, "back_url": back}, status=422)
+        if exc.status == FORBIDDEN:
+            raise
+        return render(
+            request, "collection/import_errors.html", {"errors": exc.messages(), "back_url": back}, status=422
+        )
     return redirect(back)

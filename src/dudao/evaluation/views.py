@@ -109,9 +109,9 @@ def scheme_page(request, code):
 def report(request, code, fmt):
     if fmt not in ("html", "pdf"):
         raise Http404
-    scheme, org, period, result, error = _result(request, code)
-    if error:
-        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    scheme = _scheme(code)
+    org, period = _org(request), _period(request)
+    result = evaluate(code, period.code, org.code)  # a scope the scheme cannot evaluate: the error page, its status
     context = {"code": code, "spec": scheme.spec, "result": result, "today": timezone.localdate()}
     html = render_to_string("evaluation/report.html", {**context, **_blocks(scheme, result)})
     if fmt == "html":
