@@ -10,7 +10,7 @@ so 2.675 rounds up even though its binary value is slightly below 2.675.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 
 def half_up(value: float | int | Decimal | None, places: int = 0) -> Decimal | None:
@@ -46,3 +46,17 @@ def fixed(
         return empty
     spec = ("+" if sign else "") + ("," if grouping else "") + f".{places}f"
     return str(format(result, spec))
+
+
+def significant(value: float | int | Decimal | None, digits: int, *, down: bool = False) -> Decimal | None:
+    """``value`` kept to ``digits`` significant digits — half-up, or ``down`` (toward zero) for a figure a text
+    states as "超过 / 余" (1236 → 1200, "超过1200人"); half-up serves "近" (6960 → 7000, "近7000人次")."""
+    if value is None:
+        return None
+    exact = value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else value)
+    if exact == 0:
+        return Decimal(0)
+    magnitude = exact.adjusted() + 1 - digits  # exponent of the last kept digit
+    step = Decimal(1).scaleb(magnitude)
+    result = (exact / step).quantize(Decimal(1), rounding=ROUND_DOWN if down else ROUND_HALF_UP) * step
+    return result.quantize(Decimal(1)) if magnitude >= 0 else result.quantize(step)

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from dudao.collection import selectors
+from dudao.orgs import selectors as orgs
 from dudao.rounding import rounded
 
 from .definitions import Indicator, by_code, catalog
@@ -108,3 +109,26 @@ def rollup(indicator: Indicator, school_rows: list[IndicatorValue]) -> float | N
         return numerator * indicator.factor if rows else None
     denominator = sum(d for _, d in rows if d is not None)
     return numerator / denominator * indicator.factor if denominator else None
+
+
+def sliced_reading(org: OrgUnit, period: Period, code: str, groups: dict[str, str]) -> Reading:
+    """One indicator for the schools of ``org`` that belong to ``groups`` (e.g. ``{"affiliation": "city_bureau"}``),
+    re-aggregated from school-level results with the indicator's own aggregation — "19所隶属市教委" is a count of
+    schools with approved data, computed like every other figure, not typed."""
+    indicator = by_code()[code]
+    schools = orgs.schools_under(org)
+    for set_code, group in groups.items():
+        schools = orgs.in_groups(schools, set_code, [group])
+    ids = list(schools.values_list("id", flat=True))
+    previous = period.previous()
+    rows = list(
+        IndicatorValue.objects.filter(indicator=code, org_id__in=ids, period__in=[p for p in (period, previous) if p])
+    )
+    now = [r for r in rows if r.period_id == period.id]
+    before = [r for r in rows if previous and r.period_id == previous.id]
+
+    def total(part: list[IndicatorValue]) -> IndicatorValue | None:
+        value = rollup(indicator, part) if part else None
+        return None if value is None else IndicatorValue(value=value, schools=len(part))
+
+    return _reading(indicator, total(now), total(before))
