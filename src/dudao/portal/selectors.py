@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import TYPE_CHECKING
+
+from django.db.models import Max, Min, QuerySet
+from django.utils import timezone
+
+from dudao.orgs.vocabulary import Level
 
 from .models import Publication
 from .vocabulary import PUBLIC
+
+if TYPE_CHECKING:
+    from dudao.collection.models import Period
+    from dudao.orgs.models import OrgUnit
 
 
 def public_publications(*, period: str | None = None, org: str | None = None) -> QuerySet[Publication, Publication]:
@@ -17,3 +26,36 @@ def public_publications(*, period: str | None = None, org: str | None = None) ->
     if org:
         publications = publications.filter(org__code=org)
     return publications
+
+
+def _reports_published_under(org: OrgUnit, period: Period, level: str) -> QuerySet[Publication, Publication]:
+    return Publication.objects.filter(
+        status__in=PUBLIC, period=period, org__level=level, org__path__startswith=org.path
+    ).exclude(org=org)
+
+
+def schools_published_text(org: OrgUnit, period: Period) -> str:
+    """"71所": the schools under ``org`` whose annual report for ``period`` is public — the 前言's coverage statement
+    comes from the portal's own records, not from a number someone typed."""
+    count = _reports_published_under(org, period, Level.SCHOOL).values("org").distinct().count()
+    return f"{count}所"
+
+
+def districts_published_text(org: OrgUnit, period: Period) -> str:
+    count = _reports_published_under(org, period, Level.DISTRICT).values("org").distinct().count()
+    return f"{count}个"
+
+
+def last_publication_text(org: OrgUnit, period: Period) -> str:
+    """The day by which every school and district report under ``org`` had been published for the first time."""
+    firsts = (
+        Publication.objects.filter(status__in=PUBLIC, period=period, org__path__startswith=org.path)
+        .exclude(org=org)
+        .values("org")
+        .annotate(first=Min("published_at"))
+        .aggregate(last=Max("first"))["last"]
+    )
+    if firsts is None:
+        return "—"
+    day = timezone.localtime(firsts).date()
+    return f"{day.year}年{day.month}月{day.day}日"

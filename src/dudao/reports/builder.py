@@ -9,6 +9,7 @@ passed the principal's approval (locked submissions) reaches a report.
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import cache, cached_property
@@ -27,7 +28,8 @@ from dudao.orgs.vocabulary import Level
 from dudao.review.workflow import current_statement
 from dudao.rounding import fixed
 
-from . import charts, wording
+from . import charts, contributions, references, wording
+from .contributions import Part
 
 if TYPE_CHECKING:
     from dudao.collection.models import Period
@@ -38,7 +40,6 @@ SUBJECTS: dict[str, str] = {
     Level.DISTRICT: "{name}中等职业学校",
     Level.SCHOOL: "{name}",
 }
-PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)(?::(change|prev))?\}")
 
 
 @dataclass
@@ -81,8 +82,15 @@ class Case:
     school: str
 
 
-Block = Paragraph | Chart | Table | Case
-BLOCKS: dict[str, type[Block]] = {cls.__name__: cls for cls in (Paragraph, Chart, Table, Case)}
+@dataclass
+class Note:
+    """A small-print line under a figure or table: 数据来源 (which published statistics it comes from)."""
+
+    text: str
+
+
+Block = Paragraph | Chart | Table | Case | Note
+BLOCKS: dict[str, type[Block]] = {cls.__name__: cls for cls in (Paragraph, Chart, Table, Case, Note)}
 
 
 @dataclass
@@ -151,8 +159,16 @@ class Report:
 
 @cache
 def template(code: str = "quality_annual") -> dict:
+    """The report family: its data set, title and years, and one outline file per level."""
     with open(Path(settings.CATALOG_DIR) / "reports" / f"{code}.yaml", encoding="utf-8") as fh:
         return yaml.safe_load(fh)
+
+
+@cache
+def outline(code: str, level: str) -> list[dict]:
+    """The chapters of ``code``'s report about an org of ``level`` (学校 / 区 / 市 outlines differ)."""
+    with open(Path(settings.CATALOG_DIR) / "reports" / template(code)["outlines"][level], encoding="utf-8") as fh:
+        return yaml.safe_load(fh)["sections"]
 
 
 def submissions_for(org: OrgUnit, period: Period, dataset: str):
@@ -169,6 +185,24 @@ def _approved_submissions(org: OrgUnit, period: Period, dataset: str):
     )
 
 
+def collection_coverage(org: OrgUnit, period: Period) -> str:
+    """How many schools took part in the collection and how many approved their data (质量保证 statement)."""
+    dataset = template()["dataset"]
+    total = submissions_for(org, period, dataset).count()
+    signed = _approved_submissions(org, period, dataset).count()
+    pct = f"{fixed(signed / total * 100)}%" if total else "—"
+    return (
+        f"{total}所学校参加质量年度报告数据采集，经校长核准并签署责任声明的{signed}所，"
+        f"覆盖率{pct}。数据实行采集员填报、审核员审核、校长核准的“三级审核”。"
+    )
+
+
+def _choose(options: list[str], *salt: str) -> str:
+    """One of several wordings, chosen by the org and the block — stable across rebuilds, different between orgs,
+    so 71 school reports do not read as one form letter."""
+    return options[zlib.crc32("|".join(salt).encode()) % len(options)]
+
+
 class _Context:
     """Everything a template block needs, computed once per report."""
 
@@ -178,58 +212,29 @@ class _Context:
         while len(self.periods) < years and (prev := self.periods[0].previous()):
             self.periods.insert(0, prev)
         self.prev_year = self.periods[-2].code if len(self.periods) > 1 else str(int(period.code) - 1)
+        self.resolver = references.Resolver(org, period, vary=org.level != Level.CITY)
         self.readings: dict[str, Reading] = readings(org, period)
         self.subject = SUBJECTS[org.level].format(name=org.name)
         self.approved = list(_approved_submissions(org, period, dataset))
         self.schools_total = submissions_for(org, period, dataset).count()
-        self.texts = self._texts()
-        self.cases = self._cases()
-        self.chart_no = 0
-        self.table_no = 0
-        self.case_no = 0
+        self.texts = selectors.text_values([org, *(s.org for s in self.approved)], period)
+        self.own_texts_approved = bool(selectors.approved_submissions(period=period, orgs=[org]).exists())
+        self.cases = selectors.cases(period, under=org)
+        self.used_cases: set[tuple[str, str]] = set()
+        self.block_no = 0
 
-    def _texts(self) -> dict[tuple[int, str], str]:
-        return selectors.text_values([s.org for s in self.approved], self.period)
-
-    def _cases(self) -> list[Case]:
-        found = []
-        for sub in self.approved:
-            for n in (1, 2):
-                title = self.texts.get((sub.org_id, f"case_{n}_title"), "")
-                body = self.texts.get((sub.org_id, f"case_{n}_body"), "")
-                if title and body:
-                    found.append(Case(0, title, body, sub.org.name))
-        return found
-
-    def coverage_text(self) -> str:
-        signed = len(self.approved)
-        pct = f"{fixed(signed / self.schools_total * 100)}%" if self.schools_total else "—"
-        return (
-            f"{self.schools_total}所学校参加质量年度报告数据采集，经校长核准并签署责任声明的{signed}所，"
-            f"覆盖率{pct}。数据实行采集员填报、审核员审核、校长核准的“三级审核”。"
-        )
-
-    def sentence(self, text: str) -> str:
-        def replace(match: re.Match) -> str:
-            code, modifier = match.group(1), match.group(2)
-            if code == "year":
-                return self.period.code
-            if code == "prev_year":
-                return self.prev_year
-            if code == "subject":
-                return self.subject
-            if code == "org":
-                return self.org.name
-            if code == "coverage_text":
-                return self.coverage_text()
-            reading = self.readings[code]
-            if modifier == "change":
-                return wording.change(reading, self.prev_year)
-            if modifier == "prev":
-                return wording.number(reading.previous, reading.decimals) + reading.unit
-            return wording.with_unit(reading)
-
-        rendered = PLACEHOLDER.sub(replace, text)
+    def sentence(self, text: str | list[str], key: str = "") -> str:
+        self.block_no += 1
+        if isinstance(text, list):
+            text = _choose(text, self.org.code, self.period.code, key, str(self.block_no))
+        rendered = self.resolver.render(text)
+        for word, value in (
+            ("{year}", self.period.code),
+            ("{prev_year}", self.prev_year),
+            ("{subject}", self.subject),
+            ("{org}", self.org.name),
+        ):
+            rendered = rendered.replace(word, value)
         return re.sub(r"，(?=[，；。])", "", rendered)  # a change we could not state leaves no dangling comma
 
     def chart(self, spec: dict) -> Chart | None:
@@ -240,34 +245,25 @@ class _Context:
             data = series(self.org, codes, self.periods)
             if all(v is None for vs in data.values() for v in vs):
                 return None
-            self.chart_no += 1
             return Chart(
-                self.chart_no,
+                0,
                 f"{years[0]}-{years[-1]}年{self.subject}{spec['title']}",
                 "trend",
                 years,
                 {defs[c].name: data[c] for c in codes},
                 decimals=max(defs[c].decimals for c in codes),
             )
-        else:
-            raw = {code: r.raw for code, r in self.readings.items()}
-            values = {label: parse(str(expr)).evaluate(raw) for label, expr in spec["parts"].items()}
-            parts = {label: float(v) for label, v in values.items() if v is not None}
-            if len(parts) < len(values):  # a part that cannot be computed: no chart
-                return None
-        self.chart_no += 1
-        return Chart(
-            self.chart_no,
-            f"{self.period.code}年{self.subject}{spec['title']}",
-            "pie",
-            parts=parts,
-        )
+        raw = {code: r.raw for code, r in self.readings.items()}
+        values = {label: parse(str(expr)).evaluate(raw) for label, expr in spec["parts"].items()}
+        parts = {label: float(v) for label, v in values.items() if v is not None}
+        if len(parts) < len(values):  # a part that cannot be computed: no chart
+            return None
+        return Chart(0, f"{self.period.code}年{self.subject}{spec['title']}", "pie", parts=parts)
 
     def table(self, spec: dict) -> Table:
         defs = by_code()
         codes = spec["table"]
         data = series(self.org, codes, self.periods)
-        self.table_no += 1
         header = ["指标", *[f"{p.code}年" for p in self.periods], "单位", f"比{self.prev_year}年"]
         rows = []
         for code in codes:
@@ -289,45 +285,145 @@ class _Context:
                     change,
                 ]
             )
-        return Table(self.table_no, spec.get("title", ""), header, rows)
+        return Table(0, spec.get("title", ""), header, rows)
+
+    def ranking(self, spec: dict) -> Paragraph | None:
+        """The largest part and its share in words ("财经商贸类专业在校生最多，占31.2%")."""
+        parts = {label: self.readings[code].raw for label, code in spec["ranking"]["parts"].items()}
+        total = self.readings[spec["ranking"]["total"]].raw
+        known = {label: v for label, v in parts.items() if v is not None}
+        if not known or not total:
+            return None
+        top = max(known, key=lambda label: known[label] or 0)
+        share = f"{fixed((known[top] or 0) / total * 100, 1)}%"
+        return Paragraph(spec["text"].replace("{top}", top).replace("{share}", share))
+
+    def sources_note(self, codes: set[str]) -> Note | None:
+        """数据来源 under a figure or table whose indicators come from imported public statistics."""
+        own = {c for c in codes if c in by_code() and by_code()[c].aggregation == "own"}
+        if not own:
+            return None
+        names = sources_for(own, self.org, self.period)
+        return Note("数据来源：" + "；".join(names)) if names else None
+
+    def own_cases(self, key: str, orgs: set[int], limit: int | None = None) -> list[Case]:
+        found = []
+        for record in self.cases:
+            if record.org_id not in orgs or not _in_chapter(record.chapter, key):
+                continue
+            if (record.org_code, record.key) in self.used_cases:
+                continue  # never repeat a case
+            self.used_cases.add((record.org_code, record.key))
+            found.append(Case(0, record.title, record.body, record.org_name))
+            if limit and len(found) >= limit:
+                break
+        return found
 
 
-def _blocks(ctx: _Context, specs: list[dict]) -> list[Block]:
+def _in_chapter(case_chapter: str, key: str) -> bool:
+    """A case filed under "2.2" belongs to chapter "2" and subsection "2.2"; one filed under "2" to chapter "2" only."""
+    return case_chapter == key or case_chapter.startswith(key + ".")
+
+
+def sources_for(codes: set[str], org: OrgUnit, period: Period) -> list[str]:
+    from dudao.statistics.selectors import sources_for as statistics_sources
+
+    return [str(source) for source in statistics_sources(codes, org, period)]
+
+
+def _blocks(ctx: _Context, specs: list[dict], key: str, compiled: list[Part]) -> list[Block]:
     blocks: list[Block] = []
+    written = any(part.blocks for part in compiled)
     for spec in specs:
-        if ctx.org.level not in spec.get("levels", [Level.SCHOOL, Level.DISTRICT, Level.CITY]):
+        if spec.get("fallback") and written:
             continue
         if "text" in spec:
-            blocks.append(Paragraph(ctx.sentence(spec["text"])))
+            codes = {t.indicator for t in references.tokens(_all_text(spec["text"]))}
+            blocks.append(Paragraph(ctx.sentence(spec["text"], key)))
+            if note := ctx.sources_note(codes):
+                blocks.append(note)
         elif "chart" in spec:
             chart = ctx.chart(spec)
             if chart:
                 blocks.append(chart)
         elif "table" in spec:
             blocks.append(ctx.table(spec))
+            if note := ctx.sources_note(set(spec["table"])):
+                blocks.append(note)
+        elif "ranking" in spec:
+            if paragraph := ctx.ranking(spec):
+                blocks.append(paragraph)
         elif "narrative" in spec:
-            own = [s for s in ctx.approved if s.org_id == ctx.org.id]
-            text = ctx.texts.get((ctx.org.id, spec["narrative"]), "") if own else ""
-            blocks.extend(Paragraph(p.strip()) for p in text.splitlines() if p.strip())
+            text = ctx.texts.get((ctx.org.id, spec["narrative"]), "") if ctx.own_texts_approved else ""
+            blocks.extend(Paragraph(p.strip()) for p in ctx.resolver.render(text).splitlines() if p.strip())
         elif "cases" in spec:
-            for _ in range(spec["cases"]):
-                if ctx.cases:
-                    case = ctx.cases.pop(0)
-                    ctx.case_no += 1
-                    case.number = ctx.case_no
-                    blocks.append(case)
+            orgs = {ctx.org.id} if spec["cases"] == "own" else {s.org_id for s in ctx.approved}
+            blocks.extend(ctx.own_cases(spec.get("chapter", key), orgs, None if spec["cases"] == "own" else 1))
+        elif "compiled" in spec:
+            for part in compiled:
+                if not part.title:
+                    blocks.extend(_fresh_cases(ctx, part.blocks))
+                    for source in part.sources:
+                        blocks.append(Note(source))
     return blocks
+
+
+def _fresh_cases(ctx: _Context, blocks: list[Block]) -> list[Block]:
+    kept: list[Block] = []
+    for block in blocks:
+        if isinstance(block, Case):
+            if (block.school, block.title) in ctx.used_cases:
+                continue
+            ctx.used_cases.add((block.school, block.title))
+        kept.append(block)
+    return kept
+
+
+def _all_text(text: str | list[str]) -> str:
+    return "\n".join(text) if isinstance(text, list) else text
+
+
+def _compiled(ctx: _Context, specs: list[dict], key: str) -> list[Part]:
+    names = [spec["compiled"] for spec in specs if "compiled" in spec]
+    return [part for name in names for part in contributions.parts(name, ctx.org, ctx.period, key)]
+
+
+def _numbered(sections: list[Section]) -> None:
+    """Figures, tables and cases are numbered through the whole report, in reading order (图1, 表1, 案例1)."""
+    counters = {Chart: 0, Table: 0, Case: 0}
+    for section in sections:
+        for block in section.blocks:
+            kind = type(block)
+            if kind in counters:
+                counters[kind] += 1
+                block.number = counters[kind]  # type: ignore[union-attr]
 
 
 def build(org: OrgUnit, period: Period, template_code: str = "quality_annual") -> Report:
     spec = template(template_code)
     ctx = _Context(org, period, spec.get("years", 3), spec["dataset"])
-    sections = []
-    for i, section_spec in enumerate(spec["sections"], start=1):
-        section = Section(str(i), section_spec["title"], 1, _blocks(ctx, section_spec.get("blocks", [])))
-        sections.append(section)
-        for j, sub_spec in enumerate(section_spec.get("subsections", []), start=1):
-            sections.append(Section(f"{i}.{j}", sub_spec["title"], 2, _blocks(ctx, sub_spec.get("blocks", []))))
+    sections: list[Section] = []
+    for chapter in outline(template_code, org.level):
+        key = str(chapter["key"])
+        number = "" if key == "0" else key
+        specs = chapter.get("blocks", [])
+        compiled = _compiled(ctx, specs, key)
+        section = Section(number, chapter["title"], 1, _blocks(ctx, specs, key, compiled))
+        children: list[Section] = []
+        for sub in chapter.get("subsections", []):
+            sub_key = str(sub["key"])
+            sub_specs = sub.get("blocks", [])
+            blocks = _blocks(ctx, sub_specs, sub_key, _compiled(ctx, sub_specs, sub_key))
+            if blocks:
+                children.append(Section(sub_key, sub["title"], 2, blocks))
+        for part in compiled:
+            if part.title and part.blocks:
+                number_in = f"{key}.{len(children) + 1}"
+                children.append(Section(number_in, part.title, 2, _fresh_cases(ctx, part.blocks)))
+        if section.blocks or children:
+            sections.append(section)
+            sections.extend(children)
+    _numbered(sections)
     statements = []
     for sub in ctx.approved:
         statement = current_statement(sub)

@@ -23,6 +23,7 @@ knowledge of the apps above it.
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -139,8 +140,9 @@ def problems(text: str) -> list[str]:
 class Resolver:
     """Resolves the tokens of one report: readings are read once per (org, period) and reused by every token."""
 
-    def __init__(self, org: OrgUnit, period: Period):
-        self.org, self.period = org, period
+    def __init__(self, org: OrgUnit, period: Period, vary: bool = False):
+        """``vary``: generated sentences say "compared with last year" in several ways (people choose their own)."""
+        self.org, self.period, self.vary = org, period, vary
         self._readings: dict[tuple[int, int], dict[str, Reading]] = {}
 
     def reading(self, token: Token) -> tuple[Reading, Period]:
@@ -168,7 +170,8 @@ class Resolver:
         previous = period.previous()
         prev_year = previous.code if previous else str(int(period.code) - 1)
         if token.modifier == "change":
-            return wording.change(reading, prev_year)
+            variant = zlib.crc32(f"{self.org.code}{token.text}".encode()) if self.vary else 0
+            return wording.change(reading, prev_year, variant)
         if token.modifier == "prev":
             return _number(reading.previous, token, decimals) + reading.unit
         if token.modifier == "delta":

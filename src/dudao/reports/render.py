@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 
 from dudao.documents import cjk_document, html_to_pdf
 
-from .builder import Case, Chart, Paragraph, Report, Table
+from .builder import Case, Chart, Note, Paragraph, Report, Table
 
 FORMATS = ("html", "pdf", "docx")
 
@@ -32,7 +32,7 @@ def to_docx(report: Report) -> bytes:
     meta = doc.add_paragraph(f"{report.org_name}（{report.org_code}） · {report.period_name}")
     meta.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for section in report.sections:
-        doc.add_heading(f"{section.number} {section.title}", level=section.level)
+        doc.add_heading(f"{section.number} {section.title}".strip(), level=section.level)
         for block in section.blocks:
             if isinstance(block, Paragraph):
                 p = doc.add_paragraph(block.text)
@@ -53,6 +53,10 @@ def to_docx(report: Report) -> bytes:
             elif isinstance(block, Case):
                 doc.add_paragraph().add_run(f"案例{block.number} {block.title}").bold = True
                 doc.add_paragraph(block.body).paragraph_format.first_line_indent = Pt(22)
+                if report.level != "school":
+                    doc.add_paragraph(f"——{block.school}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            elif isinstance(block, Note):
+                doc.add_paragraph().add_run(block.text).font.size = Pt(9)
     doc.add_page_break()
     doc.add_heading("责任声明与数据说明", level=1)
     doc.add_paragraph(

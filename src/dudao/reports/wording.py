@@ -7,6 +7,10 @@ from dudao.indicators.query import Reading
 from dudao.rounding import fixed, half_up
 
 STEADY = "与{prev}年基本持平"
+# Ways of saying "compared with last year" (vary them so a report does not read as one repeated form): the first is
+# the published report's own wording and the default.
+COMPARED = ("比{prev}年", "较{prev}年", "同比")
+STEADIES = (STEADY, "与上年基本持平", STEADY)
 
 
 def number(value: float | int | None, decimals: int) -> str:
@@ -20,18 +24,21 @@ def with_unit(reading: Reading) -> str:
     return f"{text}{reading.unit}"
 
 
-def change(reading: Reading, prev_year: int | str) -> str:
-    """ "比2019年增长5.73%", "提高1.6个百分点", "与2019年基本持平" — or "" when there is no previous year."""
+def change(reading: Reading, prev_year: int | str, variant: int = 0) -> str:
+    """ "比2019年增长5.73%", "提高1.6个百分点", "与2019年基本持平" — or "" when there is no previous year.
+    ``variant`` picks another way of saying the comparison ("较2019年", "同比")."""
     if reading.change is None:
         return ""
+    compared = COMPARED[variant % len(COMPARED)].format(prev=prev_year)
+    steady = STEADIES[variant % len(STEADIES)].format(prev=prev_year)
     if reading.change_unit == "pp":
         amount = abs(reading.change)
         if half_up(amount, reading.decimals) == 0:
-            return STEADY.format(prev=prev_year)
+            return steady
         verb = "提高" if reading.change > 0 else "降低"
-        return f"比{prev_year}年{verb}{number(amount, reading.decimals)}个百分点"
+        return f"{compared}{verb}{number(amount, reading.decimals)}个百分点"
     amount = abs(reading.change)
     if half_up(amount, 2) == 0:
-        return STEADY.format(prev=prev_year)
+        return steady
     verb = "增长" if reading.change > 0 else "下降"
-    return f"比{prev_year}年{verb}{fixed(amount, 2)}%"
+    return f"{compared}{verb}{fixed(amount, 2)}%"
