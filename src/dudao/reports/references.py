@@ -171,7 +171,7 @@ class Resolver:
         prev_year = previous.code if previous else str(int(period.code) - 1)
         if token.modifier == "change":
             variant = zlib.crc32(f"{self.org.code}{token.text}".encode()) if self.vary else 0
-            return wording.change(reading, prev_year, variant)
+            return wording.change(reading, prev_year, variant, token.decimals)
         if token.modifier == "prev":
             return _number(reading.previous, token, decimals) + reading.unit
         if token.modifier == "delta":

@@ -24,21 +24,24 @@ def with_unit(reading: Reading) -> str:
     return f"{text}{reading.unit}"
 
 
-def change(reading: Reading, prev_year: int | str, variant: int = 0) -> str:
+def change(reading: Reading, prev_year: int | str, variant: int = 0, places: int | None = None) -> str:
     """ "比2019年增长5.73%", "提高1.6个百分点", "与2019年基本持平" — or "" when there is no previous year.
-    ``variant`` picks another way of saying the comparison ("较2019年", "同比")."""
+    ``variant`` picks another way of saying the comparison ("较2019年", "同比"); ``places`` other decimals for the
+    change ("增长5%左右" from +4.90%)."""
     if reading.change is None:
         return ""
     compared = COMPARED[variant % len(COMPARED)].format(prev=prev_year)
     steady = STEADIES[variant % len(STEADIES)].format(prev=prev_year)
     if reading.change_unit == "pp":
         amount = abs(reading.change)
-        if half_up(amount, reading.decimals) == 0:
+        decimals = reading.decimals if places is None else places
+        if half_up(amount, decimals) == 0:
             return steady
         verb = "提高" if reading.change > 0 else "降低"
-        return f"{compared}{verb}{number(amount, reading.decimals)}个百分点"
+        return f"{compared}{verb}{number(amount, decimals)}个百分点"
     amount = abs(reading.change)
-    if half_up(amount, 2) == 0:
+    decimals = 2 if places is None else places
+    if half_up(amount, decimals) == 0:
         return steady
     verb = "增长" if reading.change > 0 else "下降"
-    return f"{compared}{verb}{fixed(amount, 2)}%"
+    return f"{compared}{verb}{fixed(amount, decimals)}%"
