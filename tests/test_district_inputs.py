@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dudao.collection.campaigns import open_campaign, yearly_period
-from dudao.collection.models import DataSet, Submission
+from dudao.collection.models import DataSet, DataValue, Submission
 from dudao.collection.services import can_edit, save_values
 from dudao.errors import DudaoError
 from dudao.indicators import engine
@@ -53,7 +53,7 @@ def district(world):
         now - timedelta(days=1),
         now + timedelta(days=30),
     )
-    w.clerk = make_user("huangpu-clerk", w.huangpu, Role.DISTRICT_CLERK)
+    w.clerk = w.users["district_clerk"]
     w.clerk_xuhui = make_user("xuhui-clerk", w.xuhui, Role.DISTRICT_CLERK)
     w.reviewer = w.users["district_reviewer"]
     w.dsub = w.district_campaign.submissions.get(org=w.huangpu)
@@ -250,3 +250,35 @@ def test_compute_rolls_own_values_up_without_counting_them_as_schools():
     assert by_org[10] == (2, 2.0, 500.0, 20.0, 20.0)
     assert by_org[20] == (0, None, 250.0, None, None)
     assert by_org[100] == (2, 2.0, 750.0, 20.0, 20.0)
+
+
+def test_demo_district_load_creates_16_approved_submissions_a_year(world):
+    import re
+
+    from dudao.demo import district as demo_district
+    from dudao.indicators.definitions import by_code
+
+    demo_district.load("2019")
+    demo_district.load("2020")
+    demo_district.load("2020")  # again: nothing changes
+    approved = Submission.objects.filter(campaign__dataset__code="district_vocational", state="approved")
+    assert approved.filter(campaign__period__code="2020").count() == 16
+    assert approved.filter(campaign__period__code="2019").count() == 16
+    sub = approved.get(campaign__period__code="2020", org__code="310115")
+    trail = list(sub.transitions.order_by("pk").values_list("action", "user__username"))
+    assert trail == [("submit", "d310115-clerk"), ("approve", "d310115")]  # two people
+    values = {v.element.code: v.value for v in DataValue.objects.filter(org=sub.org, period=sub.campaign.period)}
+    assert "30名“浦东工匠”" in values["district_text_government"]
+    assert values["district_case_1_chapter"] in {str(n) for n in range(10)}
+    # the narrative carries figures by reference to indicators that exist, never typed
+    known = set(by_code())
+    for code, text in values.items():
+        for token in re.findall(r"\{\{([a-z_0-9]+)", text):
+            assert token in known, (code, token)
+
+    engine.rebuild()
+    city = IndicatorValue.objects.get(indicator="district_funding", org__code="310000", period__code="2020")
+    expected = sum(float(s["figures"]["funding"]) for s in demo_district.district_data().values())
+    assert city.value == pytest.approx(expected) and city.schools == 0
+    before = IndicatorValue.objects.get(indicator="district_funding", org__code="310000", period__code="2019")
+    assert before.value < city.value
