@@ -282,3 +282,60 @@ def test_demo_district_load_creates_16_approved_submissions_a_year(world):
     assert city.value == pytest.approx(expected) and city.schools == 0
     before = IndicatorValue.objects.get(indicator="district_funding", org__code="310000", period__code="2019")
     assert before.value < city.value
+
+
+def test_the_district_report_part_comes_from_the_approved_submission_only(district):
+    from dudao.reports.builder import Case, Paragraph
+    from dudao.reports.district_inputs import district_parts
+
+    w = district
+    period = w.district_campaign.period
+    save_values(w.dsub, FIGURES, w.clerk)
+    assert district_parts(w.huangpu, period, "6") == []  # a draft speaks for nobody
+    perform(w.dsub, "submit", w.clerk)
+    assert district_parts(w.huangpu, period, "6") == []  # nor does one waiting for the second user
+    perform(w.dsub, "approve", w.reviewer)
+    [(title, blocks)] = district_parts(w.huangpu, period, "6")
+    assert title == "" and blocks == [
+        Paragraph("区政府统筹推进职业教育改革。"),
+        Case(0, "园区共建实训中心", "区教育局与产业园区共建实训中心。", "黄浦区"),
+    ]
+    assert district_parts(w.huangpu, period, "9") == [("", [Paragraph("继续提升内涵质量。")])]
+    assert district_parts(w.huangpu, period, "4") == [] and district_parts(w.city, period, "6") == []
+
+
+# Every step of the district workflow on 黄浦's submission: only the named roles may take it (the fixture's users of
+# every other role, and 徐汇's district users, are refused and the state does not move).
+DISTRICT_STEPS = [
+    ("draft", "submit", {"district_clerk"}),
+    ("submitted", "approve", {"district_reviewer"}),
+    ("submitted", "return", {"district_reviewer"}),
+    ("approved", "reopen", {"district_reviewer", "city_admin"}),
+]
+
+
+@pytest.mark.parametrize("state, action, allowed", DISTRICT_STEPS)
+def test_district_steps_by_role(district, state, action, allowed):
+    w = district
+    save_values(w.dsub, FIGURES, w.clerk)
+    for step, actor in (("submit", w.clerk), ("approve", w.reviewer)):
+        w.dsub.refresh_from_db()
+        if w.dsub.state == state:
+            break
+        perform(w.dsub, step, actor)
+    w.dsub.refresh_from_db()
+    assert w.dsub.state == state
+    others = {**w.users, "clerk_xuhui": w.clerk_xuhui}
+    for role, user in others.items():
+        if role in allowed:
+            continue
+        with pytest.raises(DudaoError):
+            perform(w.dsub, action, user, reason="理由")
+    w.dsub.refresh_from_db()
+    assert w.dsub.state == state
+    for role in sorted(allowed):  # the page offers the step to each allowed role
+        user = w.users[role]
+        assert action in [s.action for s in available_steps(w.dsub, user)], role
+    perform(w.dsub, action, w.users[sorted(allowed)[-1]], reason="理由")
+    w.dsub.refresh_from_db()
+    assert w.dsub.state != state
