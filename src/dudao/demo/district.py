@@ -115,7 +115,7 @@ def load(period_code: str) -> None:
     period = yearly_period(year)
     opens = datetime(year + 1, 1, 10, 9, tzinfo=SHANGHAI)
     campaign = open_campaign(dataset, period, city, opens, opens + timedelta(days=45))
-    if campaign.submissions.exclude(state="draft").exists():
+    if any(sub.state != "draft" for sub in campaign.submissions.all()):  # this year's round is loaded already
         return
     people = users()
     data = district_data()
