@@ -236,6 +236,7 @@ def world(db):
         "collector_b": make_user("b-collector", w.school_b, Role.COLLECTOR),
         "collector_c": make_user("c-collector", w.school_c, Role.COLLECTOR),
         "district_reviewer": make_user("huangpu", w.huangpu, Role.DISTRICT_REVIEWER),
+        "district_clerk": make_user("huangpu-clerk", w.huangpu, Role.DISTRICT_CLERK),
         "district_reviewer_xuhui": make_user("xuhui", w.xuhui, Role.DISTRICT_REVIEWER),
         "city_admin": make_user("city", w.city, Role.CITY_ADMIN),
         "inspector": make_user("inspector", w.city, Role.INSPECTOR),

@@ -25,6 +25,7 @@ READ = {
     "collector_b": "- R  -",
     "collector_c": "- -  R",
     "district_reviewer": "R R  -",
+    "district_clerk": "R R  -",
     "district_reviewer_xuhui": "- -  R",
     "city_admin": "R R  R",
     "inspector": "R R  R",
@@ -39,6 +40,7 @@ WRITE = {
     "collector_b": "- W  -",
     "collector_c": "- -  W",
     "district_reviewer": "W W  -",
+    "district_clerk": "- -  -",
     "district_reviewer_xuhui": "- -  W",
     "city_admin": "- -  -",
     "inspector": "- -  -",
@@ -110,6 +112,7 @@ DISTRICT = {
     "collector_b": "- -",
     "collector_c": "- -",
     "district_reviewer": "W -",
+    "district_clerk": "- -",
     "district_reviewer_xuhui": "- W",
     "city_admin": "- -",
     "inspector": "- -",
@@ -137,6 +140,7 @@ COVERAGE = {
     "collector_b": "- -",
     "collector_c": "- -",
     "district_reviewer": "- R",
+    "district_clerk": "- R",
     "district_reviewer_xuhui": "- -",
     "city_admin": "R R",
     "inspector": "R R",
@@ -206,7 +210,16 @@ def test_home_lists_only_own_school(client, world):
 def test_tables_cover_every_role():
     from dudao.orgs.models import Role
 
-    roles_in_fixture = {"collector", "checker", "principal", "district_reviewer", "city_admin", "inspector", "analyst"}
+    roles_in_fixture = {
+        "collector",
+        "checker",
+        "principal",
+        "district_clerk",
+        "district_reviewer",
+        "city_admin",
+        "inspector",
+        "analyst",
+    }
     assert roles_in_fixture == set(Role.values)
     for table in (READ, WRITE, DISTRICT, COVERAGE):
         assert set(table) == set(READ)

@@ -4,7 +4,7 @@ shown links to the city's dashboard that would answer 404)."""
 from dudao.orgs.access import memberships
 from dudao.orgs.vocabulary import Level, Role
 
-OFFICE_ROLES = {Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.ANALYST, Role.INSPECTOR}
+OFFICE_ROLES = {Role.DISTRICT_CLERK, Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.ANALYST, Role.INSPECTOR}
 
 
 def navigation(request) -> dict:

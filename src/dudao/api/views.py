@@ -154,7 +154,7 @@ def _submission_data(sub: "Submission", user) -> dict:
         "locked": workflows.is_locked(sub),
         "actions": [
             {"action": st.action, "label": st.label, "reason": st.reason, "statement": st.statement}
-            for st in workflows.available_steps(sub, user)
+            for st in workflow.available_steps(sub, user)
         ],
         "values": {code: v.value for code, v in services.values_of(sub).items()},
         "updated_at": sub.updated_at,

@@ -17,12 +17,12 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, Field, FloatField, OuterRef, QuerySet
+from django.db.models import Exists, Field, FloatField, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 
 from .models import Campaign, DataElement, DataSet, DataValue, Explanation, Period, Submission
 from .vocabulary import TEXT_TYPES
-from .workflows import final_states, locked_states, states_at_or_beyond
+from .workflows import final_pairs, locked_states, states_at_or_beyond
 
 if TYPE_CHECKING:
     from dudao.orgs.models import OrgUnit
@@ -112,7 +112,10 @@ def approved_numbers(dataset: str, period: Period, orgs: Iterable[OrgUnit]) -> d
 
 def latest_period_with_final_data() -> Period | None:
     """The newest period with at least one submission at the end of its workflow (accepted by the city)."""
-    final = Submission.objects.filter(state__in=final_states())
+    ends = Q()
+    for workflow, state in final_pairs():
+        ends |= Q(campaign__workflow=workflow, state=state)
+    final = Submission.objects.filter(ends)
     return Period.objects.filter(campaigns__submissions__in=final).order_by("-start").first()
 
 

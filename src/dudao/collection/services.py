@@ -92,8 +92,14 @@ def visible_submission(user, pk) -> Submission | None:
     return sub if sub is not None and can_view(user, sub.org) else None
 
 
+def editor_roles(submission: Submission) -> tuple[str, ...]:
+    """Who may change the submission's values: the workflow's ``editors`` (a district's own report: only its
+    clerk, so the reviewer who approves did not write it), else the school-data editors."""
+    return tuple(workflows.workflow_of(submission).editors) or EDIT_ROLES
+
+
 def can_edit(user, submission: Submission) -> bool:
-    return accepts_edits(submission) and has_role(user, submission.org, *EDIT_ROLES)
+    return accepts_edits(submission) and has_role(user, submission.org, *editor_roles(submission))
 
 
 def edit_refusal(user, submission: Submission) -> str:
@@ -101,7 +107,7 @@ def edit_refusal(user, submission: Submission) -> str:
         return "当前状态下不能修改数据"
     if not accepts_edits(submission):
         return "采集任务未开放或已截止"
-    return "无权修改该学校数据"
+    return "无权修改该单位数据"
 
 
 def save_values(submission: Submission, raw_values: dict[str, object], user, reason: str = "") -> list[DataValue]:

@@ -34,6 +34,8 @@ class Step:
     reason: bool = False
     statement: bool = False
     validate: bool = False
+    # four-eyes (四眼原则): the user who moved the submission into its current state may not take this step
+    distinct: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class Workflow:
     editable: frozenset[str]
     locked: frozenset[str]
     steps: tuple[Step, ...]
+    # who may change values in an editable state; empty → collection.services.EDIT_ROLES (school data)
+    editors: frozenset[str] = frozenset()
 
     def label(self, state: str) -> str:
         return str(self.states.get(state, state))
@@ -81,6 +85,7 @@ def workflows() -> dict[str, Workflow]:
                 reason=t.get("reason", False),
                 statement=t.get("statement", False),
                 validate=t.get("validate", False),
+                distinct=t.get("distinct", False),
             )
             for t in spec["transitions"]
         )
@@ -93,6 +98,7 @@ def workflows() -> dict[str, Workflow]:
             editable=frozenset(spec["editable"]),
             locked=frozenset(spec["locked"]),
             steps=steps,
+            editors=frozenset(spec.get("editors", ())),
         )
     return result
 
@@ -103,8 +109,15 @@ def states_at_or_beyond(state: str) -> frozenset[str]:
 
 
 def final_states() -> frozenset[str]:
-    """The states that end each workflow (accepted by the city)."""
+    """The states that end some workflow (accepted by the city; approved by the district for its own report).
+    A state final in one workflow may be a middle step of another: readers pair it with the workflow
+    (:func:`final_pairs`)."""
     return frozenset(wf.final for wf in workflows().values())
+
+
+def final_pairs() -> list[tuple[str, str]]:
+    """(workflow code, final state) of every workflow."""
+    return [(code, wf.final) for code, wf in workflows().items()]
 
 
 def locked_states() -> frozenset[str]:

@@ -49,6 +49,7 @@ DEMO_LOGINS = [
     ("analyst", "第三方分析员"),
     ("inspector", "市督学"),
     ("d310101", "黄浦区教育局审核员"),
+    ("d310101-clerk", "黄浦区教育局填报员（区级年报数据）"),
     ("zjc", "市教委职业教育处（工作要点责任处室）"),
     ("3101010001-collector", "中华职业学校 采集员"),
     ("3101010001-checker", "中华职业学校 审核员"),
@@ -140,6 +141,7 @@ def _users(city, districts, schools) -> dict[str, AbstractBaseUser]:
         (name, full, city, role) for name, (role, full) in CITY_USERS.items()
     ]
     grants += [(f"d{d.code}", f"{d.name}审核员", d, Role.DISTRICT_REVIEWER) for d in districts]
+    grants += [(f"d{d.code}-clerk", f"{d.name}填报员", d, Role.DISTRICT_CLERK) for d in districts]
     for s in schools:
         grants += [
             (f"{s.code}-{suffix}", f"{s.name}{label}", s, role)

@@ -12,6 +12,11 @@ Values (``v = Σn / Σd × factor``) are computed last, per row, from the summed
 
 Semantics (DHIS2's ratio of sums): the numerator and the denominator are each summed over the schools where they
 can be computed; a school with a missing element drops out of the side that needs it.
+
+A unit above the schools may report values of its own (a district bureau's 政府履责 figures): ``facts`` then has a
+BOOLEAN column ``own``, true on such rows. An own row is a leaf like a school for the elements it reports — it rolls
+up to the units above and adds to its own unit's total — but it is not a school: it does not count in ``schools``,
+and terms without elements (the ``1`` of 学校数 or 校均) are NULL on it.
 """
 
 from __future__ import annotations
@@ -29,10 +34,13 @@ class _Terms:
 
     def __init__(self) -> None:
         self.columns: dict[str, str] = {}
+        self.constant: set[str] = set()  # columns of terms that name no element: they count schools
 
-    def add(self, sql: str) -> str:
+    def add(self, sql: str, constant: bool = False) -> str:
         if sql not in self.columns:
             self.columns[sql] = f"t{len(self.columns)}"
+            if constant:
+                self.constant.add(self.columns[sql])
         return self.columns[sql]
 
 
@@ -70,18 +78,34 @@ def results_query(
         if ind.elements - present:  # nobody reported these elements: not computable anywhere
             plan.append(None)
             continue
-        num = terms.add(to_sql(ind.numerator))
-        den = terms.add(to_sql(ind.denominator)) if ind.denominator is not None else None
+        num = terms.add(to_sql(ind.numerator), not ind.numerator.names)
+        den = terms.add(to_sql(ind.denominator), not ind.denominator.names) if ind.denominator is not None else None
         if ind.aggregation == "school_mean":
             assert ind.denominator is not None  # the catalog refuses a school_mean indicator without one
             ratio = f"({to_sql(ind.numerator)}) / NULLIF({to_sql(ind.denominator)}, 0)"
-            plan.append((num, den, terms.add(ratio), terms.add(f"CAST(({ratio}) IS NOT NULL AS INTEGER)")))
+            constant = not ind.elements
+            plan.append(
+                (
+                    num,
+                    den,
+                    terms.add(ratio, constant),
+                    terms.add(f"CAST(({ratio}) IS NOT NULL AS INTEGER)", constant),
+                )
+            )
         else:
             plan.append((num, den, None, None))
     term_columns = list(terms.columns.values())
-    select_terms = ", ".join(f"CAST({sql} AS DOUBLE) AS {col}" for sql, col in terms.columns.items())
+    own = "own" in present  # some rows are units' own values, not schools'
+
+    def term(sql: str, col: str) -> str:
+        if own and col in terms.constant:
+            sql = f"CASE WHEN own THEN NULL ELSE {sql} END"
+        return f"CAST({sql} AS DOUBLE) AS {col}"
+
+    select_terms = ", ".join(term(sql, col) for sql, col in terms.columns.items())
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE level0 AS SELECT school AS org, period, 1 AS schools"
+        f"CREATE OR REPLACE TEMP TABLE level0 AS SELECT school AS org, period, "
+        f"{'CASE WHEN own THEN 0 ELSE 1 END AS schools, own' if own else '1 AS schools'}"
         f"{', ' + select_terms if select_terms else ''} FROM {facts}"
     )
     sums = ", ".join(f"SUM({c}) AS {c}" for c in term_columns)
@@ -118,7 +142,12 @@ def results_query(
         outputs += [f"{value} AS v{i}", f"{num} AS n{i}", f"{den if den else 'CAST(NULL AS DOUBLE)'} AS d{i}"]
     # A unit can hear from leaves at different distances (a school directly under the city, others via districts):
     # each leaf reaches each ancestor exactly once, so summing a unit's rows across levels gives its exact total.
-    above = " UNION ALL ".join(f"SELECT * FROM {t}" for t in levels[1:])
+    # A unit's own values (``own``) are one more leaf reaching it: they join its totals, so it gets one row.
+    columns = ", ".join(["org", "period", "schools", *term_columns])
+    leaves = f"SELECT {columns} FROM level0" + (" WHERE NOT own" if own else "")
+    above = " UNION ALL ".join(
+        ([f"SELECT {columns} FROM level0 WHERE own"] if own else []) + [f"SELECT * FROM {t}" for t in levels[1:]]
+    )
     totals = (
         (
             f"SELECT org, period, SUM(schools) AS schools{', ' + sums if sums else ''} FROM ({above}) "
@@ -127,6 +156,6 @@ def results_query(
         if above
         else None
     )
-    rows = "SELECT * FROM level0" + (f" UNION ALL {totals}" if totals else "")
+    rows = leaves + (f" UNION ALL {totals}" if totals else "")
     sql = f"SELECT org, period, schools, {', '.join(outputs)} FROM ({rows})"
     return sql, levels

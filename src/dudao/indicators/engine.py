@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 
 import duckdb
@@ -26,7 +26,7 @@ import pyarrow as pa
 from django.db import connection, transaction
 
 from dudao.collection import selectors
-from dudao.orgs.selectors import tree_edges
+from dudao.orgs.selectors import non_school_units, tree_edges
 
 from .compute import results_query
 from .definitions import Indicator, catalog
@@ -44,6 +44,8 @@ class Extract:
     element: np.ndarray
     number: np.ndarray
     codes: dict[int, str]
+    # ids of the units that are not schools (districts, the city): values there are the unit's own, not a school's
+    non_schools: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
     def __len__(self) -> int:
         return len(self.number)
@@ -67,6 +69,9 @@ def load_facts(con: duckdb.DuckDBPyConnection, data: Extract, elements: set[str]
     table = {"school": pa.array(schools), "period": pa.array(periods)}
     for j, code in enumerate(wanted):
         table[code] = pa.array(matrix[:, j], from_pandas=True)
+    own = _member(schools, data.non_schools)
+    if own.any():  # a district's own figures (政府履责): the roll-up counts them, but not as a school
+        table["own"] = pa.array(own)
     con.register("facts", pa.table(table))  # a view on the Arrow buffers: read once by level0, never copied
 
 
@@ -123,8 +128,9 @@ def extract() -> Extract:
             query = selectors.numeric_value_rows()
             org, period, element, number = _fetch_columns(*query.query.sql_with_params())
         codes = selectors.element_codes()
+        above = np.array(non_school_units(), dtype=np.int64)
     keep = _member(org * PERIOD_SPAN + period, approved)
-    return Extract(org[keep], period[keep], element[keep], number[keep], codes)
+    return Extract(org[keep], period[keep], element[keep], number[keep], codes, above)
 
 
 @contextmanager

@@ -18,7 +18,9 @@ from .definitions import Indicator
 
 def orm_compute(indicators: Sequence[Indicator], values=None) -> dict[tuple[int, int, str], float | None]:
     """(org_id, period_id, indicator code) → value, for every org unit with at least one school reporting an
-    element the indicators use (a kindergarten's approved form does not make it a vocational school)."""
+    element the indicators use (a kindergarten's approved form does not make it a vocational school) — or reporting
+    such an element itself (a district's own 政府履责 figures), which then counts like one more school's, less the
+    school count."""
     per_school: dict[tuple[int, int], dict[str, float]] = defaultdict(dict)
     used = set().union(*(i.elements for i in indicators))
     rows = approved_values().values_list("org_id", "period_id", "element__code", "number")
@@ -27,18 +29,19 @@ def orm_compute(indicators: Sequence[Indicator], values=None) -> dict[tuple[int,
             per_school[(org, period)][code] = float(number)
     units = tree()
     by_code = {code: pk for pk, (code, _, _) in units.items()}
-    ancestors = {
-        pk: [by_code[c] for c in path.strip("/").split("/")]
-        for pk, (_, path, level) in units.items()
-        if level == Level.SCHOOL
-    }
+    # every unit reaches itself and its ancestors: a school, or a district with values of its own (政府履责)
+    ancestors = {pk: [by_code[c] for c in path.strip("/").split("/")] for pk, (_, path, _) in units.items()}
+    schools = {pk for pk, (_, _, level) in units.items() if level == Level.SCHOOL}
     # per (org, period, indicator): [Σ numerator, Σ denominator, Σ school ratio, count of ratios, seen numerator,
     # seen denominator] — numerator and denominator are summed independently (DHIS2's ratio of sums)
     sums: dict[tuple[int, int, str], list] = defaultdict(lambda: [0.0, 0.0, 0.0, 0, False, False])
     for (school, period), values_ in per_school.items():
+        own = school not in schools  # a unit's own values: a formula without elements (学校数's 1) is not for it
         for ind in indicators:
-            num = ind.numerator.evaluate(values_)
+            num = None if own and not ind.numerator.names else ind.numerator.evaluate(values_)
             den = ind.denominator.evaluate(values_) if ind.denominator is not None else None
+            if own and ind.denominator is not None and not ind.denominator.names:
+                den = None
             ratio = float(num) / float(den) if num is not None and den not in (None, 0) else None
             for org in ancestors.get(school, []):
                 cell = sums[(org, period, ind.code)]

@@ -72,6 +72,12 @@ def tree_edges() -> list[tuple[int, int | None]]:
     return list(OrgUnit.objects.values_list("id", "parent_id"))
 
 
+def non_school_units() -> list[int]:
+    """Ids of the units that are not schools (the city, districts, departments): the analytics engine rolls up their
+    own values (a district's 政府履责 figures) without counting them as schools."""
+    return list(OrgUnit.objects.exclude(level=Level.SCHOOL).values_list("id", flat=True))
+
+
 def tree() -> dict[int, tuple[str, str, str]]:
     """unit id → (code, path, level) of every unit, for the reference implementations that roll up in Python."""
     return {

@@ -19,6 +19,7 @@ class Role(models.TextChoices):
     COLLECTOR = "collector", _("采集员")
     CHECKER = "checker", _("审核员")
     PRINCIPAL = "principal", _("校长")
+    DISTRICT_CLERK = "district_clerk", _("区填报员")
     DISTRICT_REVIEWER = "district_reviewer", _("区审核员")
     CITY_ADMIN = "city_admin", _("市管理员")
     INSPECTOR = "inspector", _("督学")

@@ -20,6 +20,10 @@ REQUEST_ROLES = (Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.ANALYST)
 
 
 def may_request(user, org) -> bool:
+    """The offices ask for any report in their subtree; a district's clerk (区填报员), who wrote the district's part,
+    asks for its own 区级年报 only — a district reviewer then approves it (someone else, as for every report)."""
+    if org.level == Level.DISTRICT and has_role(user, org, Role.DISTRICT_CLERK):
+        return True
     return org.level in (Level.SCHOOL, Level.DISTRICT, Level.CITY) and has_role(user, org, *REQUEST_ROLES)
 
 

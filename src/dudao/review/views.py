@@ -36,7 +36,7 @@ def submission_detail(request, pk):
         "sections": sections.values(),
         "editable": editable,
         **findings_context(sub, editable),
-        "steps": workflows.available_steps(sub, request.user),
+        "steps": workflow.available_steps(sub, request.user),
         "statement": workflow.current_statement(sub),
         "statement_text": STATEMENT_TEXT,
         "trail": audit_trail(sub),

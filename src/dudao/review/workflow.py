@@ -15,8 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from dudao.collection import services
+from dudao.collection import workflows as workflows_
 from dudao.collection.workflows import Step, find_step, workflow_of, workflows
-from dudao.errors import DudaoError
+from dudao.errors import DudaoError, forbidden
 
 from .models import Statement, Transition
 
@@ -31,6 +32,8 @@ def perform(submission, action: str, user, reason: str = "", signer_name: str = 
     with transaction.atomic():
         submission = type(submission).objects.select_for_update().get(pk=submission.pk)
         step = find_step(submission, action, user)
+        if step.distinct and moved_here_by(submission) == user.pk:
+            raise forbidden("四眼原则：提交人不能核准自己提交的数据，请由另一位审核人员核准")
         reason = (reason or "").strip()
         if step.reason and not reason:
             raise DudaoError("请填写退回或重新打开的理由")
@@ -65,6 +68,21 @@ def perform(submission, action: str, user, reason: str = "", signer_name: str = 
         submission.state = step.target
         submission.save(update_fields=["state", "updated_at"])
     return transition
+
+
+def moved_here_by(submission) -> int | None:
+    """Id of the user whose step put the submission into its current state (``None`` when nobody did)."""
+    last = submission.transitions.filter(to_state=submission.state).order_by("-pk").first()
+    return last.user_id if last is not None else None
+
+
+def available_steps(submission, user) -> list[Step]:
+    """The steps the page offers this user: the role-permitted ones, less a four-eyes step the user may not take
+    because they took the step before it."""
+    steps = workflows_.available_steps(submission, user)
+    if any(s.distinct for s in steps) and moved_here_by(submission) == user.pk:
+        steps = [s for s in steps if not s.distinct]
+    return steps
 
 
 def current_statement(submission) -> Statement | None:
