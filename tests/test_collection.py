@@ -258,3 +258,24 @@ def test_stale_submission_cannot_write_after_it_moved_on(world):
         services.save_values(stale, {"books": 1}, world.users["collector"])
     assert refused.value.status == 403
     assert DataValue.objects.get(element__code="books", org=world.school_a).value == str(VALID["books"])
+
+
+def test_cases_lists_approved_cases_of_every_declaring_dataset(world):
+    from dudao.collection.selectors import CaseRecord, case_groups, cases
+
+    from .conftest import approve_to
+
+    case = {"case_2_title": "  产教融合共建实训中心 ", "case_2_body": "学校与企业共建……", "case_2_chapter": "4.1"}
+    approve_to(world.sub_a, world.users, "approved", values={**VALID, **case})
+    draft = {"case_1_title": "尚未审核的案例", "case_1_body": "草稿"}
+    services.save_values(world.sub_b, draft, world.users["collector_b"])
+    assert [g["key"] for g in case_groups(world.dataset.spec)] == ["case_1", "case_2", "case_3"]
+    found = cases(world.campaign.period)
+    assert found == [
+        CaseRecord(
+            world.school_a.id, world.school_a.name, world.school_a.code, "case_2", "产教融合共建实训中心",
+            "学校与企业共建……", "4.1",
+        )
+    ]  # fmt: skip
+    assert cases(world.campaign.period, orgs=[world.school_b]) == []
+    assert cases(world.campaign.period, under=world.school_a.parent)[0].key == "case_2"

@@ -24,7 +24,9 @@ def computed(world):
         "checker": make_user("b-checker", world.school_b, Role.CHECKER),
         "principal": make_user("b-principal", world.school_b, Role.PRINCIPAL),
     }
-    approve_to(world.sub_b, users_b, "approved", values={**VALID, "students_total": 2400})
+    approve_to(
+        world.sub_b, users_b, "approved", values={**VALID, "students_total": 2400, "students_other_fields": 1250}
+    )
     engine.rebuild()
     return world
 

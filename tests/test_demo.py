@@ -89,3 +89,35 @@ def test_demo_is_idempotent(demo, capsys):
     call_command("demo")
     assert "已存在" in capsys.readouterr().out
     assert OrgUnit.objects.filter(level=Level.SCHOOL).count() == 277
+
+
+def test_every_school_keeps_the_rules(demo):
+    """Every school of every demo year passes the data set's error rules (warnings are explained on loading)."""
+    subs = Submission.objects.filter(campaign__dataset__code="vocational_quality").exclude(
+        campaign__period__code="2021"
+    )
+    assert subs.count() == 3 * 71
+    for sub in subs:
+        errors = [f.key for f in check_submission(sub) if f.severity == "error"]
+        assert errors == [], (sub.org.name, sub.campaign.period.code, errors)
+
+
+def test_school_narrative_varies_and_cases_do_not_repeat(demo):
+    from dudao.collection.models import Period
+    from dudao.collection.selectors import cases, text_values
+
+    period = Period.objects.get(code="2020")
+    schools = [
+        s.org for s in Submission.objects.filter(campaign__period=period, campaign__dataset__code="vocational_quality")
+    ]
+    texts = text_values(schools, period)
+    for chapter in ("text_overview", "text_students", "text_quality", "text_cooperation", "text_contribution",
+                    "text_government", "text_features", "text_party", "text_outlook"):  # fmt: skip
+        written = [texts.get((s.id, chapter), "") for s in schools]
+        assert all(written), chapter
+        assert len(set(written)) == 71, chapter  # no two schools read the same
+    found = cases(period)
+    assert len(found) >= 30
+    titles = [c.title for c in found]
+    assert len(set(titles)) == len(titles) and len({c.body for c in found}) == len(found)
+    assert all(c.chapter and c.chapter.split(".")[0] in "123456789" for c in found)

@@ -56,6 +56,69 @@ PUBLISHED = [
     ("staff", 11057, None),
     ("graduates", 28052, None),
     ("employed", 27632, None),
+    # issue #13: the figures the city report aggregates from the schools' new inputs
+    ("majors", 820, None),
+    ("majors_opened", 30, None),
+    ("majors_closed", 104, None),  # 100余个
+    ("stations_total_wan", 8.3, None),  # 超过8.3万个
+    ("stations_per_student", 0.86, None),
+    ("books_total_wan", 557.10, None),
+    ("staff_established", 10643, None),
+    ("teachers_professional", 4256, None),
+    ("bachelor_plus_teachers", 7746, None),
+    ("bachelor_teachers", 5850, None),
+    ("bachelor_share", 74, None),
+    ("master_teachers", 1896, None),
+    ("intermediate_plus_teachers", 5709, None),
+    ("intermediate_teachers", 3893, None),
+    ("intermediate_share", 49, None),
+    ("senior_teachers", 1816, None),
+    ("senior_share", 23, None),
+    ("parttime_teachers", 1907, None),
+    ("parttime_technician", 391, None),  # 近400人
+    ("parttime_technician_share", 20.5, None),  # 20%以上
+    ("parttime_senior_industry", 97, None),  # 近100人
+    ("worldskills_bases", 20, None),
+    ("contest_ws_gold", 2, None),
+    ("contest_ws_silver", 2, None),
+    ("contest_ws_bronze", 3, None),
+    ("contest_ws_merit", 17, None),
+    ("contest_ws_integrated_gold", 2, None),
+    ("contest_ws_integrated_silver", 1, None),
+    ("contest_ws_integrated_bronze", 1, None),
+    ("contest_ws_integrated_merit", 10, None),
+    ("contest_nvsc_entrants", 40, None),
+    ("contest_nvsc_second", 5, None),
+    ("contest_nvsc_third", 9, None),
+    ("employed_direct", 6625, None),
+    ("direct_share", 24, None),
+    ("industry_primary_share", 0.8, None),
+    ("entrepreneurs", 29, None),
+    ("entrepreneur_rate", 0.1, None),
+    ("salary_3001_4000_share", 44.7, None),
+    ("salary_4001_5000_share", 23.0, None),
+    ("employed_local", 5263, None),
+    ("employed_other_province", 1228, None),
+    ("other_province_share", 18.5, None),
+    ("employed_abroad", 134, None),
+    ("abroad_share", 2.0, None),
+    ("teacher_enterprise_practice", 1236, None),  # 超过1200人
+    ("teacher_enterprise_days_wan", 5.2, None),  # 5万人日
+    ("teacher_training_national", 536, None),  # 500人次以上
+    ("teacher_training_municipal", 6972, None),  # 近7000人次
+    ("teacher_training_abroad", 163, None),  # 160余人次
+    ("coop_per_school", 37, None),
+    ("fortune500_per_school", 3, None),
+    ("apprenticeship_majors", 38, None),
+    ("volunteer_times", 51377, None),
+    ("volunteer_hours", 319713.63, None),
+    ("skill_test_stations", 74, None),  # 70余个
+    ("skill_tests_wan", 10.4, None),  # 超过10万人次
+    ("training_centers_national", 19, None),
+    ("training_centers_city", 71, None),
+    ("training_sessions_wan", 14.2, None),  # 超过14万人次
+    ("training_income", 4063, None),  # 超过4000万元
+    ("national_scholarship", 127, None),
 ]
 
 

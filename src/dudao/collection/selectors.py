@@ -14,6 +14,7 @@ campaigns, a report's free text, the audit trail's history rows and the engine's
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -173,6 +174,56 @@ def text_values(orgs: Iterable[OrgUnit], period: Period) -> dict[tuple[int, str]
         org__in=list(orgs), period=period, element__value_type__in=sorted(TEXT_TYPES)
     ).values_list("org_id", "element__code", "value")
     return {(org, code): value for org, code, value in rows}
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """One 案例 a unit wrote: title, body and the chapter it belongs to ("2" or "2.2"; "" when left open)."""
+
+    org_id: int
+    org_name: str
+    org_code: str
+    key: str
+    title: str
+    body: str
+    chapter: str
+
+
+def case_groups(dataset_spec: dict) -> list[dict[str, str]]:
+    """The case groups a data set declares under ``cases:`` ({key, title, body, chapter} element codes)."""
+    return list(dataset_spec.get("cases") or [])
+
+
+def cases(period: Period, *, orgs: Iterable[OrgUnit] | None = None, under: OrgUnit | None = None) -> list[CaseRecord]:
+    """Every 案例 in approved submissions of ``period`` — of any data set that declares case groups (schools' and
+    districts' forms alike), so the compiler picks from one list. A case counts when it has a title or a body; only
+    approved submissions are read, because a case a principal has not signed must not reach a published report."""
+    records: list[CaseRecord] = []
+    org_list = list(orgs) if orgs is not None else None
+    for ds in DataSet.objects.order_by("code"):
+        groups = case_groups(ds.spec or {})
+        if not groups:
+            continue
+        subs = approved_submissions(dataset=ds.code, period=period, under=under, orgs=org_list).select_related("org")
+        units = {s.org_id: s.org for s in subs}
+        if not units:
+            continue
+        codes = {code for g in groups for code in (g["title"], g["body"], g.get("chapter")) if code}
+        rows = DataValue.objects.filter(
+            org_id__in=list(units), period=period, category_option="", element__code__in=sorted(codes)
+        ).values_list("org_id", "element__code", "value")
+        texts = {(org, code): value for org, code, value in rows}
+        for org_id, org in sorted(units.items(), key=lambda item: item[1].code):
+            for group in groups:
+                title = texts.get((org_id, group["title"]), "").strip()
+                body = texts.get((org_id, group["body"]), "").strip()
+                if not (title or body):
+                    continue
+                chapter = texts.get((org_id, group["chapter"]), "").strip() if group.get("chapter") else ""
+                records.append(
+                    CaseRecord(org_id, org.name, org.code, group.get("key", group["title"]), title, body, chapter)
+                )
+    return records
 
 
 def value_history(submission: Submission) -> QuerySet[Any, Any]:

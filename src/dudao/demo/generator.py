@@ -13,7 +13,7 @@ import random
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
-from .figures import YEARS
+from .figures import EXTRA, FIELDS, YEARS
 
 SEED = 20201231
 
@@ -228,39 +228,141 @@ def generate_year(year: int, sizes: list[float], rng: random.Random) -> list[dic
     return [{code: column[i] for code, column in v.items()} for i in range(n)]
 
 
+def field_profiles(n: int, rng: random.Random) -> list[list[float]]:
+    """Per school, weights over the eight 专业大类: one or two fields dominate (a 财经 school, a 卫校 …), the rest thin,
+    stable across years so a school's mix of majors does not jump."""
+    profiles = []
+    for _ in range(n):
+        weights = [0.05 + 0.15 * rng.random() for _ in FIELDS]
+        for main in rng.sample(range(len(FIELDS)), rng.choice((1, 2, 2, 3))):
+            weights[main] += 1.0 + rng.random()
+        profiles.append(weights)
+    return profiles
+
+
+def split_by_profile(parents: list[int], totals: list[int], profiles: list[list[float]]) -> list[list[int]]:
+    """Like :func:`split`, but school ``i`` leans to its own profile: each column is allocated in proportion to the
+    school's expected share of what it has left, so the last column (其他) is not a dumping ground."""
+    if sum(parents) != sum(totals):
+        raise ValueError("parts must add up to the parent total")
+    remaining = list(parents)
+    columns = []
+    for k, total in enumerate(totals[:-1]):
+        weights = [r * p[k] / sum(p[k:]) for r, p in zip(remaining, profiles)]
+        column = allocate(total, weights, caps=remaining)
+        remaining = [r - c for r, c in zip(remaining, column)]
+        columns.append(column)
+    columns.append(remaining)
+    return columns
+
+
+def _concentrated(total: int, weights: list[float], rng: random.Random, caps: list[int] | None = None) -> list[int]:
+    """Small counts (medals, centres) go to a few schools, not a unit to each: draw ``total`` units one by one with
+    probability ∝ weight, within caps."""
+    caps = caps if caps is not None else [total] * len(weights)
+    result = [0] * len(weights)
+    for _ in range(total):
+        open_ = [i for i in range(len(weights)) if result[i] < caps[i] and weights[i] > 0]
+        if not open_:
+            raise ValueError("no school can take another unit")
+        pick = rng.choices(open_, weights=[weights[i] for i in open_])[0]
+        result[pick] += 1
+    return result
+
+
+def generate_extra(year: int, rows: list[dict], sizes: list[float], profiles, rng: random.Random) -> None:
+    """The issue #13 inputs (figures.EXTRA) for one year, added to ``rows`` in place, inside the data set's rules."""
+    spec = EXTRA[year]
+    t, money = spec["sums"], spec["money"]
+    n = len(rows)
+
+    def col(code):
+        return [r[code] for r in rows]
+
+    v: dict[str, list] = {}
+    students, graduates, fulltime = col("students_total"), col("graduates"), col("teachers_fulltime")
+    parttime, majors, direct = col("teachers_parttime"), col("majors_count"), col("employed_direct")
+    for prefix, parents in (("students", students), ("graduates", graduates)):
+        codes = [f"{prefix}_{f}" for f in FIELDS]
+        for code, column in zip(codes, split_by_profile(parents, [t[c] for c in codes], profiles)):
+            v[code] = column
+    v["majors_opened"] = allocate(t["majors_opened"], noisy(majors, rng, 0.6), caps=majors)
+    v["majors_closed"] = _concentrated(t["majors_closed"], [float(m) for m in majors], rng)
+    # 贯通: about three schools in four run such programmes (the same ones every year)
+    through = [s if i % 4 != 3 else 0 for i, s in enumerate(students)]
+    v["students_integrated"] = allocate(t["students_integrated"], noisy(through, rng, 0.3), caps=students)
+    v["students_other_province"] = allocate(
+        t["students_other_province"], noisy(students, rng, 0.5), caps=[s // 2 for s in students]
+    )
+    v["parttime_technician"] = allocate(t["parttime_technician"], noisy(parttime, rng, 0.2), caps=parttime)
+    v["parttime_senior_industry"] = allocate(
+        t["parttime_senior_industry"],
+        noisy(parttime, rng, 0.4),
+        caps=[p - q for p, q in zip(parttime, v["parttime_technician"])],
+    )
+    v["teacher_practice_count"] = allocate(t["teacher_practice_count"], noisy(fulltime, rng, 0.3), caps=fulltime)
+    count = v["teacher_practice_count"]
+    v["teacher_practice_days"] = [
+        c + e for c, e in zip(count, allocate(t["teacher_practice_days"] - sum(count), noisy(count, rng, 0.2)))
+    ]
+    for code in ("teacher_training_national", "teacher_training_municipal", "teacher_training_abroad"):
+        v[code] = allocate(t[code], noisy(fulltime, rng, 0.4))
+    v["certificates_1x"] = allocate(t["certificates_1x"], noisy(students, rng, 0.6), caps=students)
+    base = _concentrated(t["worldskills_base"], sizes, random.Random(SEED + 3), caps=[1] * n)  # same schools each year
+    v["worldskills_base"] = base
+    contenders = [s * (4 if b else 0.2) for s, b in zip(sizes, base)]
+    for code in (
+        "contest_ws_gold", "contest_ws_silver", "contest_ws_bronze", "contest_ws_merit",
+        "contest_ws_integrated_gold", "contest_ws_integrated_silver", "contest_ws_integrated_bronze",
+        "contest_ws_integrated_merit", "contest_nvsc_entrants",
+    ):  # fmt: skip
+        weights = contenders if "integrated" not in code else [c if i else 0 for c, i in zip(contenders, through)]
+        v[code] = _concentrated(t[code], weights, rng)
+    entrants = v["contest_nvsc_entrants"]
+    prizes = split(entrants, [t["contest_nvsc_first"], t["contest_nvsc_second"], t["contest_nvsc_third"],
+                              sum(entrants) - t["contest_nvsc_first"] - t["contest_nvsc_second"] - t["contest_nvsc_third"]],
+                   rng, 0.5)  # fmt: skip
+    v["contest_nvsc_first"], v["contest_nvsc_second"], v["contest_nvsc_third"] = prizes[:3]
+    rest = sum(direct) - t["salary_3001_4000"] - t["salary_4001_5000"]
+    bands = split(direct, [t["salary_3001_4000"], t["salary_4001_5000"], rest], rng, 0.3)
+    v["salary_3001_4000"], v["salary_4001_5000"] = bands[0], bands[1]
+    coop = col("coop_enterprises")
+    v["fortune500_partners"] = allocate(t["fortune500_partners"], noisy(coop, rng, 0.5), caps=[c // 3 for c in coop])
+    v["apprenticeship_majors"] = _concentrated(t["apprenticeship_majors"], [float(m) for m in majors], rng, caps=majors)
+    v["internship_bases"] = allocate(t["internship_bases"], noisy(coop, rng, 0.3))
+    v["volunteer_times"] = allocate(t["volunteer_times"], noisy(students, rng, 0.3))
+    v["skill_test_stations"] = _concentrated(t["skill_test_stations"], sizes, rng, caps=[3] * n)
+    stations = v["skill_test_stations"]
+    v["skill_tests"] = allocate(t["skill_tests"], noisy([s * x for s, x in zip(stations, students)], rng, 0.3))
+    v["training_centers_national"] = _concentrated(t["training_centers_national"], sizes, rng, caps=[1] * n)
+    v["training_centers_city"] = _concentrated(t["training_centers_city"], sizes, rng, caps=[3] * n)
+    v["national_scholarship"] = allocate(t["national_scholarship"], noisy(students, rng, 0.3), caps=students)
+    v["fee_waiver_students"] = allocate(
+        t["fee_waiver_students"], noisy(students, rng, 0.05), caps=[s * 95 // 100 for s in students]
+    )
+    v["grant_students"] = allocate(t["grant_students"], noisy(students, rng, 0.4), caps=[s // 4 for s in students])
+    v["party_branches"] = allocate(t["party_branches"], noisy(col("staff_total"), rng, 0.2))
+    v["party_members"] = allocate(t["party_members"], noisy(col("staff_total"), rng, 0.15), caps=col("staff_total"))
+    v["enterprise_investment"] = _money(money["enterprise_investment"], noisy(coop, rng, 0.6))
+    v["volunteer_hours"] = _money(money["volunteer_hours"], noisy(v["volunteer_times"], rng, 0.2))
+    v["training_income"] = _money(money["training_income"], noisy(col("training_sessions"), rng, 0.3))
+    v["fee_waiver_amount"] = _money(money["fee_waiver_amount"], [float(x) for x in v["fee_waiver_students"]])
+    v["grant_amount"] = _money(money["grant_amount"], [float(x) for x in v["grant_students"]])
+    v["income_total"] = _money(money["income_total"], noisy(students, rng, 0.15))
+    v["expenditure_total"] = [_round(x * Decimal(str(0.93 + 0.05 * rng.random())), 2) for x in v["income_total"]]
+    scale = money["expenditure_total"] / sum(v["expenditure_total"], Decimal(0))
+    v["expenditure_total"] = _money(money["expenditure_total"], [float(x * scale) for x in v["expenditure_total"]])
+    for i, row in enumerate(rows):
+        row.update({code: column[i] for code, column in v.items()})
+
+
 def generate(n_schools: int, years=(2018, 2019, 2020), seed: int = SEED) -> dict[int, list[dict]]:
     rng = random.Random(seed)
     sizes = school_sizes(n_schools, rng)
-    return {year: generate_year(year, sizes, rng) for year in years}
-
-
-NARRATIVE = {
-    "text_overview": "{name}现有全日制在校生{students_total}人，开设专业{majors_count}个，"
-    "专任教师{teachers_fulltime}人，固定资产总值{fixed_assets}万元。学校坚持立德树人，深化产教融合，办学规模保持稳定。",
-    "text_students": "{year}年，学校毕业生{graduates}人，就业（含升学）{employed}人，其中升入高一级学校{further_study}人；"
-    "获得“双证书”的毕业生{graduates_dual_cert}人。",
-    "text_quality": "学校落实质量年报“三级审核”和责任声明制度，完善教学诊断与改进机制，文化课合格率{pass_rate_culture}%。",
-    "text_cooperation": "学校与{coop_enterprises}家企业开展合作，开设订单班{order_classes}个，现代学徒制试点学生{apprenticeship_students}人。",
-    "text_contribution": "学校面向社会开展职业培训{training_sessions}人次，直接就业毕业生中{employed_local}人在上海本地就业。",
-    "text_government": "举办者按规定足额拨付生均经费，支持学校实训基地建设和教师队伍建设。",
-    "text_outlook": "面对产业升级对技术技能人才的新要求，学校专业布局与区域产业的契合度仍需提高，双师型教师队伍建设仍需加强。",
-}
-
-CASES = [
-    (
-        "坚持德技并修，积极探索特色德育模式",
-        "学校以礼仪教育为抓手，推进“立形、立心、立人”的“三立教育”，通过德育学分平台强化量化考核。",
-    ),
-    (
-        "深化产教融合，共建产业学院",
-        "学校与行业龙头企业共建产业学院，校企共同制定人才培养方案，共建实训基地，共育“双师型”教师。",
-    ),
-]
-
-
-def narrative(name: str, year: int, values: dict, index: int) -> dict[str, str]:
-    texts = {code: template.format(name=name, year=year, **values) for code, template in NARRATIVE.items()}
-    if index % 3 == 0:
-        title, body = CASES[index % 2]
-        texts["case_1_title"], texts["case_1_body"] = title, body
-    return texts
+    data = {year: generate_year(year, sizes, rng) for year in years}
+    # a separate stream, so the values above stay the ones the earlier demo had
+    extra = random.Random(seed + 13)
+    profiles = field_profiles(n_schools, extra)
+    for year in years:
+        generate_extra(year, data[year], sizes, profiles, extra)
+    return data

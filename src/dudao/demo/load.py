@@ -34,7 +34,8 @@ from dudao.orgs.vocabulary import Level, Role
 from dudao.review.workflow import fast_forward
 
 from . import evaluation
-from .generator import generate, narrative
+from .generator import generate
+from .narrative import texts as narrative_texts
 
 if TYPE_CHECKING:
     from dudao.orgs.models import OrgUnit
@@ -113,8 +114,8 @@ def load_demo() -> DemoSummary:
         opens = datetime(year + 1, 1, 5, 9, tzinfo=SHANGHAI)
         campaign = open_campaign(dataset, period, city, opens, opens + timedelta(days=45), schools=schools)
         values = []
-        for index, (school, row) in enumerate(zip(schools, rows)):
-            texts = narrative(school.name, year, row, index)
+        for school, row in zip(schools, rows):
+            texts = narrative_texts(school, year, row)
             values += [(school, code, value) for code, value in [*row.items(), *texts.items()] if code in elements]
         load_values(period, values)
         _finish_round(campaign, users, opens)
