@@ -237,6 +237,7 @@ EXTRA: dict[int, YearFigures] = {
             "apprenticeship_majors": 26,
             "internship_bases": 2690,
             "volunteer_times": 56900,
+            "community_service_days": 45200,
             "skill_test_stations": 78,
             "skill_tests": 121500,
             "training_centers_national": 17,
@@ -293,6 +294,7 @@ EXTRA: dict[int, YearFigures] = {
             "apprenticeship_majors": 33,
             "internship_bases": 2760,
             "volunteer_times": 58200,
+            "community_service_days": 47100,
             "skill_test_stations": 76,
             "skill_tests": 118000,
             "training_centers_national": 18,
@@ -349,6 +351,7 @@ EXTRA: dict[int, YearFigures] = {
             "apprenticeship_majors": 38,
             "internship_bases": 2840,
             "volunteer_times": 51377,
+            "community_service_days": 49300,  # 近5万日次
             "skill_test_stations": 74,  # 70 余个
             "skill_tests": 103600,  # 超过 10 万人次
             "training_centers_national": 19,

@@ -331,6 +331,9 @@ def generate_extra(year: int, rows: list[dict], sizes: list[float], profiles, rn
     v["apprenticeship_majors"] = _concentrated(t["apprenticeship_majors"], [float(m) for m in majors], rng, caps=majors)
     v["internship_bases"] = allocate(t["internship_bases"], noisy(coop, rng, 0.3))
     v["volunteer_times"] = allocate(t["volunteer_times"], noisy(students, rng, 0.3))
+    # a stream of its own, so adding this input left every earlier value of the demo as it was
+    own = random.Random(SEED + year * 7)
+    v["community_service_days"] = allocate(t["community_service_days"], noisy(students, own, 0.3))
     v["skill_test_stations"] = _concentrated(t["skill_test_stations"], sizes, rng, caps=[3] * n)
     stations = v["skill_test_stations"]
     v["skill_tests"] = allocate(t["skill_tests"], noisy([s * x for s, x in zip(stations, students)], rng, 0.3))

@@ -22,8 +22,8 @@ import yaml
 
 from .figures import FIELDS
 
-CASES_FILE = Path(__file__).with_name("data") / "school_cases_2020.yaml"
-MAX_CASES = 3
+CASES_FILES = [Path(__file__).with_name("data") / f"school_cases_2020{part}.yaml" for part in ("", "_b")]
+MAX_CASES = 4
 
 FIELD_NAMES = {
     "finance": "财经商贸",
@@ -76,11 +76,13 @@ def _district(school) -> str:
 
 @cache
 def provided_cases() -> dict[str, list[dict]]:
-    """school name → its hand-written 2020 cases (``data/school_cases_2020.yaml``; absent file → none)."""
-    if not CASES_FILE.exists():
-        return {}
-    with open(CASES_FILE, encoding="utf-8") as fh:
-        rows = yaml.safe_load(fh) or []
+    """school name → its hand-written 2020 cases (``data/school_cases_2020*.yaml``: the cases the demo's city
+    compilers pick; absent files → none)."""
+    rows = []
+    for path in CASES_FILES:
+        if path.exists():
+            with open(path, encoding="utf-8") as fh:
+                rows += (yaml.safe_load(fh) or {}).get("cases", [])
     result: dict[str, list[dict]] = {}
     for row in rows:
         result.setdefault(str(row["school"]), []).append(row)
