@@ -37,7 +37,7 @@ def case_of(school, key="case_1", chapter="2.3"):
 @pytest.fixture
 def team(world):
     world.period = world.campaign.period
-    world.compiler = make_user("compiler", world.city, Role.COMPILER)
+    world.compiler = world.users["compiler"]
     world.compiler_2 = make_user("compiler-2", world.city, Role.COMPILER)
     world.admin_2 = make_user("city-2", world.city, Role.CITY_ADMIN)
     world.city_admin = world.users["city_admin"]

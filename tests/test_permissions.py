@@ -29,6 +29,7 @@ READ = {
     "city_admin": "R R  R",
     "inspector": "R R  R",
     "analyst": "R R  R",
+    "compiler": "R R  R",
 }
 
 # May write values into a draft submission (form autosave, Excel upload)
@@ -43,6 +44,7 @@ WRITE = {
     "city_admin": "- -  -",
     "inspector": "- -  -",
     "analyst": "- -  -",
+    "compiler": "- -  -",
 }
 
 READ_VIEWS = ["review:submission", "collection:school_template", "collection:findings"]
@@ -114,6 +116,7 @@ DISTRICT = {
     "city_admin": "- -",
     "inspector": "- -",
     "analyst": "- -",
+    "compiler": "- -",
 }
 
 
@@ -141,6 +144,7 @@ COVERAGE = {
     "city_admin": "R R",
     "inspector": "R R",
     "analyst": "R R",
+    "compiler": "R R",
 }
 
 
@@ -206,7 +210,52 @@ def test_home_lists_only_own_school(client, world):
 def test_tables_cover_every_role():
     from dudao.orgs.models import Role
 
-    roles_in_fixture = {"collector", "checker", "principal", "district_reviewer", "city_admin", "inspector", "analyst"}
+    roles_in_fixture = {
+        "collector",
+        "checker",
+        "principal",
+        "district_reviewer",
+        "city_admin",
+        "inspector",
+        "analyst",
+        "compiler",
+    }
     assert roles_in_fixture == set(Role.values)
-    for table in (READ, WRITE, DISTRICT, COVERAGE):
+    for table in (READ, WRITE, DISTRICT, COVERAGE, COMPILE):
         assert set(table) == set(READ)
+
+
+# The compiling workspace (报告编撰) of the city's and 黄浦's reports: W = may write (and open) a chapter, A = may
+# open and approve it, - = refused (403). The city report: the compiler writes, the city admin approves; a district
+# report: its reviewer writes, the city admin (or another reviewer of the district) approves.
+COMPILE = {
+    "collector": "- -",
+    "checker": "- -",
+    "principal": "- -",
+    "collector_b": "- -",
+    "collector_c": "- -",
+    "district_reviewer": "- W",
+    "district_reviewer_xuhui": "- -",
+    "city_admin": "A A",
+    "inspector": "- -",
+    "analyst": "- -",
+    "compiler": "W -",
+}
+
+
+@pytest.mark.parametrize("role", list(COMPILE))
+def test_compiling_workspace(client, world, role, monkeypatch):
+    from dudao.collection import selectors
+    from dudao.compiling import services
+
+    if not hasattr(selectors, "cases"):  # the reviewed-cases selector comes with the school inputs of #13
+        monkeypatch.setattr(selectors, "cases", lambda period, under: [], raising=False)
+
+    login(client, world, role)
+    user = world.users[role]
+    period = world.campaign.period
+    for org, allowed in zip((world.city, world.huangpu), COMPILE[role].split()):
+        response = client.get(reverse("compiling:chapter", args=[org.code, period.code, "6.1"]))
+        assert response.status_code == (403 if allowed == "-" else 200), (role, org.code)
+        assert services.may_edit(user, org) == (allowed == "W"), (role, org.code)
+        assert services.may_approve(user, org) == (allowed == "A" or (allowed == "W" and org.level == "district"))
