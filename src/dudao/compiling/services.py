@@ -34,8 +34,11 @@ if TYPE_CHECKING:
     from dudao.collection.models import Period
     from dudao.orgs.models import OrgUnit
 
-EDIT_ROLES = {Level.CITY: (Role.COMPILER,), Level.DISTRICT: (Role.DISTRICT_REVIEWER,)}
-APPROVE_ROLES = {Level.CITY: (Role.CITY_ADMIN,), Level.DISTRICT: (Role.CITY_ADMIN, Role.DISTRICT_REVIEWER)}
+EDIT_ROLES: dict[str, tuple[str, ...]] = {Level.CITY: (Role.COMPILER,), Level.DISTRICT: (Role.DISTRICT_REVIEWER,)}
+APPROVE_ROLES: dict[str, tuple[str, ...]] = {
+    Level.CITY: (Role.CITY_ADMIN,),
+    Level.DISTRICT: (Role.CITY_ADMIN, Role.DISTRICT_REVIEWER),
+}
 TITLE_MAX = 200
 
 
@@ -135,8 +138,7 @@ def open_chapter(org: OrgUnit, period: Period, key: str, user: Any) -> Chapter:
         raise DudaoError(_("只有市级和区级报告需要编撰"))
     if not may_edit(user, org):
         raise forbidden(_("您无权编撰该报告"))
-    chapter, created = Chapter.objects.get_or_create(org=org, period=period, key=key)
-    return chapter
+    return Chapter.objects.get_or_create(org=org, period=period, key=key)[0]
 
 
 @transaction.atomic
@@ -153,8 +155,9 @@ def save_part(chapter: Chapter, part: Part | None, title: str, text: str, user: 
         part = Part(chapter=fresh, order=order)
     elif part.chapter_id != fresh.pk:
         raise not_found(_("该段落不属于此章节"))
-    if not text and not title and part.pk is None:
-        raise DudaoError(_("请填写正文"), locator="text", status=UNPROCESSABLE, errors={"text": _("请填写正文")})
+    if not text and not title and (part.pk is None or not part.cases.exists()):
+        message = _("请填写正文（删除整段请用“删除本段”）")
+        raise DudaoError(message, locator="text", status=UNPROCESSABLE, errors={"text": message})
     part.title, part.text = title, text
     set_author(part, user)
     part.save()

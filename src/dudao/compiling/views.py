@@ -133,7 +133,8 @@ def _cases(org, period, entry: outline.Entry) -> tuple[list[dict], list[dict]]:
     """Reviewed school and district cases under ``org``: this chapter's first, then the others; each marked with
     the chapter that already carries it (a case appears once per report)."""
     taken = selectors.picked(org, period)
-    mine, others = [], []
+    mine: list[dict] = []
+    others: list[dict] = []
     for case in collection.cases(period, under=org):
         row = {"case": case, "taken": taken.get((case.org_id, case.key))}
         chapter = str(case.chapter or "")
