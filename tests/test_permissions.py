@@ -30,6 +30,7 @@ READ = {
     "city_admin": "R R  R",
     "inspector": "R R  R",
     "analyst": "R R  R",
+    "compiler": "R R  R",
 }
 
 # May write values into a draft submission (form autosave, Excel upload)
@@ -45,6 +46,7 @@ WRITE = {
     "city_admin": "- -  -",
     "inspector": "- -  -",
     "analyst": "- -  -",
+    "compiler": "- -  -",
 }
 
 READ_VIEWS = ["review:submission", "collection:school_template", "collection:findings"]
@@ -117,6 +119,7 @@ DISTRICT = {
     "city_admin": "- -",
     "inspector": "- -",
     "analyst": "- -",
+    "compiler": "- -",
 }
 
 
@@ -145,6 +148,7 @@ COVERAGE = {
     "city_admin": "R R",
     "inspector": "R R",
     "analyst": "R R",
+    "compiler": "R R",
 }
 
 
@@ -219,7 +223,41 @@ def test_tables_cover_every_role():
         "city_admin",
         "inspector",
         "analyst",
+        "compiler",
     }
     assert roles_in_fixture == set(Role.values)
-    for table in (READ, WRITE, DISTRICT, COVERAGE):
+    for table in (READ, WRITE, DISTRICT, COVERAGE, COMPILE):
         assert set(table) == set(READ)
+
+
+# The compiling workspace (报告编撰) of the city's and 黄浦's reports: W = may write (and open) a chapter, A = may
+# open and approve it, - = refused (403). The city report: the compiler writes, the city admin approves; a district
+# report: its reviewer writes, the city admin (or another reviewer of the district) approves.
+COMPILE = {
+    "collector": "- -",
+    "checker": "- -",
+    "principal": "- -",
+    "collector_b": "- -",
+    "collector_c": "- -",
+    "district_clerk": "- -",
+    "district_reviewer": "- W",
+    "district_reviewer_xuhui": "- -",
+    "city_admin": "A A",
+    "inspector": "- -",
+    "analyst": "- -",
+    "compiler": "W -",
+}
+
+
+@pytest.mark.parametrize("role", list(COMPILE))
+def test_compiling_workspace(client, world, role):
+    from dudao.compiling import services
+
+    login(client, world, role)
+    user = world.users[role]
+    period = world.campaign.period
+    for org, allowed in zip((world.city, world.huangpu), COMPILE[role].split()):
+        response = client.get(reverse("compiling:chapter", args=[org.code, period.code, "6.1"]))
+        assert response.status_code == (403 if allowed == "-" else 200), (role, org.code)
+        assert services.may_edit(user, org) == (allowed == "W"), (role, org.code)
+        assert services.may_approve(user, org) == (allowed == "A" or (allowed == "W" and org.level == "district"))

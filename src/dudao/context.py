@@ -5,6 +5,8 @@ from dudao.orgs.access import memberships
 from dudao.orgs.vocabulary import Level, Role
 
 OFFICE_ROLES = {Role.DISTRICT_CLERK, Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.ANALYST, Role.INSPECTOR}
+# who writes or approves a city or district report's compiled chapters (报告编撰)
+COMPILING_ROLES = {Role.COMPILER, Role.CITY_ADMIN, Role.DISTRICT_REVIEWER}
 
 
 def navigation(request) -> dict:
@@ -15,4 +17,7 @@ def navigation(request) -> dict:
     office = user.is_superuser or any(
         m.role in OFFICE_ROLES and m.org.level in (Level.CITY, Level.DISTRICT, Level.DEPARTMENT) for m in held
     )
-    return {"nav_office": office}
+    compiling = user.is_superuser or any(
+        m.role in COMPILING_ROLES and m.org.level in (Level.CITY, Level.DISTRICT) for m in held
+    )
+    return {"nav_office": office, "nav_compiling": compiling}

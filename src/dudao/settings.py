@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "dudao.indicators",
     "dudao.reports",
     "dudao.portal",
+    "dudao.compiling",
     "dudao.plans",
     "dudao.evaluation",
     "dudao.api",

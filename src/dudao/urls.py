@@ -1,5 +1,6 @@
 """Site-wide routes (login, logout, language, admin) and one include per app, each under its own namespace
-(``collection:``, ``review:``, ``indicators:``, ``plans:``, ``evaluation:``, ``portal:``, ``api:``)."""
+(``collection:``, ``review:``, ``indicators:``, ``plans:``, ``evaluation:``, ``portal:``, ``compiling:``,
+``api:``)."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -21,4 +22,5 @@ urlpatterns = [
     path("plans/", include("dudao.plans.urls")),
     path("evaluation/", include("dudao.evaluation.urls")),
     path("", include("dudao.portal.urls")),
+    path("compiling/", include("dudao.compiling.urls")),
 ]
