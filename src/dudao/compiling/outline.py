@@ -1,6 +1,7 @@
-"""The report outline (报告大纲) as the compiling workspace reads it from ``catalog/reports/outline.yaml``.
+"""The report outline (报告大纲) as the compiling workspace reads it from the city report's outline
+(``catalog/reports/quality_annual/city.yaml``, through :func:`dudao.reports.builder.outline`).
 
-The file is the one place the chapters and subsections of the city report are named; this module only flattens it
+That file is the one place the chapters and subsections of the city report are named; this module only flattens it
 into the keys a compiler writes under ("0".."9", "1.1".."6.3"), so a key that is not in the outline cannot be
 stored and a title cannot drift from the one the report prints.
 """
@@ -9,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-import yaml
-from django.conf import settings
+from dudao.orgs.vocabulary import Level
+from dudao.reports.builder import outline
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,8 @@ class Entry:
 
 @cache
 def entries() -> tuple[Entry, ...]:
-    with open(Path(settings.CATALOG_DIR) / "reports" / "outline.yaml", encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
     found: list[Entry] = []
-    for chapter in data["chapters"]:
+    for chapter in outline("quality_annual", Level.CITY):
         subs = chapter.get("subsections", [])
         own = chapter.get("indicators") or [s for sub in subs for s in sub.get("indicators", [])]
         found.append(

@@ -72,7 +72,10 @@ def rows_for(district_code: str, year: int) -> dict[str, object]:
         "district_text_features": spec["features"],
         "district_text_outlook": spec["outlook"],
     }
-    for n, case in enumerate(spec.get("cases", [])[:3], start=1):
+    # the cases the city compilers pick (data/school_cases_2020_b.yaml) come first, then the district's own
+    unit = orgs.unit(district_code)
+    picked = [c for c in _compiled_cases() if unit is not None and c["district"] == unit.name]
+    for n, case in enumerate([*picked, *spec.get("cases", [])][:3], start=1):
         texts[f"district_case_{n}_title"] = case["title"]
         texts[f"district_case_{n}_body"] = case["body"]
         texts[f"district_case_{n}_chapter"] = case["chapter"]
@@ -102,6 +105,15 @@ def users() -> dict[str, object]:
 
 
 @transaction.atomic
+@cache
+def _compiled_cases() -> list[dict]:
+    path = Path(__file__).with_name("data") / "school_cases_2020_b.yaml"
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as fh:
+        return (yaml.safe_load(fh) or {}).get("district_cases", [])
+
+
 def load(period_code: str) -> None:
     """One year's district round, finished: every district's values loaded, submitted by its clerk and approved by
     its reviewer. Loading a year already loaded changes nothing."""
