@@ -5,6 +5,7 @@ from dudao.orgs.access import memberships
 from dudao.orgs.vocabulary import Level, Role
 
 OFFICE_ROLES = {Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.ANALYST, Role.INSPECTOR}
+STATISTICS_ROLES = {Role.CITY_ADMIN, Role.COMPILER}  # who imports public statistics (dudao.statistics)
 
 
 def navigation(request) -> dict:
@@ -15,4 +16,5 @@ def navigation(request) -> dict:
     office = user.is_superuser or any(
         m.role in OFFICE_ROLES and m.org.level in (Level.CITY, Level.DISTRICT, Level.DEPARTMENT) for m in held
     )
-    return {"nav_office": office}
+    statistics = user.is_superuser or any(m.role in STATISTICS_ROLES and m.org.level == Level.CITY for m in held)
+    return {"nav_office": office, "nav_statistics": statistics}

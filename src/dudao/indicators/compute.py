@@ -12,6 +12,12 @@ Values (``v = Σn / Σd × factor``) are computed last, per row, from the summed
 
 Semantics (DHIS2's ratio of sums): the numerator and the denominator are each summed over the schools where they
 can be computed; a school with a missing element drops out of the side that needs it.
+
+``own`` indicators (本级填报值) are the exception to rolling up: a figure a unit holds itself — the city's count of
+schools as the 教育事业统计 publishes it — is evaluated on that unit's own facts and never summed from below. Such
+facts come from units above the schools, so they sit in a table of their own (``own_facts(org, period, …)``, the same
+element columns) that the roll-up never reads: a city-level row must not count as a school. The own values of every
+unit (schools included) are joined to the rolled-up rows per (org, period).
 """
 
 from __future__ import annotations
@@ -42,9 +48,10 @@ def compute(
     facts: str = "facts",
     edges: str = "edges",
     out: str = "results",
+    own_facts: str | None = None,
 ) -> int:
     """Fill the table ``out``; returns the number of tree levels above the schools that were rolled up."""
-    sql, levels = results_query(con, indicators, facts, edges)
+    sql, levels = results_query(con, indicators, facts, edges, own_facts)
     con.execute(f"CREATE OR REPLACE TABLE {out} AS {sql}")
     for table in levels:
         con.execute(f"DROP TABLE {table}")
@@ -56,9 +63,11 @@ def results_query(
     indicators: Sequence[Indicator],
     facts: str = "facts",
     edges: str = "edges",
+    own_facts: str | None = None,
 ) -> tuple[str, list[str]]:
     """Roll the terms up into temp tables ``level0``, ``level1``, … and return the ``SELECT`` of the results over them,
-    with the level tables' names (they must outlive the query).
+    with the level tables' names (they must outlive the query). ``own_facts`` names the table of facts held by units
+    above the schools (read by ``own`` indicators only).
 
     The engine fetches this query's rows straight into numpy: materialising ~300 columns as a table first (DuckDB
     lays out and analyses every column segment) costs more than the whole roll-up at 1,000 schools."""
@@ -66,8 +75,13 @@ def results_query(
     terms = _Terms()
     # per indicator: (numerator, denominator, ratio-sum, ratio-count) columns, None when not computable
     plan: list[tuple[str, str | None, str | None, str | None] | None] = []
-    for ind in indicators:
+    own: list[int] = []  # positions of the computable ``own`` indicators
+    for i, ind in enumerate(indicators):
         if ind.elements - present:  # nobody reported these elements: not computable anywhere
+            plan.append(None)
+            continue
+        if ind.aggregation == "own":
+            own.append(i)
             plan.append(None)
             continue
         num = terms.add(to_sql(ind.numerator))
@@ -128,5 +142,28 @@ def results_query(
         else None
     )
     rows = "SELECT * FROM level0" + (f" UNION ALL {totals}" if totals else "")
-    sql = f"SELECT org, period, schools, {', '.join(outputs)} FROM ({rows})"
+    if not own:
+        return f"SELECT org, period, schools, {', '.join(outputs)} FROM ({rows})", levels
+    # own values per unit, joined to the rolled-up rows: a unit with own facts and no schools gets a row of its own
+    own_columns = []
+    for i in own:
+        ind = indicators[i]
+        num = to_sql(ind.numerator)
+        den = to_sql(ind.denominator) if ind.denominator is not None else None
+        value = f"({num}) / NULLIF({den}, 0)" if den else f"({num})"
+        own_columns += [
+            f"CAST({value} * {ind.factor!r} AS DOUBLE) AS o_v{i}",
+            f"CAST({num} AS DOUBLE) AS o_n{i}",
+            f"CAST({den if den else 'NULL'} AS DOUBLE) AS o_d{i}",
+        ]
+        outputs[3 * i : 3 * i + 3] = [f"o_v{i} AS v{i}", f"o_n{i} AS n{i}", f"o_d{i} AS d{i}"]
+    own_select = ", ".join(own_columns)
+    own_rows = f"SELECT school AS org, period, {own_select} FROM {facts}"
+    if own_facts:
+        own_rows += f" UNION ALL SELECT org, period, {own_select} FROM {own_facts}"
+    sql = (
+        f"SELECT COALESCE(r.org, o.org) AS org, COALESCE(r.period, o.period) AS period, "
+        f"COALESCE(r.schools, 0) AS schools, {', '.join(outputs)} "
+        f"FROM ({rows}) r FULL OUTER JOIN ({own_rows}) o ON r.org = o.org AND r.period = o.period"
+    )
     return sql, levels

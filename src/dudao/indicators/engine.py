@@ -26,7 +26,7 @@ import pyarrow as pa
 from django.db import connection, transaction
 
 from dudao.collection import selectors
-from dudao.orgs.selectors import tree_edges
+from dudao.orgs.selectors import school_ids, tree_edges
 
 from .compute import results_query
 from .definitions import Indicator, catalog
@@ -49,11 +49,17 @@ class Extract:
         return len(self.number)
 
 
-def load_facts(con: duckdb.DuckDBPyConnection, data: Extract, elements: set[str]) -> None:
+def load_facts(
+    con: duckdb.DuckDBPyConnection, data: Extract, elements: set[str], schools: np.ndarray | None = None
+) -> None:
     """Pivot the long values into ``facts(school, period, <one column per needed element>)``.
 
     The pivot is a numpy scatter into a (school × period, element) matrix — one vectorised pass, no per-element
-    filter — and reaches DuckDB as Arrow columns (NaN → NULL)."""
+    filter — and reaches DuckDB as Arrow columns (NaN → NULL).
+
+    With ``schools`` (the ids of the school-level units), the rows of every other unit — a district's or the city's
+    own figures, such as imported public statistics — go to ``own_facts(org, period, …)`` instead: only ``own``
+    indicators read them, and the roll-up, which counts each ``facts`` row as a school, never sees them."""
     wanted = sorted(elements)
     column_of = np.full(max(data.codes, default=0) + 1, -1, dtype=np.int64)
     for element_id, code in data.codes.items():
@@ -61,13 +67,26 @@ def load_facts(con: duckdb.DuckDBPyConnection, data: Extract, elements: set[str]
             column_of[element_id] = wanted.index(code)
     columns = column_of[data.element] if len(data) else np.empty(0, dtype=np.int64)
     keep = columns >= 0
-    schools, periods, inverse = _rows(data.org[keep], data.period[keep])
-    matrix = np.full((len(schools), len(wanted)), np.nan)
+    units, periods, inverse = _rows(data.org[keep], data.period[keep])
+    matrix = np.full((len(units), len(wanted)), np.nan)
     matrix[inverse, columns[keep]] = data.number[keep]
-    table = {"school": pa.array(schools), "period": pa.array(periods)}
-    for j, code in enumerate(wanted):
-        table[code] = pa.array(matrix[:, j], from_pandas=True)
-    con.register("facts", pa.table(table))  # a view on the Arrow buffers: read once by level0, never copied
+    leaf = _member(units, np.asarray(schools, dtype=np.int64)) if schools is not None else np.ones(len(units), bool)
+
+    def arrow(mask: np.ndarray, key: str) -> pa.Table:
+        table = {key: pa.array(units[mask]), "period": pa.array(periods[mask])}
+        for j, code in enumerate(wanted):
+            table[code] = pa.array(matrix[mask, j], from_pandas=True)
+        return pa.table(table)
+
+    if leaf.all():  # the usual case, and the benchmark's: no copy of the matrix
+        table = {"school": pa.array(units), "period": pa.array(periods)}
+        for j, code in enumerate(wanted):
+            table[code] = pa.array(matrix[:, j], from_pandas=True)
+        con.register("facts", pa.table(table))  # a view on the Arrow buffers: read once by level0, never copied
+        con.register("own_facts", arrow(np.zeros(len(units), dtype=bool), "org"))
+        return
+    con.register("facts", arrow(leaf, "school"))
+    con.register("own_facts", arrow(~leaf, "org"))
 
 
 def _rows(org: np.ndarray, period: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -253,9 +272,9 @@ def compute_all(indicators: Sequence[Indicator], rows: Extract) -> dict[str, np.
     arrays (masked where NULL), handed over without building a Python object per cell."""
     con = duckdb.connect()
     try:
-        load_facts(con, rows, set().union(*(i.elements for i in indicators)))
+        load_facts(con, rows, set().union(*(i.elements for i in indicators)), np.array(school_ids(), dtype=np.int64))
         load_tree(con)
-        sql, _ = results_query(con, indicators)
+        sql, _ = results_query(con, indicators, own_facts="own_facts")
         return con.execute(sql).fetchnumpy()
     finally:
         con.close()

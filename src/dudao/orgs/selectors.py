@@ -72,6 +72,12 @@ def tree_edges() -> list[tuple[int, int | None]]:
     return list(OrgUnit.objects.values_list("id", "parent_id"))
 
 
+def school_ids() -> list[int]:
+    """The ids of every school-level unit: the analytics engine rolls up only their rows, and keeps the figures of
+    units above them (a city's published statistics) for the indicators that read a unit's own value."""
+    return list(OrgUnit.objects.filter(level=Level.SCHOOL).values_list("id", flat=True))
+
+
 def tree() -> dict[int, tuple[str, str, str]]:
     """unit id → (code, path, level) of every unit, for the reference implementations that roll up in Python."""
     return {

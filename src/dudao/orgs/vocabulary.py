@@ -23,3 +23,4 @@ class Role(models.TextChoices):
     CITY_ADMIN = "city_admin", _("市管理员")
     INSPECTOR = "inspector", _("督学")
     ANALYST = "analyst", _("分析员")
+    COMPILER = "compiler", _("报告编撰员")
