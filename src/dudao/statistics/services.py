@@ -212,7 +212,8 @@ def import_table(uploaded_file, *, source: dict, period_code: str, user, file_na
     clean, problems = _check(rows, collection.statistics_elements())
     errors += problems
     if errors:
-        raise DudaoError(f"导入失败，共{len(errors)}处问题，未保存任何数据", errors=errors, status=UNPROCESSABLE)
+        summary = f"导入失败，共{len(errors)}处问题，未保存任何数据：" + "；".join(errors)
+        raise DudaoError(summary, errors=errors, status=UNPROCESSABLE)
     assert fields is not None and period is not None
     with transaction.atomic():
         src, _ = Source.objects.get_or_create(
