@@ -240,6 +240,7 @@ def world(db):
         "city_admin": make_user("city", w.city, Role.CITY_ADMIN),
         "inspector": make_user("inspector", w.city, Role.INSPECTOR),
         "analyst": make_user("analyst", w.city, Role.ANALYST),
+        "compiler": make_user("compiler", w.city, Role.COMPILER),
     }
     now = timezone.now()
     w.campaign = open_campaign(

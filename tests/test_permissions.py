@@ -29,6 +29,7 @@ READ = {
     "city_admin": "R R  R",
     "inspector": "R R  R",
     "analyst": "R R  R",
+    "compiler": "R R  R",
 }
 
 # May write values into a draft submission (form autosave, Excel upload)
@@ -43,6 +44,7 @@ WRITE = {
     "city_admin": "- -  -",
     "inspector": "- -  -",
     "analyst": "- -  -",
+    "compiler": "- -  -",
 }
 
 READ_VIEWS = ["review:submission", "collection:school_template", "collection:findings"]
@@ -114,6 +116,7 @@ DISTRICT = {
     "city_admin": "- -",
     "inspector": "- -",
     "analyst": "- -",
+    "compiler": "- -",
 }
 
 
@@ -141,6 +144,7 @@ COVERAGE = {
     "city_admin": "R R",
     "inspector": "R R",
     "analyst": "R R",
+    "compiler": "R R",
 }
 
 
@@ -206,7 +210,36 @@ def test_home_lists_only_own_school(client, world):
 def test_tables_cover_every_role():
     from dudao.orgs.models import Role
 
-    roles_in_fixture = {"collector", "checker", "principal", "district_reviewer", "city_admin", "inspector", "analyst"}
+    roles_in_fixture = {
+        "collector",
+        "checker",
+        "principal",
+        "district_reviewer",
+        "city_admin",
+        "inspector",
+        "analyst",
+        "compiler",
+    }
     assert roles_in_fixture == set(Role.values)
-    for table in (READ, WRITE, DISTRICT, COVERAGE):
+    for table in (READ, WRITE, DISTRICT, COVERAGE, STATISTICS):
         assert set(table) == set(READ)
+
+
+# Public statistics (dudao.statistics): only the city's administrators and its report team import and list them.
+STATISTICS = {role: "W" if role in ("city_admin", "compiler") else "-" for role in READ}
+
+
+@pytest.mark.parametrize("role", list(STATISTICS))
+def test_statistics_pages(client, world, role):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    login(client, world, role)
+    table = SimpleUploadedFile("t.csv", "单位代码,指标代码,数值\n310000,stat_voc_schools,90\n".encode())
+    source = {"name": "《统计》", "publisher": "市教委", "published_on": "2021-03-31", "period": "2020"}
+    listing = client.get(reverse("statistics:list"))
+    upload = client.post(reverse("statistics:import"), dict(source, file=table))
+    stored = DataValue.objects.filter(element__code="stat_voc_schools").exists()
+    if STATISTICS[role] == "W":
+        assert listing.status_code == 200 and upload.status_code == 302 and stored, role
+    else:
+        assert listing.status_code == 403 and upload.status_code == 403 and not stored, role

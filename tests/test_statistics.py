@@ -70,7 +70,7 @@ def test_csv_import_records_values_as_approved_data_with_their_source(world):
 
 
 def test_xlsx_with_english_headers_and_a_compiler(world):
-    compiler = make_user("compiler", world.city, Role.COMPILER)
+    compiler = world.users["compiler"]
     rows = [
         ("org", "element", "value"),
         ("310000", "budget_per_student_total", 60507.94),
