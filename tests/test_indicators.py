@@ -280,3 +280,72 @@ def test_pivot_rows_match_a_sorted_unique(pairs, sparse):
     keys, expected = np.unique(org * engine.PERIOD_SPAN + period, return_inverse=True)
     assert np.array_equal(schools, keys // engine.PERIOD_SPAN) and np.array_equal(periods, keys % engine.PERIOD_SPAN)
     assert np.array_equal(inverse, expected)
+
+
+def test_compute_keeps_own_facts_out_of_the_roll_up():
+    """A city's own published figure: read by ``own`` indicators at the city only, never counted as a school."""
+    from dudao.indicators.compute import compute
+
+    indicators = parse_definitions(
+        [
+            {"code": "total", "name": "t", "numerator": "a", "aggregation": "sum"},
+            {"code": "count", "name": "c", "numerator": "1", "aggregation": "sum"},
+            {"code": "own_a", "name": "o", "numerator": "a", "aggregation": "own", "factor": 0.5},
+            {"code": "own_share", "name": "s", "numerator": "a", "denominator": "a + b", "aggregation": "own"},
+        ]
+    )
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE facts AS SELECT * FROM (VALUES (1, 0, 10.0, 5.0), (2, 0, 30.0, NULL)) t(school, period, a, b)"
+    )
+    # the city (100) publishes its own a and b for period 0 and, with no school data, for period 1
+    con.execute(
+        "CREATE TABLE own_facts AS SELECT * FROM "
+        "(VALUES (100, 0, 90.0, 10.0), (100, 1, 80.0, NULL)) t(org, period, a, b)"
+    )
+    con.execute("CREATE TABLE edges AS SELECT * FROM (VALUES (1, 10), (2, 10), (10, 100), (100, NULL)) t(org, parent)")
+    compute(con, indicators, own_facts="own_facts")
+    rows = {
+        (r[0], r[1]): r[2:] for r in con.execute("SELECT org, period, schools, v0, v1, v2, v3 FROM results").fetchall()
+    }
+    assert len(rows) == 5  # schools 1, 2, district 10, city 100 in period 0; the city alone in period 1
+    assert rows[(100, 0)] == (2, 40.0, 2.0, 45.0, pytest.approx(0.9))
+    assert rows[(10, 0)] == (2, 40.0, 2.0, None, None)  # no figure of its own, nothing rolled up into one
+    assert rows[(1, 0)] == (1, 10.0, 1.0, 5.0, pytest.approx(10 / 15))  # a school's own value is its own facts
+    assert rows[(100, 1)] == (0, None, None, 40.0, None)
+
+
+def test_demo_statistics_reach_the_city_report_figures(demo):
+    """The demo's statistics tables, imported through the statistics app: the city's own figures, their change on
+    the previous year, the roll-ups untouched, and the engine still equal to the reference everywhere."""
+    from dudao.demo import statistics as demo_statistics
+    from dudao.statistics.selectors import sources_for
+
+    before = city_2020()
+    assert demo_statistics.load(["2019", "2020"]) == 22
+    engine.rebuild()
+    city = city_2020()
+    assert city["stat_schools"].value == 90
+    expected = {
+        "stat_schools_vocational_high": 23,
+        "stat_schools_specialized": 50,
+        "stat_schools_technical": 7,
+        "stat_schools_adult": 10,
+        "stat_students_wan": 9.6,
+        "stat_enrollment_wan": 3.4,
+        "stat_general_enrollment_wan": 5.4,
+        "budget_per_student": 60507.94,
+        "budget_operating_per_student": 34682.39,
+        "budget_public_per_student": 10489.13,
+    }
+    assert {code: city[code].value for code in expected} == expected
+    assert city["budget_per_student"].previous == 56146.03 and city["budget_per_student"].change == 7.77
+    assert city["budget_operating_per_student"].change == 15.47
+    assert city["budget_public_per_student"].change == -6.77
+    assert 35 < city["stat_voc_enrollment_share"].value < 45  # 职普比 4:6
+    for code in ("schools", "students", "student_teacher_ratio", "fixed_assets_total"):
+        assert city[code].value == before[code].value and city[code].schools == before[code].schools
+    period = Period.objects.get(code="2020")
+    names = [s.name for s in sources_for({"budget_per_student_total"}, OrgUnit.objects.get(code="310000"), period)]
+    assert names == ["《2020年上海市教育经费执行情况统计公告》"]
+    test_engine_matches_reference_everywhere(demo)

@@ -226,7 +226,7 @@ def test_tables_cover_every_role():
         "compiler",
     }
     assert roles_in_fixture == set(Role.values)
-    for table in (READ, WRITE, DISTRICT, COVERAGE, COMPILE):
+    for table in (READ, WRITE, DISTRICT, COVERAGE, COMPILE, STATISTICS):
         assert set(table) == set(READ)
 
 
@@ -261,3 +261,23 @@ def test_compiling_workspace(client, world, role):
         assert response.status_code == (403 if allowed == "-" else 200), (role, org.code)
         assert services.may_edit(user, org) == (allowed == "W"), (role, org.code)
         assert services.may_approve(user, org) == (allowed == "A" or (allowed == "W" and org.level == "district"))
+
+
+# Public statistics (dudao.statistics): only the city's administrators and its report team import and list them.
+STATISTICS = {role: "W" if role in ("city_admin", "compiler") else "-" for role in READ}
+
+
+@pytest.mark.parametrize("role", list(STATISTICS))
+def test_statistics_pages(client, world, role):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    login(client, world, role)
+    table = SimpleUploadedFile("t.csv", "单位代码,指标代码,数值\n310000,stat_voc_schools,90\n".encode())
+    source = {"name": "《统计》", "publisher": "市教委", "published_on": "2021-03-31", "period": "2020"}
+    listing = client.get(reverse("statistics:list"))
+    upload = client.post(reverse("statistics:import"), dict(source, file=table))
+    stored = DataValue.objects.filter(element__code="stat_voc_schools").exists()
+    if STATISTICS[role] == "W":
+        assert listing.status_code == 200 and upload.status_code == 302 and stored, role
+    else:
+        assert listing.status_code == 403 and upload.status_code == 403 and not stored, role

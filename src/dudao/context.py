@@ -7,6 +7,7 @@ from dudao.orgs.vocabulary import Level, Role
 OFFICE_ROLES = {Role.DISTRICT_CLERK, Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.ANALYST, Role.INSPECTOR}
 # who writes or approves a city or district report's compiled chapters (报告编撰)
 COMPILING_ROLES = {Role.COMPILER, Role.CITY_ADMIN, Role.DISTRICT_REVIEWER}
+STATISTICS_ROLES = {Role.CITY_ADMIN, Role.COMPILER}  # who imports public statistics (dudao.statistics)
 
 
 def navigation(request) -> dict:
@@ -20,4 +21,5 @@ def navigation(request) -> dict:
     compiling = user.is_superuser or any(
         m.role in COMPILING_ROLES and m.org.level in (Level.CITY, Level.DISTRICT) for m in held
     )
-    return {"nav_office": office, "nav_compiling": compiling}
+    statistics = user.is_superuser or any(m.role in STATISTICS_ROLES and m.org.level == Level.CITY for m in held)
+    return {"nav_office": office, "nav_compiling": compiling, "nav_statistics": statistics}

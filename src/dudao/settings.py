@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "dudao.orgs",
     "dudao.collection",
     "dudao.review",
+    "dudao.statistics",
     "dudao.indicators",
     "dudao.reports",
     "dudao.portal",

@@ -1,6 +1,6 @@
 """Site-wide routes (login, logout, language, admin) and one include per app, each under its own namespace
-(``collection:``, ``review:``, ``indicators:``, ``plans:``, ``evaluation:``, ``portal:``, ``compiling:``,
-``api:``)."""
+(``collection:``, ``review:``, ``indicators:``, ``statistics:``, ``plans:``, ``evaluation:``, ``portal:``,
+``compiling:``, ``api:``)."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("dudao.collection.urls")),
     path("", include("dudao.review.urls")),
     path("dashboard/", include("dudao.indicators.urls")),
+    path("statistics/", include("dudao.statistics.urls")),
     path("plans/", include("dudao.plans.urls")),
     path("evaluation/", include("dudao.evaluation.urls")),
     path("", include("dudao.portal.urls")),

@@ -24,8 +24,13 @@ def yearly_period(year: int) -> Period:
 
 
 def participants(dataset: DataSet, owner: OrgUnit):
-    """Schools under ``owner`` that the data set's ``participants`` rule selects (by 学校类型)."""
+    """Schools under ``owner`` that the data set's ``participants`` rule selects (by 学校类型).
+
+    ``level: any`` (public statistics) enrolls nobody up front: such figures can be held by a unit at any level, and
+    the import that brings them creates the record of each unit it names (:func:`.services.record_statistics`)."""
     rule = dataset.spec.get("participants") or {}
+    if rule.get("level") == "any":
+        return subtree(owner).none()
     units = subtree(owner, rule.get("level", Level.SCHOOL))
     types = rule.get("school_types")
     return in_groups(units, "school_type", types) if types else units

@@ -277,6 +277,19 @@ def value_storage(fields: Iterable[str]) -> tuple[str, list[str]]:
     return DataValue._meta.db_table, columns
 
 
+def statistics_elements() -> dict[str, tuple[str, DataElement]]:
+    """element code → (data set code, element) of the numeric elements of the public-statistics data sets (those
+    whose workflow is ``statistics``): the codes a statistics table may name."""
+    result: dict[str, tuple[str, DataElement]] = {}
+    for ds in DataSet.objects.order_by("code"):
+        if ds.spec.get("workflow") != "statistics":
+            continue
+        for member in ds.members.select_related("element"):
+            if member.element.is_numeric:
+                result[member.element.code] = (ds.code, member.element)
+    return result
+
+
 def element_codes() -> dict[int, str]:
     """data element id → code."""
     return dict(DataElement.objects.values_list("id", "code"))

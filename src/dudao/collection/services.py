@@ -15,16 +15,19 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, TypeVar
 
 from django.db import transaction
+from django.utils import timezone
 
 from dudao.errors import DudaoError, forbidden
 from dudao.history import set_author
 from dudao.orgs.access import can_view, has_role
+from dudao.orgs.selectors import city
 from dudao.orgs.vocabulary import Role
 from dudao.rounding import fixed
 
 from . import workflows
+from .campaigns import open_campaign
 from .expressions import parse
-from .models import Campaign, DataElement, DataValue, Explanation, Period, Submission
+from .models import Campaign, DataElement, DataSet, DataValue, Explanation, Period, Submission
 from .vocabulary import ValueType
 
 if TYPE_CHECKING:
@@ -362,3 +365,69 @@ def explain(submission: Submission, key: str, text: str, user) -> Explanation:
         set_author(obj, user)
         obj.save()
     return obj
+
+
+# --------------------------------------------------------------------------- public statistics
+
+STATISTICS_WORKFLOW = "statistics"
+STATISTICS_ROLES = (Role.CITY_ADMIN, Role.COMPILER)
+
+
+def may_record_statistics(user, org: OrgUnit) -> bool:
+    """The city's administrators and its report team (报告编撰员) bring published statistics in; nobody else."""
+    return has_role(user, org, *STATISTICS_ROLES)
+
+
+def record_statistics(
+    org: OrgUnit, period: Period, dataset_code: str, values: Mapping[str, object], user, reason: str = ""
+) -> int:
+    """Write published figures (``{element code: number}``) of ``org`` for ``period`` as values of the statistics
+    data set ``dataset_code``; returns how many values changed.
+
+    Statistics reach the indicator engine the way every figure does — as values behind a counting submission — so
+    no reader needs a second path. The data set's workflow (``statistics``) has one state, final and locked
+    (已公布): the submission is created in it, which is what makes the values count. A value already there is
+    replaced (a newer or corrected table), with the change and ``reason`` in the audit trail. All or nothing;
+    refused (403) unless the user may record statistics at ``org``."""
+    if not may_record_statistics(user, org):
+        raise forbidden("只有市级管理员或报告编撰员可以导入公开统计数据")
+    dataset = DataSet.objects.filter(code=dataset_code).first()
+    if dataset is None or dataset.spec.get("workflow") != STATISTICS_WORKFLOW:
+        raise DudaoError(f"“{dataset_code}”不是公开统计数据集")
+    members = {m.element.code: m.element for m in dataset.members.select_related("element")}
+    parsed, errors = {}, {}
+    for code, raw in values.items():
+        element = members.get(code)
+        if element is None or not element.is_numeric:
+            errors[code] = f"数据集“{dataset.name}”中没有数值项“{code}”"
+            continue
+        try:
+            parsed[code] = parse_value(element, raw)
+        except DudaoError as exc:
+            errors[code] = f"{element.name}{exc}"
+    if errors:
+        raise DudaoError("；".join(errors.values()), errors=errors)
+    root = city() or org
+    with transaction.atomic():
+        now = timezone.now()
+        campaign = open_campaign(dataset, period, root, now, now, name=f"{period.name}{dataset.name}", schools=[])
+        state = workflows.workflows()[campaign.workflow].final
+        Submission.objects.get_or_create(campaign=campaign, org=org, defaults={"state": state})
+        existing = {
+            v.element.code: v
+            for v in DataValue.objects.select_related("element").filter(
+                period=period, org=org, element__code__in=list(parsed), category_option=""
+            )
+        }
+        changed = 0
+        for code, (text, number) in parsed.items():
+            current = existing.get(code) or DataValue(element=members[code], period=period, org=org)
+            if current.pk is not None and current.value == text:
+                continue
+            if text == "":
+                continue  # an empty cell neither writes nor clears a published figure
+            current.value, current.number = text, number
+            set_author(current, user, reason[:100])
+            current.save()
+            changed += 1
+    return changed

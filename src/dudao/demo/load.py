@@ -62,6 +62,7 @@ CITY_USERS = {
     "city_admin": (Role.CITY_ADMIN, "市教委管理员"),
     "analyst": (Role.ANALYST, "第三方分析员"),
     "inspector": (Role.INSPECTOR, "市督学"),
+    "compiler": (Role.COMPILER, "报告编撰员（第三方团队）"),
 }
 
 

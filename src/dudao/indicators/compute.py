@@ -17,6 +17,10 @@ A unit above the schools may report values of its own (a district bureau's 政�
 BOOLEAN column ``own``, true on such rows. An own row is a leaf like a school for the elements it reports — it rolls
 up to the units above and adds to its own unit's total — but it is not a school: it does not count in ``schools``,
 and terms without elements (the ``1`` of 学校数 or 校均) are NULL on it.
+
+``own`` indicators (本级填报值) are the exception to rolling up: a figure a unit holds itself — the city's count of
+schools as the 教育事业统计 publishes it, a district's funding standard — is evaluated on that unit's own facts row
+and never summed from below. Their values are joined to the rolled-up rows per (org, period).
 """
 
 from __future__ import annotations
@@ -74,8 +78,13 @@ def results_query(
     terms = _Terms()
     # per indicator: (numerator, denominator, ratio-sum, ratio-count) columns, None when not computable
     plan: list[tuple[str, str | None, str | None, str | None] | None] = []
-    for ind in indicators:
+    own_indicators: list[int] = []  # positions of the computable ``own`` indicators
+    for i, ind in enumerate(indicators):
         if ind.elements - present:  # nobody reported these elements: not computable anywhere
+            plan.append(None)
+            continue
+        if ind.aggregation == "own":
+            own_indicators.append(i)
             plan.append(None)
             continue
         num = terms.add(to_sql(ind.numerator), not ind.numerator.names)
@@ -157,5 +166,25 @@ def results_query(
         else None
     )
     rows = leaves + (f" UNION ALL {totals}" if totals else "")
-    sql = f"SELECT org, period, schools, {', '.join(outputs)} FROM ({rows})"
+    if not own_indicators:
+        return f"SELECT org, period, schools, {', '.join(outputs)} FROM ({rows})", levels
+    # own values per unit, joined to the rolled-up rows: a unit with own facts and no schools gets a row of its own
+    own_columns = []
+    for i in own_indicators:
+        ind = indicators[i]
+        num = to_sql(ind.numerator)
+        den = to_sql(ind.denominator) if ind.denominator is not None else None
+        value = f"({num}) / NULLIF({den}, 0)" if den else f"({num})"
+        own_columns += [
+            f"CAST({value} * {ind.factor!r} AS DOUBLE) AS o_v{i}",
+            f"CAST({num} AS DOUBLE) AS o_n{i}",
+            f"CAST({den if den else 'NULL'} AS DOUBLE) AS o_d{i}",
+        ]
+        outputs[3 * i : 3 * i + 3] = [f"o_v{i} AS v{i}", f"o_n{i} AS n{i}", f"o_d{i} AS d{i}"]
+    own_rows = f"SELECT school AS org, period, {', '.join(own_columns)} FROM {facts}"
+    sql = (
+        f"SELECT COALESCE(r.org, o.org) AS org, COALESCE(r.period, o.period) AS period, "
+        f"COALESCE(r.schools, 0) AS schools, {', '.join(outputs)} "
+        f"FROM ({rows}) r FULL OUTER JOIN ({own_rows}) o ON r.org = o.org AND r.period = o.period"
+    )
     return sql, levels

@@ -2,8 +2,10 @@
 
 An indicator is ``Σ numerator / Σ denominator × factor`` over the schools of an org unit — a *ratio of sums*, so the
 city's 生师比 is all students over all teachers, not the mean of 71 school ratios. ``school_mean`` (校均) is the
-explicit exception the quality report uses for 双师型 比例; ``sum`` has no denominator. ``kind`` decides how a change
-is worded: rates in percentage points (个百分点), quantities in percent.
+explicit exception the quality report uses for 双师型 比例; ``sum`` has no denominator. ``own`` (本级填报值) does not
+roll up at all: the value is the unit's own figure — numerator / denominator × factor over the facts the unit itself
+holds (a published statistic of the city, say), the denominator optional. ``kind`` decides how a change is worded:
+rates in percentage points (个百分点), quantities in percent.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dudao.collection.expressions import Expression, parse
 from dudao.errors import DudaoError
 from dudao.rounding import half_up
 
-AGGREGATIONS = ("ratio", "school_mean", "sum")
+AGGREGATIONS = ("ratio", "school_mean", "sum", "own")
 
 
 KINDS = ("rate", "quantity")
@@ -77,7 +79,7 @@ def _indicator(item: dict, known: set[str] | None) -> Indicator:
     aggregation = item.get("aggregation", "ratio" if denominator is not None else "sum")
     if aggregation not in AGGREGATIONS:
         raise DudaoError(f"indicator {code}: aggregation must be one of {AGGREGATIONS}")
-    if aggregation != "sum" and denominator is None:
+    if aggregation not in ("sum", "own") and denominator is None:
         raise DudaoError(f"indicator {code}: {aggregation} needs a denominator")
     kind = item.get("kind", "quantity")
     if kind not in KINDS:

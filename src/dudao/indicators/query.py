@@ -98,7 +98,10 @@ def as_json(org: OrgUnit, period: Period) -> dict:
 
 
 def rollup(indicator: Indicator, school_rows: list[IndicatorValue]) -> float | None:
-    """Re-aggregate school-level results for any subset of schools, with the indicator's own aggregation."""
+    """Re-aggregate school-level results for any subset of schools, with the indicator's own aggregation — ``None``
+    for an ``own`` indicator, a unit's own figure that no set of schools adds up to."""
+    if indicator.aggregation == "own":
+        return None
     # (numerator, denominator) of the schools with a numerator: a school without one counts on neither side
     rows = [(r.numerator, r.denominator) for r in school_rows if r.numerator is not None]
     if indicator.aggregation == "school_mean":

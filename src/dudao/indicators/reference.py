@@ -20,7 +20,7 @@ def orm_compute(indicators: Sequence[Indicator], values=None) -> dict[tuple[int,
     """(org_id, period_id, indicator code) → value, for every org unit with at least one school reporting an
     element the indicators use (a kindergarten's approved form does not make it a vocational school) — or reporting
     such an element itself (a district's own 政府履责 figures), which then counts like one more school's, less the
-    school count."""
+    school count. ``own`` indicators are a unit's own figure: evaluated on its own values, never rolled up."""
     per_school: dict[tuple[int, int], dict[str, float]] = defaultdict(dict)
     used = set().union(*(i.elements for i in indicators))
     rows = approved_values().values_list("org_id", "period_id", "element__code", "number")
@@ -35,9 +35,18 @@ def orm_compute(indicators: Sequence[Indicator], values=None) -> dict[tuple[int,
     # per (org, period, indicator): [Σ numerator, Σ denominator, Σ school ratio, count of ratios, seen numerator,
     # seen denominator] — numerator and denominator are summed independently (DHIS2's ratio of sums)
     sums: dict[tuple[int, int, str], list] = defaultdict(lambda: [0.0, 0.0, 0.0, 0, False, False])
+    rolled = [i for i in indicators if i.aggregation != "own"]
+    own_values: dict[tuple[int, int, str], float | None] = {}
+    for (org, period), values_ in per_school.items():
+        for ind in indicators:
+            if ind.aggregation == "own":
+                num = ind.numerator.evaluate(values_)
+                den = ind.denominator.evaluate(values_) if ind.denominator is not None else 1
+                value = float(num) / float(den) * ind.factor if num is not None and den else None
+                own_values[(org, period, ind.code)] = value
     for (school, period), values_ in per_school.items():
         own = school not in schools  # a unit's own values: a formula without elements (学校数's 1) is not for it
-        for ind in indicators:
+        for ind in rolled:
             num = None if own and not ind.numerator.names else ind.numerator.evaluate(values_)
             den = ind.denominator.evaluate(values_) if ind.denominator is not None else None
             if own and ind.denominator is not None and not ind.denominator.names:
@@ -64,6 +73,11 @@ def orm_compute(indicators: Sequence[Indicator], values=None) -> dict[tuple[int,
             result[key] = ratio_sum / ratio_count * factor if ratio_count else None
         else:
             result[key] = num / den * factor if seen_num and seen_den and den else None
+    # every unit with a row — rolled up from its schools, or reporting itself — has every indicator
+    for org, period in {(k[0], k[1]) for k in result} | set(per_school):
+        for ind in indicators:
+            key = (org, period, ind.code)
+            result[key] = own_values.get(key) if ind.aggregation == "own" else result.get(key)
     return result
 
 
@@ -85,7 +99,7 @@ def _linear(indicator: Indicator) -> bool:
         return False
 
     exprs = [indicator.numerator] + ([indicator.denominator] if indicator.denominator is not None else [])
-    return indicator.aggregation != "school_mean" and all(ok(e.tree.body) for e in exprs)
+    return indicator.aggregation not in ("school_mean", "own") and all(ok(e.tree.body) for e in exprs)
 
 
 def orm_aggregate(indicators: Sequence[Indicator]) -> dict[tuple[int, int, str], float | None]:
@@ -95,7 +109,7 @@ def orm_aggregate(indicators: Sequence[Indicator]) -> dict[tuple[int, int, str],
     fall back to the per-school evaluation of :func:`orm_compute`."""
     from django.db.models import Count, Sum
 
-    values = approved_values()
+    values = approved_values().filter(org__level=Level.SCHOOL)  # units above the schools never roll up
     depth = max(path.count("/") - 1 for _, path, level in tree().values() if level == Level.SCHOOL)
     result: dict[tuple[int, int, str], float | None] = {}
     linear = [i for i in indicators if _linear(i)]
