@@ -29,9 +29,12 @@ DATA = Path(__file__).parent / "data"
 FIGURES = DATA / "city_report_figures.yaml"
 SEED = DATA / "vocational_quality_report_2020.txt"
 
-# The demo's 2020 city report today. Raise as #13 lands; the target is 90%.
-BASELINE_FIGURES = 48  # of 393 (12.2%)
-BASELINE_SUBSECTIONS = 6  # of 31
+# The demo's 2020 city report must carry at least 90% of the seed's figures and subsections (issue #13); it carries
+# 392 of 393 figures and 31 of 31 subsections — the ratchet keeps it there. The one missing figure is 校均固定资产总额
+# 2.08亿元: the seed's own 148.05亿元 over its 71 schools is 2.085, which rounds half-up to 2.09.
+TARGET = 0.9
+BASELINE_FIGURES = 392  # of 393
+BASELINE_SUBSECTIONS = 31  # of 31
 
 
 @pytest.fixture(scope="module")
@@ -154,14 +157,7 @@ def test_the_list_is_what_the_extractor_makes_of_the_seed():
 # --- the ratchet --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.django_db
-def test_demo_city_report_carries_the_seed_figures(demo, listed):
-    from dudao.collection.selectors import period
-    from dudao.orgs.selectors import city
-    from dudao.reports.builder import build
-    from dudao.reports.render import to_html
-
-    text = html_text(to_html(build(city(), period("2020"))))
+def measure(text, listed):
     figures = listed["figures"]
     found, missing = coverage(figures, text, listed["chapters"])
     subs_found, subs_missing = subsection_coverage(seed_subsections(listed), text)
@@ -169,8 +165,41 @@ def test_demo_city_report_carries_the_seed_figures(demo, listed):
     message = (
         f"figures {len(found)}/{len(figures)} ({len(found) / len(figures):.1%}), "
         f"subsections {len(subs_found)}/{len(subs_found) + len(subs_missing)}; "
-        f"most missing (chapter, unit): {groups}"
+        f"most missing (chapter, unit): {groups}; missing: {[(f['chapter'], f['value'] + f['unit']) for f in missing]}"
     )
     print(message)
-    assert len(found) >= BASELINE_FIGURES, message
-    assert len(subs_found) >= BASELINE_SUBSECTIONS, message
+    return len(found), len(subs_found), message
+
+
+@pytest.fixture
+def published_city_report(demo, db):
+    """The demo's 2020 city report as the public reads it: the portal's published version."""
+    from dudao.portal.selectors import public_publications
+
+    return public_publications(period="2020", org="310000").filter(status="published").get()
+
+
+@pytest.mark.django_db
+def test_demo_city_report_carries_the_seed_figures(published_city_report, listed):
+    from dudao.portal.publishing import html_of
+
+    found, subsections, message = measure(html_text(html_of(published_city_report)), listed)
+    assert found >= max(BASELINE_FIGURES, TARGET * len(listed["figures"])), message
+    assert subsections >= max(BASELINE_SUBSECTIONS, TARGET * len(listed["subsections"])), message
+
+
+@pytest.mark.django_db
+def test_demo_city_report_pdf_carries_the_seed_figures(published_city_report, listed, tmp_path):
+    """The same measure on the text of the PDF (what a reader downloads): extraction breaks lines and spaces, the
+    measuring helper undoes that as it does for the seed's own PDF text."""
+    import pdfplumber
+
+    from dudao.portal.publishing import pdf_of
+
+    path = tmp_path / "city.pdf"
+    path.write_bytes(pdf_of(published_city_report))
+    with pdfplumber.open(path) as pdf:
+        text = "\n".join(page.extract_text() or "" for page in pdf.pages)
+    found, subsections, message = measure(text, listed)
+    assert found >= TARGET * len(listed["figures"]), message
+    assert subsections >= TARGET * len(listed["subsections"]), message

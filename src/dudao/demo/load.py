@@ -33,7 +33,7 @@ from dudao.orgs.services import grant, save_school
 from dudao.orgs.vocabulary import Level, Role
 from dudao.review.workflow import fast_forward
 
-from . import evaluation
+from . import compiled, district, evaluation, statistics
 from .generator import generate
 from .narrative import texts as narrative_texts
 
@@ -51,6 +51,7 @@ DEMO_LOGINS = [
     ("inspector", "市督学"),
     ("d310101", "黄浦区教育局审核员"),
     ("d310101-clerk", "黄浦区教育局填报员（区级年报数据）"),
+    ("compiler", "报告编撰员（第三方团队：市级年报编撰）"),
     ("zjc", "市教委职业教育处（工作要点责任处室）"),
     ("3101010001-collector", "中华职业学校 采集员"),
     ("3101010001-checker", "中华职业学校 审核员"),
@@ -120,6 +121,12 @@ def load_demo() -> DemoSummary:
             values += [(school, code, value) for code, value in [*row.items(), *texts.items()] if code in elements]
         load_values(period, values)
         _finish_round(campaign, users, opens)
+    # the other inputs of the quality report, through the front door of each: the district bureaus' own data sets,
+    # public statistics imports, and the compilers' chapters of the city report (picking the schools' cases)
+    for year in ("2019", "2020"):
+        district.load(year)
+    statistics.load(["2019", "2020"])
+    compiled.load("2020")
     _load_evaluations(city, district_list, compulsory, kindergartens, universities, users)
     # the current round: open now, every school still to fill in
     now = timezone.now()

@@ -35,7 +35,7 @@ def _reports_published_under(org: OrgUnit, period: Period, level: str) -> QueryS
 
 
 def schools_published_text(org: OrgUnit, period: Period) -> str:
-    """"71所": the schools under ``org`` whose annual report for ``period`` is public — the 前言's coverage statement
+    """ "71所": the schools under ``org`` whose annual report for ``period`` is public — the 前言's coverage statement
     comes from the portal's own records, not from a number someone typed."""
     count = _reports_published_under(org, period, Level.SCHOOL).values("org").distinct().count()
     return f"{count}所"

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("collection", "0003_element_in_one_dataset"),
-        ("orgs", "0003_alter_membership_role"),
+        ("orgs", "0003_district_clerk_role"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
