@@ -11,7 +11,7 @@ from dudao.collection import services
 from dudao.collection.models import DataValue
 from dudao.review.models import Transition
 
-from .conftest import VALID
+from .conftest import VALID, approve_to
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -191,3 +191,59 @@ def test_plan_import_assign_report_board(transactional_db, live_server, browser,
     row = page.locator("#board tr", has_text="提升“双师型”教师比重")
     row.get_by_text("滞后").first.wait_for()
     assert "逾期" in row.inner_text() and "标准征求意见延期" in row.inner_text()
+
+
+def test_a_school_case_reaches_the_published_city_report(transactional_db, live_server, browser, world):
+    """The compiler flow of issue #13 in the browser: a school writes a case, its principal approves; the compiler
+    writes a chapter with a figure by reference and picks the case; the city admin approves the chapter; the city
+    report is requested and approved on the publication desk; the public reads it on the portal."""
+    from dudao.indicators.engine import rebuild
+    from dudao.portal.models import Publication
+
+    sub = world.sub_a
+    case = {"case_1_title": "校企共育汽修工匠", "case_1_body": "学校与车企共建实训中心，学生在真实岗位上学习。"}
+    page = session(browser, live_server, "a-collector")
+    page.goto(f"{live_server.url}/submissions/{sub.pk}/")
+    for code, value in {**case, "case_1_chapter": "2.3"}.items():
+        autosave(page, code, value)
+    approve_to(sub, world.users, "approved")  # checked, then approved and signed by the principal
+    rebuild()
+
+    city, period = world.city.code, world.campaign.period.code
+    page = session(browser, live_server, "compiler")
+    page.get_by_role("link", name="报告编撰").click()
+    page.get_by_role("link", name="2.3 就业质量").click()
+    page.locator("#part-new textarea").fill("全市中职毕业生就业率为{{employment_rate}}，就业质量稳中有升。")
+    page.locator("#part-new").get_by_role("button", name="添加段落").click()
+    page.wait_for_load_state()
+    page.locator(".box", has_text=case["case_1_title"]).get_by_role("button", name="选用").click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name="提交审定").click()
+    page.wait_for_load_state()
+
+    page = session(browser, live_server, "city")
+    page.goto(f"{live_server.url}/compiling/{city}/{period}/2.3/")
+    page.get_by_role("button", name="审定通过").click()
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}/compiling/{city}/{period}/")
+    page.get_by_role("link", name="申请发布").first.wait_for()
+
+    page = session(browser, live_server, "analyst")  # four eyes: one requests, another approves
+    page.goto(f"{live_server.url}/publications/")
+    page.locator("select[name=org]").first.select_option(city)
+    page.locator("select[name=period]").first.select_option(period)
+    page.get_by_role("button", name="生成并申请发布").click()
+    page.wait_for_load_state()
+    page = session(browser, live_server, "city")
+    page.goto(f"{live_server.url}/publications/")
+    page.get_by_role("button", name="审核发布").first.click()
+    page.wait_for_load_state()
+    publication = Publication.objects.get(org=world.city, status="published")
+
+    public = browser.new_context(locale="zh-CN").new_page()  # the public: no login
+    public.goto(f"{live_server.url}/portal/reports/{publication.pk}/")
+    body = public.locator("body")
+    body.get_by_text("全市中职毕业生就业率为").wait_for()
+    text = body.inner_text()
+    assert "{{" not in text and "就业率为—" not in text  # the figure is the engine's, never the token
+    assert case["case_1_title"] in text and case["case_1_body"] in text and f"——{world.school_a.name}" in text

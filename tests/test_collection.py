@@ -269,7 +269,7 @@ def test_cases_lists_approved_cases_of_every_declaring_dataset(world):
     approve_to(world.sub_a, world.users, "approved", values={**VALID, **case})
     draft = {"case_1_title": "尚未审核的案例", "case_1_body": "草稿"}
     services.save_values(world.sub_b, draft, world.users["collector_b"])
-    assert [g["key"] for g in case_groups(world.dataset.spec)] == ["case_1", "case_2", "case_3"]
+    assert [g["key"] for g in case_groups(world.dataset.spec)] == ["case_1", "case_2", "case_3", "case_4"]
     found = cases(world.campaign.period)
     assert found == [
         CaseRecord(

@@ -282,8 +282,9 @@ def test_pivot_rows_match_a_sorted_unique(pairs, sparse):
     assert np.array_equal(inverse, expected)
 
 
-def test_compute_keeps_own_facts_out_of_the_roll_up():
-    """A city's own published figure: read by ``own`` indicators at the city only, never counted as a school."""
+def test_compute_reads_own_indicators_from_the_units_own_row():
+    """A city's own published figure: ``own`` indicators read it at the city only; roll-ups count the unit's own row
+    once, as a leaf of its own total — never as a school (学校数 and 校均 ignore it)."""
     from dudao.indicators.compute import compute
 
     indicators = parse_definitions(
@@ -295,24 +296,21 @@ def test_compute_keeps_own_facts_out_of_the_roll_up():
         ]
     )
     con = duckdb.connect()
+    # schools 1 and 2; the city (100) publishes its own a and b for period 0 and, with no school data, for period 1
     con.execute(
-        "CREATE TABLE facts AS SELECT * FROM (VALUES (1, 0, 10.0, 5.0), (2, 0, 30.0, NULL)) t(school, period, a, b)"
-    )
-    # the city (100) publishes its own a and b for period 0 and, with no school data, for period 1
-    con.execute(
-        "CREATE TABLE own_facts AS SELECT * FROM "
-        "(VALUES (100, 0, 90.0, 10.0), (100, 1, 80.0, NULL)) t(org, period, a, b)"
+        "CREATE TABLE facts AS SELECT * FROM (VALUES (1, 0, 10.0, 5.0, false), (2, 0, 30.0, NULL, false), "
+        "(100, 0, 90.0, 10.0, true), (100, 1, 80.0, NULL, true)) t(school, period, a, b, own)"
     )
     con.execute("CREATE TABLE edges AS SELECT * FROM (VALUES (1, 10), (2, 10), (10, 100), (100, NULL)) t(org, parent)")
-    compute(con, indicators, own_facts="own_facts")
+    compute(con, indicators)
     rows = {
         (r[0], r[1]): r[2:] for r in con.execute("SELECT org, period, schools, v0, v1, v2, v3 FROM results").fetchall()
     }
     assert len(rows) == 5  # schools 1, 2, district 10, city 100 in period 0; the city alone in period 1
-    assert rows[(100, 0)] == (2, 40.0, 2.0, 45.0, pytest.approx(0.9))
+    assert rows[(100, 0)] == (2, 130.0, 2.0, 45.0, pytest.approx(0.9))
     assert rows[(10, 0)] == (2, 40.0, 2.0, None, None)  # no figure of its own, nothing rolled up into one
     assert rows[(1, 0)] == (1, 10.0, 1.0, 5.0, pytest.approx(10 / 15))  # a school's own value is its own facts
-    assert rows[(100, 1)] == (0, None, None, 40.0, None)
+    assert rows[(100, 1)] == (0, 80.0, None, 40.0, None)
 
 
 def test_demo_statistics_reach_the_city_report_figures(demo):

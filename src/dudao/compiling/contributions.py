@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dudao.reports import contributions, references
-from dudao.reports.builder import Case, Paragraph
+from dudao.reports.builder import Case, Paragraph, sources_note
 
 from . import selectors
 
@@ -27,5 +27,7 @@ def provider(org: OrgUnit, period: Period, key: str) -> list[contributions.Part]
     for part in selectors.approved_parts(org, period, key):
         blocks: list = [Paragraph(p) for p in paragraphs(resolver.render(part.text))]
         blocks += [Case(0, pick.title, resolver.render(pick.body), pick.credit) for pick in part.cases.all()]
-        found.append(contributions.Part(part.title, blocks))
+        codes = {token.indicator for token in references.tokens(part.text)}
+        note = sources_note(codes, org, period)  # 数据来源 of the public statistics the part cites
+        found.append(contributions.Part(part.title, blocks, [note] if note else []))
     return found

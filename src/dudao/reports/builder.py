@@ -27,6 +27,7 @@ from dudao.indicators.query import Reading, readings, series
 from dudao.orgs.vocabulary import Level
 from dudao.review.workflow import current_statement
 from dudao.rounding import fixed
+from dudao.statistics import selectors as statistics
 
 from . import charts, contributions, references, wording
 from .contributions import Part
@@ -300,11 +301,8 @@ class _Context:
 
     def sources_note(self, codes: set[str]) -> Note | None:
         """数据来源 under a figure or table whose indicators come from imported public statistics."""
-        own = {c for c in codes if c in by_code() and by_code()[c].aggregation == "own"}
-        if not own:
-            return None
-        names = sources_for(own, self.org, self.period)
-        return Note("数据来源：" + "；".join(names)) if names else None
+        note = sources_note(codes, self.org, self.period)
+        return Note(note) if note else None
 
     def own_cases(self, key: str, orgs: set[int], limit: int | None = None) -> list[Case]:
         found = []
@@ -325,10 +323,19 @@ def _in_chapter(case_chapter: str, key: str) -> bool:
     return case_chapter == key or case_chapter.startswith(key + ".")
 
 
-def sources_for(codes: set[str], org: OrgUnit, period: Period) -> list[str]:
-    from dudao.statistics.selectors import sources_for as statistics_sources
-
-    return [str(source) for source in statistics_sources(codes, org, period)]
+def sources_note(indicators: set[str], org: OrgUnit, period: Period) -> str:
+    """ "数据来源：《…》（发布单位，日期），链接" for the public statistics behind ``indicators`` (own figures only; a
+    figure computed from the schools' approved data needs no note — the report's statement page covers it)."""
+    defs = by_code()
+    own = [defs[c] for c in indicators if c in defs and defs[c].aggregation == "own"]
+    elements = set().union(*(i.elements for i in own)) if own else set()
+    if not elements:
+        return ""
+    cited = [
+        source.citation + (f"，{source.link}" if source.link else "")
+        for source in statistics.sources_for(elements, org, period)
+    ]
+    return "数据来源：" + "；".join(cited) if cited else ""
 
 
 def _blocks(ctx: _Context, specs: list[dict], key: str, compiled: list[Part]) -> list[Block]:
@@ -362,9 +369,7 @@ def _blocks(ctx: _Context, specs: list[dict], key: str, compiled: list[Part]) ->
         elif "compiled" in spec:
             for part in compiled:
                 if not part.title:
-                    blocks.extend(_fresh_cases(ctx, part.blocks))
-                    for source in part.sources:
-                        blocks.append(Note(source))
+                    blocks.extend(_with_sources(_fresh_cases(ctx, part.blocks), part.sources))
     return blocks
 
 
@@ -377,6 +382,12 @@ def _fresh_cases(ctx: _Context, blocks: list[Block]) -> list[Block]:
             ctx.used_cases.add((block.school, block.title))
         kept.append(block)
     return kept
+
+
+def _with_sources(blocks: list[Block], sources: list[str]) -> list[Block]:
+    """A part's 数据来源 notes go under its text, before its cases."""
+    text = [b for b in blocks if not isinstance(b, Case)]
+    return [*text, *(Note(source) for source in sources), *(b for b in blocks if isinstance(b, Case))]
 
 
 def _all_text(text: str | list[str]) -> str:
@@ -419,7 +430,9 @@ def build(org: OrgUnit, period: Period, template_code: str = "quality_annual") -
         for part in compiled:
             if part.title and part.blocks:
                 number_in = f"{key}.{len(children) + 1}"
-                children.append(Section(number_in, part.title, 2, _fresh_cases(ctx, part.blocks)))
+                children.append(
+                    Section(number_in, part.title, 2, _with_sources(_fresh_cases(ctx, part.blocks), part.sources))
+                )
         if section.blocks or children:
             sections.append(section)
             sections.extend(children)
