@@ -203,3 +203,53 @@ def test_demo_city_report_pdf_carries_the_seed_figures(published_city_report, li
     found, subsections, message = measure(text, listed)
     assert found >= TARGET * len(listed["figures"]), message
     assert subsections >= TARGET * len(listed["subsections"]), message
+
+
+# --- computed, never typed (issue #13 point 6) --------------------------------------------------------------------
+
+# Per chapter of the city report: a figure the compilers' text carries by reference, the school data element behind
+# it, and the value it prints before one school's approved value is raised by one.
+PROVENANCE = [
+    ("基本情况", "staff_total", "11057人", "11058人"),
+    ("学生发展", "graduates", "28052人", "28053人"),
+    ("质量保障", "majors_opened", "30个", "31个"),
+    ("校企合作", "apprenticeship_majors", "38个", "39个"),
+    ("社会贡献", "employed_local", "5263人", "5264人"),
+    ("政府履责", "national_scholarship", "127名", "128名"),
+]
+
+
+@pytest.mark.django_db
+def test_changing_one_schools_approved_value_changes_the_city_report_chapter_by_chapter(demo):
+    """Every aggregate in the city report is the engine's: change one school's approved value, rebuild, and the
+    chapter's figure follows — nothing was typed. The 前言's coverage comes from the portal's publication records."""
+    from dudao.collection.models import DataValue
+    from dudao.collection.selectors import period
+    from dudao.indicators.engine import rebuild
+    from dudao.orgs.selectors import city
+    from dudao.portal.models import Publication
+    from dudao.reports.builder import build
+    from dudao.reports.render import to_html
+
+    def chapters():
+        return parse(html_text(to_html(build(city(), period("2020")))))
+
+    def chapter(parsed, title):
+        return normalise(next(c.text for c in parsed.values() if c.title == title))
+
+    before = chapters()
+    for title, element, old, new in PROVENANCE:
+        assert old in chapter(before, title) and new not in chapter(before, title), (title, old)
+        value = DataValue.objects.filter(element__code=element, period__code="2020", org__code="3101010001").get()
+        value.number += 1
+        value.value = str(value.number)
+        value.save()
+    rebuild()
+    after = chapters()
+    for title, _, old, new in PROVENANCE:
+        assert new in chapter(after, title), (title, new)
+
+    preface = chapter(after, "前言")
+    assert "71所" in preface and "16个" in preface
+    Publication.objects.filter(org__code="3101010001", period__code="2020").delete()  # one school withdrawn
+    assert "70所" in chapter(chapters(), "前言")

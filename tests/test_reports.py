@@ -162,3 +162,39 @@ def test_report_survives_a_json_round_trip(demo):
     again = Report.from_json(frozen)
     assert again == report
     assert render(again, "html") == render(report, "html")
+
+
+def outline_titles(level):
+    from dudao.reports.builder import outline
+
+    return [c["title"] for c in outline("quality_annual", level)]
+
+
+def test_school_report_follows_the_national_outline(demo):
+    report = report_of("3101010001")
+    titles = [s.title for s in report.sections if s.level == 1]
+    assert titles == outline_titles("school")
+    assert {"资助情况", "学生实习情况", "社会服务", "经费投入"} <= {s.title for s in report.sections if s.level == 2}
+    assert titles[-1] == "附表" and isinstance(report.sections[-1].blocks[0], Table)
+    cases = [b for s in report.sections for b in s.blocks if isinstance(b, Case)]
+    assert cases and len({c.title for c in cases}) == len(cases)  # the school's own cases, each once
+    text = text_of(report)
+    assert "{{" not in text and "学生获得世界技能大赛全国选拔赛金牌" in text and "党员" in text
+
+
+def test_district_report_is_weighted_to_government_duties(demo):
+    report = report_of("310115")
+    titles = [s.title for s in report.sections if s.level == 1]
+    assert titles == [t for t in outline_titles("district") if t in titles] and "政府履责" in titles
+    government = [b for s in report.sections if s.number.split(".")[0] == "6" for b in s.blocks]
+    text = "\n".join(b.text for b in government if isinstance(b, Paragraph))
+    assert "浦东工匠" in text and "{{" not in text  # the bureau's own reviewed narrative, figures filled in
+    assert any(isinstance(b, Table) and b.title == "区级经费投入" for b in government)
+
+
+def test_public_statistics_print_their_source(demo):
+    report = report_of("310000")
+    notes = {s.number: [b.text for b in s.blocks if type(b).__name__ == "Note"] for s in report.sections}
+    assert any("《2020年上海市教育经费执行情况统计公告》" in n for n in notes["6.3"]), notes["6.3"]
+    assert any("教育事业统计" in n for n in notes["1.1"]), notes["1.1"]
+    assert not notes["1.2"]  # figures computed from the schools' approved data need no 数据来源 line
