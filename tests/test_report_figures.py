@@ -246,7 +246,7 @@ def test_changing_one_schools_approved_value_changes_the_city_report_chapter_by_
         value.save()
     rebuild()
     after = chapters()
-    for title, _, old, new in PROVENANCE:
+    for title, _, _, new in PROVENANCE:
         assert new in chapter(after, title), (title, new)
 
     preface = chapter(after, "前言")
