@@ -189,7 +189,7 @@ class CaseRecord:
     chapter: str
 
 
-def case_groups(dataset_spec: dict) -> list[dict[str, str]]:
+def case_groups(dataset_spec: dict[str, Any]) -> list[dict[str, str]]:
     """The case groups a data set declares under ``cases:`` ({key, title, body, chapter} element codes)."""
     return list(dataset_spec.get("cases") or [])
 

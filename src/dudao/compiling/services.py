@@ -13,7 +13,7 @@ Two compilers editing one chapter never silently overwrite each other: every wri
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -32,6 +32,7 @@ from .vocabulary import EDITABLE, ChapterStatus
 
 if TYPE_CHECKING:
     from dudao.collection.models import Period
+    from dudao.collection.selectors import CaseRecord
     from dudao.orgs.models import OrgUnit
 
 EDIT_ROLES: dict[str, tuple[str, ...]] = {Level.CITY: (Role.COMPILER,), Level.DISTRICT: (Role.DISTRICT_REVIEWER,)}
@@ -40,18 +41,6 @@ APPROVE_ROLES: dict[str, tuple[str, ...]] = {
     Level.DISTRICT: (Role.CITY_ADMIN, Role.DISTRICT_REVIEWER),
 }
 TITLE_MAX = 200
-
-
-class CaseRecord(Protocol):
-    """A reviewed case as ``dudao.collection.selectors.cases`` lists it."""
-
-    org_id: int
-    org_name: str
-    org_code: str
-    key: str  # the source's case slot, e.g. "case_1"
-    title: str
-    body: str
-    chapter: str
 
 
 # --------------------------------------------------------------------------- who may

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from django.contrib.auth import get_user_model
@@ -52,11 +53,11 @@ def clerk_username(district_code: str) -> str:
     return f"d{district_code}-clerk"
 
 
-def rows_for(district_code: str, year: int) -> dict[str, object]:
+def rows_for(district_code: str, year: int) -> dict[str, Decimal | str]:
     """element code → value of one district's submission for ``year``."""
     spec = district_data()[district_code]
     back = NARRATIVE_YEAR - year
-    figures = {}
+    figures: dict[str, Decimal | str] = {}
     for key, code in FIGURES.items():
         value = Decimal(str(spec["figures"][key]))
         if key in MONEY and back > 0:
@@ -82,7 +83,7 @@ def rows_for(district_code: str, year: int) -> dict[str, object]:
     return {**figures, **texts}
 
 
-def users() -> dict[str, object]:
+def users() -> dict[str, Any]:
     """The clerk and the reviewer of every district (the reviewer ``d<code>`` exists when ``demo.load`` made the
     users; it is created here otherwise)."""
     from .load import DEMO_PASSWORD  # not at import time: demo.load imports this module

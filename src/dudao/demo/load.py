@@ -123,8 +123,8 @@ def load_demo() -> DemoSummary:
         _finish_round(campaign, users, opens)
     # the other inputs of the quality report, through the front door of each: the district bureaus' own data sets,
     # public statistics imports, and the compilers' chapters of the city report (picking the schools' cases)
-    for year in ("2019", "2020"):
-        district.load(year)
+    for past in ("2019", "2020"):
+        district.load(past)
     statistics.load(["2019", "2020"])
     compiled.load("2020")
     _load_evaluations(city, district_list, compulsory, kindergartens, universities, users)

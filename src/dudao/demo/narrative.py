@@ -293,7 +293,7 @@ CHAPTERS: dict[str, list[list[tuple[str, str]]]] = {
         [
             ("", "学校还通过送教上门、结对帮扶等方式支持对口地区职业学校发展。"),
             ("", "在长三角职业教育合作中，学校与兄弟院校开展教研交流和学生技能联赛。"),
-            (None, ""),
+            ("", ""),
         ],
     ],
     "text_government": [
@@ -343,7 +343,7 @@ CHAPTERS: dict[str, list[list[tuple[str, str]]]] = {
             ("", "{year}年，学校{field1}类专业与{coop_enterprises}家合作企业共同开发课程。"),
             ("", "特色项目的成效体现在就业质量上：直接就业毕业生平均起薪{starting_salary}元。"),
             ("", "学校把{district}的产业需求作为特色建设的出发点，{field1}类在校生占{field1_share}%。"),
-            (None, ""),
+            ("", ""),
         ],
     ],
     "text_party": [
@@ -369,7 +369,7 @@ CHAPTERS: dict[str, list[list[tuple[str, str]]]] = {
             ("", "实训设备更新的速度赶不上{field1}行业的技术进步，生均仪器设备值仍需提高。"),
             ("", "毕业生升学比例已达{further_share}%，如何兼顾升学与就业两类需求是新的课题。"),
             ("", "社会培训规模（{training_sessions}人次）与学校的专业实力相比仍有提升空间。"),
-            (None, ""),
+            ("", ""),
         ],
         [
             ("", "下一步，学校将以专业群建设为重点，提升人才培养与{district}产业的契合度。"),
