@@ -73,3 +73,24 @@ def test_changing_an_approved_value_changes_the_text(demo):
     rebuild()
     assert render("{{students}}") != before
     assert render("{{students}}") == f"{int(before[:-1]) + 100}人"
+
+
+def test_every_outline_names_known_indicators(db):
+    """The report outlines are data: a token or a ranking part naming no indicator is caught here, not in print."""
+    import yaml
+    from django.conf import settings
+
+    from dudao.indicators.definitions import by_code
+    from dudao.reports.builder import outline, template
+
+    known = set(by_code())
+    for level in template()["outlines"]:
+        text = yaml.safe_dump(outline("quality_annual", level), allow_unicode=True)
+        assert all(t.indicator in known for t in references.tokens(text) if not t.fact), level
+        for chapter in outline("quality_annual", level):
+            for spec in [*chapter.get("blocks", []), *(b for s in chapter.get("subsections", []) for b in s["blocks"])]:
+                codes = spec.get("indicators", []) + spec.get("table", []) if isinstance(spec, dict) else []
+                if "ranking" in spec:
+                    codes += [spec["ranking"]["total"], *spec["ranking"]["parts"].values()]
+                assert set(codes) <= known, (level, chapter["title"], set(codes) - known)
+    assert settings.CATALOG_DIR

@@ -180,6 +180,7 @@ def test_school_report_follows_the_national_outline(demo):
     assert cases and len({c.title for c in cases}) == len(cases)  # the school's own cases, each once
     text = text_of(report)
     assert "{{" not in text and "学生获得世界技能大赛全国选拔赛金牌" in text and "党员" in text
+    assert "类专业在校生最多，占全校在校生的" in text  # a ranking in words, from the 专业大类 counts
 
 
 def test_district_report_is_weighted_to_government_duties(demo):
