@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from dudao.orgs import selectors, services
 
 MAX_FAILURES = 5
 MAX_FAILURES_PER_IP = 30
 WINDOW = timedelta(minutes=15)
-LOCKED_MESSAGE = "登录失败次数过多，请 15 分钟后再试。"
+LOCKED_MESSAGE = gettext_noop("登录失败次数过多，请 15 分钟后再试。")  # translated where shown (accounts.py)
 
 
 def client_ip(request) -> str | None:
