@@ -1,12 +1,11 @@
 """The compiling workspace (报告编撰, issue #13 point 5): chapters written with figures by reference, cases picked
 once per report, four-eyes review, and only approved chapters reaching the report."""
 
-from dataclasses import dataclass
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from dudao.collection.selectors import CaseRecord
 from dudao.compiling import selectors, services
 from dudao.compiling.contributions import provider
 from dudao.errors import DudaoError
@@ -17,21 +16,8 @@ from dudao.reports.builder import Case, Paragraph
 from .conftest import make_user
 
 
-@dataclass
-class CaseRow:
-    """A reviewed case as ``dudao.collection.selectors.cases(period, under=org)`` lists it."""
-
-    org_id: int
-    org_name: str
-    org_code: str
-    key: str
-    title: str
-    body: str
-    chapter: str
-
-
 def case_of(school, key="case_1", chapter="2.3"):
-    return CaseRow(school.pk, school.name, school.code, key, f"{school.name}的案例", "案例正文。\n第二段。", chapter)
+    return CaseRecord(school.pk, school.name, school.code, key, f"{school.name}的案例", "案例正文。\n第二段。", chapter)
 
 
 @pytest.fixture

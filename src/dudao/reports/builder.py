@@ -213,8 +213,8 @@ class _Context:
         while len(self.periods) < years and (prev := self.periods[0].previous()):
             self.periods.insert(0, prev)
         self.prev_year = self.periods[-2].code if len(self.periods) > 1 else str(int(period.code) - 1)
-        self.resolver = references.Resolver(org, period, vary=org.level != Level.CITY)
         self.readings: dict[str, Reading] = readings(org, period)
+        self.resolver = references.Resolver(org, period, vary=org.level != Level.CITY, known=self.readings)
         self.subject = SUBJECTS[org.level].format(name=org.name)
         self.approved = list(_approved_submissions(org, period, dataset))
         self.schools_total = submissions_for(org, period, dataset).count()

@@ -140,10 +140,15 @@ def problems(text: str) -> list[str]:
 class Resolver:
     """Resolves the tokens of one report: readings are read once per (org, period) and reused by every token."""
 
-    def __init__(self, org: OrgUnit, period: Period, vary: bool = False):
-        """``vary``: generated sentences say "compared with last year" in several ways (people choose their own)."""
+    def __init__(
+        self, org: OrgUnit, period: Period, vary: bool = False, known: dict[str, Reading] | None = None
+    ) -> None:
+        """``vary``: generated sentences say "compared with last year" in several ways (people choose their own).
+        ``known``: the org's readings for the period when the caller has read them already (the report builder)."""
         self.org, self.period, self.vary = org, period, vary
         self._readings: dict[tuple[int, int], dict[str, Reading]] = {}
+        if known is not None:
+            self._readings[(org.id, period.id)] = known
 
     def reading(self, token: Token) -> tuple[Reading, Period]:
         org = orgs.unit(token.org_code) if token.org_code else self.org
