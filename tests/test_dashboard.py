@@ -50,8 +50,8 @@ def test_district_scope_compares_its_schools(computed, client):
     data = client.get(
         reverse("indicators:cockpit_data"), {"indicator": "student_teacher_ratio", "period": "2021"}
     ).json()
-    assert data["scope"] == "黄浦区" and data["comparison"]["names"] == ["甲职业学校", "乙职业学校"]
-    assert data["comparison"]["values"] == [12.0, 24.0]
+    assert data["scope"] == "黄浦区" and data["comparison"]["names"] == ["乙职业学校", "甲职业学校"]  # highest first
+    assert data["comparison"]["values"] == [24.0, 12.0]
 
 
 @pytest.mark.parametrize(
