@@ -24,12 +24,19 @@ def cycle(world):
     users = world.users
     users["checker_b"] = make_user("b-checker", world.school_b, Role.CHECKER)
     users["principal_b"] = make_user("b-principal", world.school_b, Role.PRINCIPAL)
-    world.school_d = OrgUnit.objects.create(code="3101040002", name="丁职业学校", level=Level.SCHOOL, parent=world.xuhui)
+    world.school_d = OrgUnit.objects.create(
+        code="3101040002", name="丁职业学校", level=Level.SCHOOL, parent=world.xuhui
+    )
     world.sub_d = Submission.objects.create(campaign=world.campaign, org=world.school_d)
     users["collector_d"] = make_user("d-collector", world.school_d, Role.COLLECTOR)
     users["checker_d"] = make_user("d-checker", world.school_d, Role.CHECKER)
     approve_to(world.sub_a, users, "city_accepted")
-    as_b = {**users, "collector": users["collector_b"], "checker": users["checker_b"], "principal": users["principal_b"]}
+    as_b = {
+        **users,
+        "collector": users["collector_b"],
+        "checker": users["checker_b"],
+        "principal": users["principal_b"],
+    }
     approve_to(world.sub_b, as_b, "approved")
     approve_to(world.sub_c, {**users, "collector": users["collector_c"]}, "submitted")
     for key in ("collector", "collector_b", "collector_c", "collector_d", "checker_d", "district_reviewer_xuhui"):

@@ -80,7 +80,17 @@ def workbook(report: Rates) -> bytes:
         ]
         for s in report.schools
     ]
-    header = [_("代码"), _("学校"), _("区"), _("状态"), _("提交时间"), _("及时性"), _("已提交"), _("已核准"), _("已确认")]
+    header = [
+        _("代码"),
+        _("学校"),
+        _("区"),
+        _("状态"),
+        _("提交时间"),
+        _("及时性"),
+        _("已提交"),
+        _("已核准"),
+        _("已确认"),
+    ]
     _sheet(wb, _("学校"), header, schools)
     buffer = io.BytesIO()
     wb.save(buffer)

@@ -103,6 +103,11 @@ class SchoolRate(Rate):
     def state(self) -> str:
         return self.sub.state
 
+    @property
+    def progress(self) -> int:
+        """How far along (0 draft/returned … 3 accepted): what "sort by state" orders by, not the label's spelling."""
+        return self.submitted + self.approved + self.accepted
+
 
 @dataclass
 class Rates:

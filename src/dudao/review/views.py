@@ -20,6 +20,10 @@ from .coverage import coverage
 from .models import STATEMENT_TEXT
 from .rates import rates as rates_of
 
+# the audit trail's search fields and sortable columns (dudao.listing); unsorted it is in time order
+TRAIL_SEARCH = ("who", "what", "old", "new", "why")
+TRAIL_SORTS = {"at": "at", "who": "who", "what": "what"}
+
 
 @login_required
 def submission_detail(request, pk):
@@ -33,6 +37,7 @@ def submission_detail(request, pk):
         section = sections.setdefault(m.section_code, {"name": m.section_name, "fields": []})
         current = values.get(m.element.code)
         section["fields"].append(field_context(sub, m.element, current.value if current else "", editable=editable))
+    trail = listing(request, audit_trail(sub), search=TRAIL_SEARCH, sorts=TRAIL_SORTS)
     context = {
         "sub": sub,
         "wf": wf,
@@ -43,7 +48,8 @@ def submission_detail(request, pk):
         "steps": workflow.available_steps(sub, request.user),
         "statement": workflow.current_statement(sub),
         "statement_text": STATEMENT_TEXT,
-        "trail": audit_trail(sub),
+        "trail": trail.items,
+        "trail_listing": trail,
         "locked": workflows.is_locked(sub),
     }
     return render(request, "collection/submission.html", context)
@@ -89,7 +95,7 @@ SCHOOL_SEARCH = ("org.code", "org.name", "state_label")
 SCHOOL_SORTS = {
     "code": "org.code",
     "name": "org.name",
-    "state": "state_label",
+    "state": "progress",
     "submitted_at": "submitted_at",
     "timeliness": "timeliness",
 }

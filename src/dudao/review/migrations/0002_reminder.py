@@ -6,31 +6,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('collection', '0003_element_in_one_dataset'),
-        ('orgs', '0004_compiler_role'),
-        ('review', '0001_initial'),
+        ("collection", "0003_element_in_one_dataset"),
+        ("orgs", "0004_compiler_role"),
+        ("review", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Reminder',
+            name="Reminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('units', models.JSONField(default=list)),
-                ('recipients', models.JSONField(default=list)),
-                ('unreachable', models.JSONField(default=list)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='collection.campaign')),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.orgunit')),
-                ('sent_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("units", models.JSONField(default=list)),
+                ("recipients", models.JSONField(default=list)),
+                ("unreachable", models.JSONField(default=list)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="collection.campaign"
+                    ),
+                ),
+                (
+                    "org",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="orgs.orgunit"),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '催报记录',
-                'verbose_name_plural': '催报记录',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "催报记录",
+                "verbose_name_plural": "催报记录",
+                "ordering": ["-at", "-id"],
             },
         ),
     ]
