@@ -172,3 +172,11 @@ def test_deadline_passed_without_submission_is_overdue_now(cycle):
     report = rates(cycle.campaign, cycle.city, now=cycle.campaign.closes_at + timedelta(seconds=1))
     assert report.closed and report.totals.overdue == 1
     assert not rates(cycle.campaign, cycle.city, now=timezone.now()).closed
+
+
+def test_page_in_english(client, cycle):
+    client.force_login(cycle.users["city_admin"])
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("review:coverage", args=[cycle.campaign.pk])).content.decode()
+    assert "Completeness and timeliness" in page and "Remind units that have not submitted" in page
+    assert "完成率与及时率" not in page

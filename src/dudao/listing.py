@@ -48,7 +48,7 @@ class Listing:
 
     @property
     def items(self) -> Sequence[Any]:
-        return self.page.object_list
+        return list(self.page.object_list)
 
     def url(self, **changes: Any) -> str:
         query = self.params.copy()

@@ -20,7 +20,8 @@ from .coverage import coverage
 from .models import STATEMENT_TEXT
 from .rates import rates as rates_of
 
-# the audit trail's search fields and sortable columns (dudao.listing); unsorted it is in time order
+# the audit trail's search fields and sortable columns (dudao.listing); newest first, so page 1 shows where the
+# submission stands now
 TRAIL_SEARCH = ("who", "what", "old", "new", "why")
 TRAIL_SORTS = {"at": "at", "who": "who", "what": "what"}
 
@@ -37,7 +38,7 @@ def submission_detail(request, pk):
         section = sections.setdefault(m.section_code, {"name": m.section_name, "fields": []})
         current = values.get(m.element.code)
         section["fields"].append(field_context(sub, m.element, current.value if current else "", editable=editable))
-    trail = listing(request, audit_trail(sub), search=TRAIL_SEARCH, sorts=TRAIL_SORTS)
+    trail = listing(request, audit_trail(sub), search=TRAIL_SEARCH, sorts=TRAIL_SORTS, default="-at", per_page=100)
     context = {
         "sub": sub,
         "wf": wf,
