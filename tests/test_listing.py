@@ -119,3 +119,11 @@ def test_audit_trail_searches_and_sorts(client, world):
     newest = rows_of(client.get(url + "?sort=-at").content.decode(), "trail", r"<tr><td>([^<]*)</td>")
     oldest = rows_of(client.get(url + "?sort=at").content.decode(), "trail", r"<tr><td>([^<]*)</td>")
     assert newest == sorted(newest, reverse=True) and oldest == sorted(oldest)
+
+
+def test_publication_desk_and_statistics_lists_take_the_parameters(client, world):
+    client.force_login(world.users["city_admin"])
+    for name, table in (("portal:desk", "publications"), ("statistics:list", "imports")):
+        response = client.get(reverse(name) + "?q=黄浦&sort=-version&page=3")
+        page = response.content.decode()
+        assert response.status_code == 200 and f'id="{table}"' in page and 'name="q" value="黄浦"' in page, name
