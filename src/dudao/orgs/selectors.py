@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.db.models import QuerySet
 
-from .models import LoginAttempt, OrgGroup, OrgUnit
+from .models import LoginAttempt, Membership, OrgGroup, OrgUnit
 from .vocabulary import Level
 
 Units = QuerySet[OrgUnit, OrgUnit]
@@ -134,3 +135,13 @@ def failed_sign_ins(username: str, since: datetime) -> int:
 def failed_sign_ins_from(ip: str, since: datetime) -> int:
     """Failed sign-ins from ``ip`` since ``since``, under any name (what stops spraying many names)."""
     return LoginAttempt.objects.filter(at__gte=since, ip=ip, succeeded=False).count()
+
+
+# --------------------------------------------------------------------------- role holders
+
+
+def role_holders(units: Iterable[OrgUnit], roles: Iterable[str]) -> list[tuple[OrgUnit, Any]]:
+    """(unit, user) for every grant of one of ``roles`` made *at* one of ``units`` (not inherited from above): the
+    people of that unit itself — whom a reminder to the unit should reach, not the district or city above it."""
+    grants = Membership.objects.filter(org__in=list(units), role__in=list(roles)).select_related("org", "user")
+    return [(m.org, m.user) for m in grants.order_by("org__code", "user__username")]

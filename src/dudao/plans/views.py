@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from dudao.context import navigation
 from dudao.errors import DudaoError
+from dudao.listing import listing
 from dudao.orgs.access import visible_units
 from dudao.orgs.selectors import departments_and_districts, unit
 
@@ -51,13 +52,25 @@ def _visible_plans(user):
     return services.visible_plans(user)
 
 
+# search fields and sortable columns of the plan list and a plan's task list (dudao.listing)
+PLAN_SEARCH = ("title", "doc_number", "issuer")
+PLAN_SORTS = {"year": "year", "title": "title", "doc_number": "doc_number", "issuer": "issuer", "date": "date"}
+TASK_SEARCH = ("task.title", "task.no", "status")
+TASK_SORTS = {"no": "task.no", "title": "task.title", "deadline": "deadline", "status": "status"}
+
+
 @login_required
 def plan_list(request):
     """Supervisors see every plan; a district or office sees the plans in which it has tasks (maybe none yet)."""
     if not navigation(request).get("nav_office"):
         raise Http404
     plans = _visible_plans(request.user)
-    return render(request, "plans/list.html", {"plans": plans, "supervisor": services.is_supervisor(request.user)})
+    found = listing(request, plans, search=PLAN_SEARCH, sorts=PLAN_SORTS, default="-year")
+    return render(
+        request,
+        "plans/list.html",
+        {"plans": plans, "listing": found, "supervisor": services.is_supervisor(request.user)},
+    )
 
 
 @login_required
@@ -92,12 +105,18 @@ def plan_import(request):
 @login_required
 def plan_detail(request, pk):
     plan = _plan(request, pk)
-    rows = services.board(plan)
+    rows = listing(request, services.board(plan), search=TASK_SEARCH, sorts=TASK_SORTS, default="no", per_page=100)
     sections = {(s.no, s.subsection): s.title for s in plan.sections.all()}
     return render(
         request,
         "plans/plan.html",
-        {"plan": plan, "rows": rows, "sections": sections, "supervisor": services.is_supervisor(request.user)},
+        {
+            "plan": plan,
+            "rows": rows.items,
+            "listing": rows,
+            "sections": sections,
+            "supervisor": services.is_supervisor(request.user),
+        },
     )
 
 

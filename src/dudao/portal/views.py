@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from dudao.collection import selectors
 from dudao.errors import DudaoError
+from dudao.listing import listing
 from dudao.orgs import selectors as orgs
 from dudao.orgs.access import visible_units
 from dudao.orgs.vocabulary import Level
@@ -127,6 +128,11 @@ def report_pdf(request, pk):
 # ----------------------------------------------------------------------------- publication desk (login)
 
 
+# search fields and sortable columns of the publication list (dudao.listing); unsorted: pending first
+PUBLICATION_SEARCH = ("title", "org.name", "org.code", "period.code")
+PUBLICATION_SORTS = {"title": "title", "version": "version", "status": "status", "requested_at": "requested_at"}
+
+
 @login_required
 def desk(request):
     units = visible_units(request.user)
@@ -134,8 +140,9 @@ def desk(request):
         Publication.objects.filter(org__in=units)
         .select_related("org", "period", "requested_by", "reviewed_by")
         .defer("content", "html", "pdf")
-        .order_by("status", "org__path", "-version")[:500]
+        .order_by("status", "org__path", "-version")
     )
+    found = listing(request, pubs, search=PUBLICATION_SEARCH, sorts=PUBLICATION_SORTS)
     rows = [
         {
             "pub": p,
@@ -143,7 +150,7 @@ def desk(request):
             and p.requested_by_id != request.user.pk
             and publishing.may_approve(request.user, p),
         }
-        for p in pubs
+        for p in found.items
     ]
     requestable = [
         u
@@ -156,6 +163,7 @@ def desk(request):
         "portal/desk.html",
         {
             "rows": rows,
+            "listing": found,
             "requestable": requestable,
             "periods": selectors.periods(newest_first=True),
             "batches": batches,

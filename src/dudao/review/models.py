@@ -41,3 +41,20 @@ class Statement(models.Model):
         ordering = ["-signed_at", "-id"]
         verbose_name = _("责任声明")
         verbose_name_plural = _("责任声明")
+
+
+class Reminder(models.Model):
+    """A "提醒未提交单位" click: who reminded which units of a campaign, and whom the email reached."""
+
+    campaign = models.ForeignKey("collection.Campaign", on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey("orgs.OrgUnit", on_delete=models.CASCADE, related_name="+")  # the page's scope
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    units = models.JSONField(default=list)  # codes of the units not yet submitted
+    recipients = models.JSONField(default=list)  # usernames emailed
+    unreachable = models.JSONField(default=list)  # codes of laggards with no collector holding an email address
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("催报记录")
+        verbose_name_plural = _("催报记录")

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 
 from dudao.errors import DudaoError, forbidden
+from dudao.listing import listing
 
 from . import selectors, services
 from .models import Import
@@ -16,13 +17,21 @@ def _require(request) -> None:
         raise forbidden("只有市级管理员或报告编撰员可以导入公开统计数据")
 
 
+# search fields and sortable columns of the import list (dudao.listing); unsorted it is newest first
+IMPORT_SEARCH = ("source.name", "file_name", "period.code", "imported_by.username")
+IMPORT_SORTS = {"period": "period.code", "source": "source.name", "rows": "rows", "imported_at": "imported_at"}
+
+
 @login_required
 def import_list(request):
     _require(request)
     return render(
         request,
         "statistics/list.html",
-        {"imports": selectors.imports(), "sources": selectors.sources()},
+        {
+            "listing": listing(request, selectors.imports(), search=IMPORT_SEARCH, sorts=IMPORT_SORTS),
+            "sources": selectors.sources(),
+        },
     )
 
 
