@@ -13,7 +13,7 @@ class Notification(models.Model):
     kind = models.CharField(max_length=32, choices=Kind.choices)
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
-    link = models.CharField(max_length=500, blank=True)  # a site path ("/submissions/7/"), never an absolute URL
+    link = models.CharField(max_length=500, blank=True)  # a site path built with reverse(), never an absolute URL
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     # Jobs that run again (the daily deadline job) name what they told whom, so a second run the same day is a no-op.
