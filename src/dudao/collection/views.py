@@ -46,11 +46,6 @@ def workbench(user) -> dict:
     return {"rows": rows, "tops": tops}
 
 
-@login_required
-def home(request):
-    return render(request, "collection/home.html", workbench(request.user))
-
-
 def field_context(sub, element, value, error="", saved=False, editable=False):
     return {"sub": sub, "element": element, "value": value, "error": error, "saved": saved, "editable": editable}
 
