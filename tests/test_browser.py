@@ -248,3 +248,25 @@ def test_a_school_case_reaches_the_published_city_report(transactional_db, live_
     text = body.inner_text()
     assert "{{" not in text and "就业率为—" not in text  # the figure is the engine's, never the token
     assert case["case_1_title"] in text and case["case_1_body"] in text and f"——{world.school_a.name}" in text
+
+
+def test_inbox_fits_a_phone(transactional_db, live_server, browser, world):
+    """我的待办 at 390 × 844 (a phone): no horizontal scrolling, for a school clerk with returned data and for the
+    city admin whose workbench lists the campaigns."""
+    from dudao.review.workflow import perform
+
+    approve_to(world.sub_a, world.users, "submitted")
+    perform(world.sub_a, "return", world.users["checker"], reason="在校生数与上年差异过大，请核实后重新提交" * 3)
+    for username, section in (("a-collector", "#inbox-returned"), ("city", "#inbox-to_review")):
+        if username == "city":
+            u = world.users
+            perform(world.sub_a, "submit", u["collector"])
+            perform(world.sub_a, "check", u["checker"])
+            perform(world.sub_a, "approve", u["principal"], signer_name="张校长", confirm=True)
+            perform(world.sub_a, "district_accept", u["district_reviewer"])
+        page = session(browser, live_server, username)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(f"{live_server.url}/")
+        assert page.locator(section).is_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (username, width)

@@ -1,6 +1,7 @@
 """Template context: which sections of the navigation this user can actually open (a school clerk should not be
 shown links to the city's dashboard that would answer 404)."""
 
+from dudao.notifications.selectors import unread_count
 from dudao.orgs.access import memberships
 from dudao.orgs.vocabulary import Level, Role
 
@@ -22,4 +23,9 @@ def navigation(request) -> dict:
         m.role in COMPILING_ROLES and m.org.level in (Level.CITY, Level.DISTRICT) for m in held
     )
     statistics = user.is_superuser or any(m.role in STATISTICS_ROLES and m.org.level == Level.CITY for m in held)
-    return {"nav_office": office, "nav_compiling": compiling, "nav_statistics": statistics}
+    return {
+        "nav_office": office,
+        "nav_compiling": compiling,
+        "nav_statistics": statistics,
+        "nav_unread": unread_count(user),  # the badge on 消息
+    }

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "dudao.orgs",
+    "dudao.notifications",
     "dudao.collection",
     "dudao.review",
     "dudao.statistics",
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "dudao.compiling",
     "dudao.plans",
     "dudao.evaluation",
+    "dudao.inbox",
     "dudao.api",
     "dudao.ops",
     "dudao.demo",
@@ -161,6 +163,22 @@ TASKS = {
         else "django_tasks_db.DatabaseBackend"
     }
 }
+
+# Notification emails (dudao.notifications): printed to the console unless DUDAO_EMAIL_HOST names an SMTP server.
+# DUDAO_SITE_URL is where the links in an email point (the address users open the site at).
+DUDAO_SITE_URL = os.environ.get("DUDAO_SITE_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = os.environ.get("DUDAO_EMAIL_FROM", "dudao@localhost")
+if os.environ.get("DUDAO_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["DUDAO_EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("DUDAO_EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("DUDAO_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("DUDAO_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = os.environ.get("DUDAO_EMAIL_USE_TLS", "1") == "1"
+    EMAIL_USE_SSL = os.environ.get("DUDAO_EMAIL_USE_SSL", "0") == "1"
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # REST API: token (scripts) or session (the pages' own fetches) authentication, JSON only, one error shape.
 REST_FRAMEWORK = {

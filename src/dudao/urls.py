@@ -1,16 +1,16 @@
 """Site-wide routes (login, logout, language, admin) and one include per app, each under its own namespace
 (``collection:``, ``review:``, ``indicators:``, ``statistics:``, ``plans:``, ``evaluation:``, ``portal:``,
-``compiling:``, ``api:``)."""
+``compiling:``, ``notifications:``, ``api:``); the home page is the user's inbox (我的待办)."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from dudao.accounts import ThrottledLoginView
-from dudao.collection import views as collection
+from dudao.inbox import views as inbox
 
 urlpatterns = [
-    path("", collection.home, name="home"),
+    path("", inbox.home, name="home"),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -24,4 +24,5 @@ urlpatterns = [
     path("evaluation/", include("dudao.evaluation.urls")),
     path("", include("dudao.portal.urls")),
     path("compiling/", include("dudao.compiling.urls")),
+    path("notifications/", include("dudao.notifications.urls")),
 ]

@@ -15,15 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, Field, FloatField, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
+from django.utils import timezone
+
+from dudao.orgs.access import memberships, visible_units
+from dudao.orgs.vocabulary import Role
 
 from .models import Campaign, DataElement, DataSet, DataValue, Explanation, Period, Submission
 from .vocabulary import TEXT_TYPES
-from .workflows import final_pairs, locked_states, states_at_or_beyond
+from .workflows import final_pairs, locked_states, states_at_or_beyond, waiting_states, workflows
 
 if TYPE_CHECKING:
     from dudao.orgs.models import OrgUnit
@@ -54,6 +59,45 @@ def submissions(
     if state:
         qs = qs.filter(state=state)
     return qs
+
+
+def waiting_for(user: Any) -> QuerySet[Submission, Submission]:
+    """Submissions that wait for a forward step (submit, check, approve, accept) one of the user's roles may take at
+    the school — the inbox's candidates, in one query. Drafts count once their campaign has opened. Callers still ask
+    ``review.workflow.available_steps`` per row (it knows the four-eyes rule, which needs the transitions)."""
+    roles = set(Role.values) if getattr(user, "is_superuser", False) else {m.role for m in memberships(user)}
+    query = Q()
+    for role in sorted(roles):
+        units = visible_units(user, [role])
+        for code, states in waiting_states(role).items():
+            query |= Q(campaign__workflow=code, state__in=sorted(states), org__in=units)
+    if not query:
+        return Submission.objects.none()
+    initials = {wf.initial for wf in workflows().values()}
+    return (
+        Submission.objects.filter(query)
+        .exclude(state__in=initials, campaign__opens_at__gt=timezone.now())
+        .select_related("org", "campaign__period", "campaign__dataset")
+        .order_by("campaign__closes_at", "campaign_id", "org__path")
+    )
+
+
+def not_submitted(closing_by: datetime, closed_since: datetime) -> QuerySet[Submission, Submission]:
+    """Submissions still in an editable state (draft, returned) of campaigns that have opened and close by
+    ``closing_by`` — or closed, but not before ``closed_since`` (the deadline job's nagging ends some time after)."""
+    editable = Q()
+    for code, wf in workflows().items():
+        editable |= Q(campaign__workflow=code, state__in=sorted(wf.editable))
+    return (
+        Submission.objects.filter(editable)
+        .filter(
+            campaign__opens_at__lte=timezone.now(),
+            campaign__closes_at__lte=closing_by,
+            campaign__closes_at__gte=closed_since,
+        )
+        .select_related("org", "campaign__period")
+        .order_by("campaign_id", "org__path")
+    )
 
 
 def approved_submissions(

@@ -63,6 +63,11 @@ class Workflow:
                 return order
             order.append(ahead[0])
 
+    def forward_steps(self, state: str) -> list[Step]:
+        """The steps that move data on from ``state`` (submit, check, approve, accept — never return or reopen, which
+        send it back): what someone must still do, and whose turn it is."""
+        return [s for s in self.steps if state in s.sources and s.target not in self.editable]
+
     def at_or_beyond(self, state: str) -> frozenset[str]:
         """``state`` and every state after it on the forward path (e.g. district_accepted → also city_accepted)."""
         order = self.forward_order()
@@ -123,6 +128,16 @@ def final_pairs() -> list[tuple[str, str]]:
 def locked_states() -> frozenset[str]:
     """States in which some workflow locks the data: a principal has approved it (what analytics and reports use)."""
     return frozenset().union(*(wf.locked for wf in workflows().values()))
+
+
+def waiting_states(role: str) -> dict[str, frozenset[str]]:
+    """Workflow code → the states in which a submission waits for ``role`` (a forward step from it names the role)."""
+    found = {}
+    for code, wf in workflows().items():
+        states = frozenset(state for state in wf.states if any(role in s.roles for s in wf.forward_steps(state)))
+        if states:
+            found[code] = states
+    return found
 
 
 def workflow_of(submission: Submission) -> Workflow:

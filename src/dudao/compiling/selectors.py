@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from .models import CasePick, Chapter, Part
 from .vocabulary import ChapterStatus
@@ -59,3 +59,13 @@ def ready_to_publish(org: OrgUnit, period: Period) -> bool:
     found = chapters(org, period)
     with_content = [c for c in found if c.parts.exists()]
     return bool(with_content) and all(c.status == ChapterStatus.APPROVED for c in with_content)
+
+
+def submitted_chapters(orgs: QuerySet[OrgUnit, OrgUnit]) -> QuerySet[Chapter, Chapter]:
+    """Chapters of ``orgs``' reports waiting for approval (the inbox filters them by ``services.may_approve`` and
+    the four-eyes rule)."""
+    return (
+        Chapter.objects.filter(status=ChapterStatus.SUBMITTED, org__in=orgs)
+        .select_related("org", "period", "submitted_by")
+        .order_by("updated_at", "id")
+    )

@@ -72,3 +72,38 @@ def scope_unit(user, code: str | None = None) -> OrgUnit | None:
         tops = top_units(user)
         org = tops[0] if tops else None
     return org if org is not None and can_view(user, org) else None
+
+
+def _ancestor_paths(org: OrgUnit) -> list[str]:
+    """``org``'s own path and every ancestor's, nearest first (paths are materialised: ``/310000/310101/…/``)."""
+    parts = org.path.strip("/").split("/")
+    return ["/" + "/".join(parts[:n]) + "/" for n in range(len(parts), 0, -1)]
+
+
+def holders(org: OrgUnit, roles: Iterable[str], *, nearest: bool = False, exclude: Iterable[int] = ()) -> list[Any]:
+    """Active users who hold one of ``roles`` at ``org`` — granted there or at an ancestor, as :func:`roles_at` reads
+    a grant. With ``nearest``, only those granted at the closest unit that has any such holder: a returned submission
+    is news for the school's own collectors, not for a city admin who happens to hold the same role above them; a
+    unit without holders of its own falls back to the unit above it. ``exclude`` (user ids) are left out before the
+    nearest unit is chosen — the person who acted is not told, and the next unit up is, when nobody else is there."""
+    paths = _ancestor_paths(org)
+    found = (
+        Membership.objects.filter(role__in=list(roles), org__path__in=paths, user__is_active=True)
+        .exclude(user_id__in=list(exclude))
+        .select_related("user", "org")
+        .order_by("user_id")
+    )
+    if nearest:
+        found_list = list(found)
+        for path in paths:
+            at = [m for m in found_list if m.org.path == path]
+            if at:
+                found_list = at
+                break
+        members = found_list
+    else:
+        members = list(found)
+    users: dict[int, Any] = {}
+    for m in members:
+        users.setdefault(m.user_id, m.user)
+    return list(users.values())

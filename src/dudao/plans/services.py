@@ -11,10 +11,13 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from dudao.errors import DudaoError, forbidden
 from dudao.history import set_author
+from dudao.notifications.services import notify
+from dudao.notifications.vocabulary import Kind
 from dudao.orgs.access import has_role, visible_units
 from dudao.orgs.selectors import city
 from dudao.orgs.vocabulary import Level, Role
@@ -147,7 +150,18 @@ def remind(assignment: Assignment, text: str, user) -> Reminder:
         raise forbidden("只有督办人员可以发督办提醒")
     if not (text or "").strip():
         raise DudaoError("请填写督办内容")
-    return Reminder.objects.create(assignment=assignment, text=text.strip(), created_by=user)
+    reminder = Reminder.objects.create(assignment=assignment, text=text.strip(), created_by=user)
+    from .selectors import responsible  # selectors reads UNIT_ROLES from here
+
+    task = assignment.task
+    notify(
+        responsible(assignment, exclude=[user.pk]),
+        Kind.REMINDER,
+        f"督办提醒：{task.plan.year}年工作要点第{task.no}项",
+        reminder.text,
+        reverse("plans:task", args=[task.pk]),
+    )
+    return reminder
 
 
 def answer(reminder: Reminder, text: str, user) -> Reminder:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from dudao.collection import selectors
 from dudao.errors import DudaoError, conflict, forbidden
-from dudao.orgs.access import has_role
+from dudao.notifications.services import notify
+from dudao.notifications.vocabulary import Kind
+from dudao.orgs.access import has_role, holders
 from dudao.orgs.vocabulary import Level, Role
 from dudao.reports.builder import Report, build
 from dudao.reports.builder import template as report_template
@@ -17,6 +20,7 @@ from dudao.reports.render import to_html, to_pdf
 from .models import Publication
 
 REQUEST_ROLES = (Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.ANALYST)
+APPROVE_ROLES = (Role.CITY_ADMIN, Role.DISTRICT_REVIEWER)
 
 
 def may_request(user, org) -> bool:
@@ -41,7 +45,7 @@ def school_is_approved(org, period, template_code: str = "quality_annual") -> bo
     return selectors.is_approved(org, period, dataset)
 
 
-def request(org, period, user, template: str = "quality_annual") -> Publication:
+def request(org, period, user, template: str = "quality_annual", *, notify: bool = True) -> Publication:
     if not may_request(user, org):
         raise forbidden("您无权为该单位申请发布报告")
     if org.level == Level.SCHOOL and not school_is_approved(org, period, template):
@@ -49,7 +53,7 @@ def request(org, period, user, template: str = "quality_annual") -> Publication:
     report = build(org, period, template)
     with transaction.atomic():
         latest = Publication.objects.filter(org=org, period=period, template=template).aggregate(v=Max("version"))["v"]
-        return Publication.objects.create(
+        publication = Publication.objects.create(
             org=org,
             period=period,
             template=template,
@@ -58,6 +62,32 @@ def request(org, period, user, template: str = "quality_annual") -> Publication:
             content=report.to_json(),
             requested_by=user,
         )
+        if notify:
+            notify_approvers(publication)
+        return publication
+
+
+def approvers(publication: Publication) -> list:
+    """Who is told of a request: the nearest people who may approve it other than the requester — the district's
+    reviewers for a school or district report, the city admins for the city's (or when the district has nobody)."""
+    candidates = holders(publication.org, APPROVE_ROLES, nearest=True, exclude=[publication.requested_by_id])
+    return [u for u in candidates if may_approve(u, publication)]
+
+
+def notify_approvers(publication: Publication, count: int = 1) -> None:
+    """A publication request → the approvers (``count`` > 1: one message for a batch of school reports)."""
+    title = (
+        f"{publication.title} 待审核发布" if count == 1 else f"{publication.period.name} {count}份学校报告待审核发布"
+    )
+    requester = publication.requested_by
+    who = (requester.get_full_name() or requester.username) if requester else ""
+    notify(
+        approvers(publication),
+        Kind.PUBLICATION_REQUEST,
+        title,
+        f"{who}申请发布，请预览后审核。",
+        reverse("portal:desk"),
+    )
 
 
 def approve(publication: Publication, user, note: str = "") -> Publication:

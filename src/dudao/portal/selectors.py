@@ -10,7 +10,7 @@ from django.utils import timezone
 from dudao.orgs.vocabulary import Level
 
 from .models import Publication
-from .vocabulary import PUBLIC
+from .vocabulary import PUBLIC, PublicationStatus
 
 if TYPE_CHECKING:
     from dudao.collection.models import Period
@@ -59,3 +59,13 @@ def last_publication_text(org: OrgUnit, period: Period) -> str:
         return "—"
     day = timezone.localtime(firsts).date()
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def pending_publications(orgs: QuerySet[OrgUnit, OrgUnit]) -> QuerySet[Publication, Publication]:
+    """Requested, not yet approved or rejected versions of the reports of ``orgs`` (the inbox filters them by
+    ``publishing.may_approve``), oldest request first."""
+    return (
+        Publication.objects.filter(status=PublicationStatus.PENDING, org__in=orgs)
+        .select_related("org", "period", "requested_by")
+        .order_by("requested_at", "id")
+    )

@@ -23,11 +23,14 @@ def prepare_school_reports(batch_id: int) -> int:
         status=BatchRun.Status.RUNNING, total=len(schools), done=0, error="", progressed_at=timezone.now()
     )
     done = 0
+    requested: dict[int | None, list[Publication]] = {}  # by district: one message per district's approvers
     try:
         for school in schools:
             with transaction.atomic():
                 pending = Publication.objects.filter(org=school, period=batch.period, status="pending").first()
-                publication = pending or publishing.request(school, batch.period, batch.requested_by)
+                publication = pending or publishing.request(school, batch.period, batch.requested_by, notify=False)
+                if pending is None:
+                    requested.setdefault(school.parent_id, []).append(publication)
                 publishing.html_of(publication)
                 publishing.pdf_of(publication)
                 if done == 1:
@@ -38,6 +41,8 @@ def prepare_school_reports(batch_id: int) -> int:
         BatchRun.objects.filter(pk=batch.pk).update(status=BatchRun.Status.FAILED, error=str(exc)[:2000])
         raise
     BatchRun.objects.filter(pk=batch.pk).update(status=BatchRun.Status.DONE)
+    for publications in requested.values():
+        publishing.notify_approvers(publications[0], count=len(publications))
     return done
 
 

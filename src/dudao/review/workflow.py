@@ -12,12 +12,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from dudao.collection import services
 from dudao.collection import workflows as workflows_
 from dudao.collection.workflows import Step, find_step, workflow_of, workflows
 from dudao.errors import DudaoError, forbidden
+from dudao.notifications.services import notify
+from dudao.notifications.vocabulary import Kind
+from dudao.orgs.access import holders
 
 from .models import Statement, Transition
 
@@ -67,7 +71,37 @@ def perform(submission, action: str, user, reason: str = "", signer_name: str = 
         )
         submission.state = step.target
         submission.save(update_fields=["state", "updated_at"])
+        if step.target in wf.editable:
+            notify_returned(submission, wf, step, user, reason)
     return transition
+
+
+def notify_returned(submission, wf, step: Step, user, reason: str) -> None:
+    """Tell whoever must act again — the school's collectors (a district's clerk for its own data) — that the data
+    came back, and why. Sent on commit by ``notifications``; nobody is told of their own return."""
+    roles = {r for s in wf.forward_steps(step.target) for r in s.roles}
+    recipients = holders(submission.org, roles, nearest=True, exclude=[user.pk])
+    campaign = submission.campaign
+    who = user.get_full_name() or user.username
+    notify(
+        recipients,
+        Kind.RETURNED,
+        f"{submission.org.name} · {campaign.name}：{step.label}",
+        f"{who}{step.label}：{reason}",
+        reverse("review:submission", args=[submission.pk]),
+    )
+
+
+def return_reasons(submissions) -> dict[int, str]:
+    """Submission id → the reason of the step that sent it back last (for the inbox's 退回 rows)."""
+    found: dict[int, str] = {}
+    ids = [s.pk for s in submissions]
+    for sub_id, reason in (
+        Transition.objects.filter(submission_id__in=ids).order_by("pk").values_list("submission_id", "reason")
+    ):
+        if reason:
+            found[sub_id] = reason
+    return found
 
 
 def moved_here_by(submission) -> int | None:

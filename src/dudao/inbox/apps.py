@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InboxConfig(AppConfig):
+    name = "dudao.inbox"
+    verbose_name = "我的待办"
