@@ -10,6 +10,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from dudao.collection.models import Submission
+from dudao.notifications.models import Notification
 from dudao.orgs.models import Level, OrgUnit, Role
 from dudao.review.models import Reminder, Transition
 from dudao.review.rates import rates
@@ -118,21 +119,24 @@ def test_excel_export_has_the_rows(client, cycle):
     assert schools["3101040002"][3] == "草稿" and schools["3101040002"][6:] == (0, 0, 0)
 
 
-def test_remind_laggards_mails_exactly_the_unsubmitted_units_collectors(cycle):
-    reminder = remind_laggards(cycle.campaign, cycle.users["city_admin"], cycle.city)
+def test_remind_laggards_mails_exactly_the_unsubmitted_units_collectors(cycle, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        reminder = remind_laggards(cycle.campaign, cycle.users["city_admin"], cycle.city)
     assert [m.to for m in mail.outbox] == [["d-collector@example.org"]]  # not D's checker, not the district
     assert "丁职业学校" in mail.outbox[0].body and cycle.campaign.name in mail.outbox[0].subject
     assert reminder.units == ["3101040002"] and reminder.recipients == ["d-collector"] and reminder.unreachable == []
     assert Reminder.objects.count() == 1
+    assert Notification.objects.filter(user__username="d-collector", kind="reminder").count() == 1  # in the app too
 
 
-def test_remind_through_the_page(client, cycle):
+def test_remind_through_the_page(client, cycle, django_capture_on_commit_callbacks):
     url = reverse("review:coverage_remind", args=[cycle.campaign.pk])
     client.force_login(cycle.users["district_reviewer"])  # 黄浦: everyone has submitted
     client.post(url, {"org": "310101"})
     assert mail.outbox == [] and not Reminder.objects.exists()
     client.force_login(cycle.users["district_reviewer_xuhui"])
-    response = client.post(url, {"org": "310104"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"org": "310104"})
     assert response.status_code == 302 and [m.to for m in mail.outbox] == [["d-collector@example.org"]]
     assert Reminder.objects.get().sent_by == cycle.users["district_reviewer_xuhui"]
     page = client.get(response["Location"]).content.decode()

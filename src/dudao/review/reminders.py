@@ -1,22 +1,20 @@
-"""提醒未提交单位: one click on the rates page emails the people of every unit that has not submitted yet.
-
-Kept to one small function on purpose: when a notifications app (in-app + email, user preferences) exists, the
-sending loop below is the one place to route through it; the permission check, the choice of laggards and the
-:class:`Reminder` record stay as they are.
+"""提醒未提交单位: one click on the rates page tells the people of every unit that has not submitted yet — in the app
+and by email, through :func:`dudao.notifications.services.notify`, so a user who turned reminders off is not mailed
+and the one sending path (after commit; a failing mail server never fails the click) serves every notice.
 """
 
 from __future__ import annotations
 
-import smtplib
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from dudao.collection.workflows import workflows
 from dudao.errors import DudaoError, forbidden
+from dudao.notifications.services import notify
+from dudao.notifications.vocabulary import Kind
 from dudao.orgs.access import has_role
 from dudao.orgs.selectors import role_holders
 from dudao.orgs.vocabulary import Role
@@ -44,37 +42,31 @@ def submitter_roles(campaign: Campaign) -> set[str]:
 
 
 def remind_laggards(campaign: Campaign, user: Any, org: OrgUnit) -> Reminder:
-    """Email the submitters of every unit in ``org``'s subtree that has not submitted ``campaign``; record it."""
+    """Tell the submitters of every unit in ``org``'s subtree that has not submitted ``campaign``; record it (units
+    whose people have no email address are listed as unreachable by mail — they still see the notice in the app)."""
     if not may_remind(user, org):
         raise forbidden(_("您无权催报该单位"))
     laggards = [row.org for row in rates(campaign, org).laggards]
     if not laggards:
         raise DudaoError(_("所有单位均已提交，无需提醒"), status=409)
-    holders = [(unit, person) for unit, person in role_holders(laggards, submitter_roles(campaign)) if person.email]
+    holders = list(role_holders(laggards, submitter_roles(campaign)))
     subject = _("【督导】请尽快提交：%(campaign)s") % {"campaign": campaign.name}
     closes = campaign.closes_at.strftime("%Y-%m-%d %H:%M")
-    messages = [
-        EmailMessage(
-            subject,
-            _("%(unit)s：%(campaign)s（截止 %(closes)s）尚未提交，请登录督导系统尽快填报并提交。")
-            % {"unit": unit.name, "campaign": campaign.name, "closes": closes},
-            settings.DEFAULT_FROM_EMAIL,
-            [person.email],
-        )
-        for unit, person in holders
-    ]
-    try:
-        get_connection().send_messages(messages)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise DudaoError(_("邮件发送失败：%(error)s") % {"error": exc}, status=503) from exc
-    reached = {unit.code for unit, _person in holders}
+    for unit, person in holders:
+        body = _("%(unit)s：%(campaign)s（截止 %(closes)s）尚未提交，请登录督导系统尽快填报并提交。") % {
+            "unit": unit.name,
+            "campaign": campaign.name,
+            "closes": closes,
+        }
+        notify([person], Kind.REMINDER, subject, body, link=reverse("home"))
+    reached = {unit.code for unit, person in holders if person.email}
     with transaction.atomic():
         return Reminder.objects.create(
             campaign=campaign,
             org=org,
             sent_by=user,
             units=[u.code for u in laggards],
-            recipients=sorted({person.username for _unit, person in holders}),
+            recipients=sorted({person.username for _unit, person in holders if person.email}),
             unreachable=[u.code for u in laggards if u.code not in reached],
         )
 
