@@ -10,7 +10,7 @@ from dudao.orgs.vocabulary import Level
 from . import dashboard
 from .definitions import by_code, catalog
 from .models import Rebuild
-from .query import periods_with_results
+from .query import data_as_of, periods_with_results
 
 
 def _scope(request):
@@ -34,6 +34,7 @@ def cockpit(request):
             "school_types": groups_in_use("school_type"),
             "affiliations": groups_in_use("affiliation"),
             "rebuild": Rebuild.objects.first(),
+            "as_of": data_as_of(),
         },
     )
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from dudao.collection import services
+from dudao.collection import services, signals
 from dudao.collection import workflows as workflows_
 from dudao.collection.workflows import Step, find_step, workflow_of, workflows
 from dudao.errors import DudaoError, forbidden
@@ -67,6 +67,9 @@ def perform(submission, action: str, user, reason: str = "", signer_name: str = 
         )
         submission.state = step.target
         submission.save(update_fields=["state", "updated_at"])
+        if transition.from_state in wf.locked or step.target in wf.locked:
+            # into, out of or between counting states: the unit's figures are refreshed after the commit
+            signals.announce(submission.org_id, submission.campaign.period_id)
     return transition
 
 
