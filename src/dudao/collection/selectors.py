@@ -272,10 +272,8 @@ def numeric_value_rows(
         qs = qs.filter(period_id=period_id)
     if under_path:
         qs = qs.filter(org__path__startswith=under_path)
-    return (
-        qs
-        .annotate(as_float=Cast("number", FloatField()))
-        .values_list("org_id", "period_id", "element_id", "as_float")
+    return qs.annotate(as_float=Cast("number", FloatField())).values_list(
+        "org_id", "period_id", "element_id", "as_float"
     )
 
 
@@ -321,6 +319,16 @@ def present_elements(period: Period, org_ids: Iterable[int], codes: Iterable[str
     for org_id, code in rows:
         result[org_id].add(code)
     return result
+
+
+def expected_reporters(
+    period: Period, under: OrgUnit, codes: Iterable[str], *, only: bool = False
+) -> list[tuple[int, str]]:
+    """(id, name) of the units in ``under``'s subtree (``only``: ``under`` itself) asked for any of the elements
+    ``codes`` in ``period`` — those with a submission of a data set holding one — in tree order."""
+    qs = Submission.objects.filter(campaign__period=period, campaign__dataset__members__element__code__in=list(codes))
+    qs = qs.filter(org=under) if only else qs.filter(org__path__startswith=under.path)
+    return list(qs.order_by("org__path").values_list("org_id", "org__name").distinct())
 
 
 def element_names(codes: Iterable[str]) -> dict[str, str]:

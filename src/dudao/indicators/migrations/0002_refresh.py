@@ -5,28 +5,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('collection', '0003_element_in_one_dataset'),
-        ('indicators', '0001_initial'),
-        ('orgs', '0004_compiler_role'),
+        ("collection", "0003_element_in_one_dataset"),
+        ("indicators", "0001_initial"),
+        ("orgs", "0004_compiler_role"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Refresh',
+            name="Refresh",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('finished_at', models.DateTimeField(auto_now_add=True)),
-                ('seconds', models.FloatField()),
-                ('values', models.PositiveIntegerField()),
-                ('rows', models.PositiveIntegerField()),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.orgunit')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='collection.period')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("finished_at", models.DateTimeField(auto_now_add=True)),
+                ("seconds", models.FloatField()),
+                ("values", models.PositiveIntegerField()),
+                ("rows", models.PositiveIntegerField()),
+                (
+                    "org",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="orgs.orgunit"),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="collection.period"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-finished_at'],
-                'indexes': [models.Index(fields=['period', 'finished_at'], name='indicators__period__965782_idx')],
+                "ordering": ["-finished_at"],
+                "indexes": [models.Index(fields=["period", "finished_at"], name="indicators__period__965782_idx")],
             },
         ),
     ]
