@@ -15,6 +15,9 @@ DuckDB) vs the Django ORM aggregation path (``reference.orm_aggregate``: GROUP B
 ``values().annotate(Sum())``, formulas on the sums), checked to give the same numbers; the plain fetch-everything
 Python path (``reference.orm_compute``) is printed too. The freshly loaded database is settled first (VACUUM
 ANALYZE / ANALYZE) and the paths take turns, best of ``--orm-repeat``.
+Live refresh (``engine.refresh``, #14): in part 1 the compute over the one changed period; in part 2, after a full
+rebuild, one school's form of the newest period is approved and refreshed (checked against a rebuild); with ``--demo``
+the same on ``dudao demo``'s data.
 Targets: engine ≤ 1.5 × bare; engine ≥ 10 × faster than the ORM; 500k schools in < 60 s.
 """
 
@@ -124,6 +127,12 @@ def part_duckdb(schools: int, elements: int, periods: int, threads: int | None, 
     for _ in range(repeat):
         t_bare = min(t_bare, timed(bare))
         t_engine = min(t_engine, timed(engine))
+    # the live refresh after one acceptance (engine.refresh): the same compute over the changed period only — every
+    # school of it, because the root's totals need them all (see engine.refresh's trade-off)
+    con.execute("CREATE OR REPLACE VIEW facts_one_period AS SELECT * FROM facts WHERE period = 0")
+    t_refresh = float("inf")
+    for _ in range(repeat):
+        t_refresh = min(t_refresh, timed(lambda: compute(con, indicators, facts="facts_one_period", out="refreshed")))
     org_rows = con.execute("SELECT COUNT(*) FROM results").fetchone()[0]
     assert org_rows == con.execute("SELECT COUNT(*) FROM bare").fetchone()[0]
     # spot check: the nation's total of a sum indicator equals the bare sum of its element
@@ -141,6 +150,7 @@ def part_duckdb(schools: int, elements: int, periods: int, threads: int | None, 
         "generated": generated,
         "bare": t_bare,
         "engine": t_engine,
+        "refresh": t_refresh,
         "org_rows": org_rows,
         "indicators": len(indicators),
     }
@@ -238,8 +248,17 @@ def part_orm(schools: int, elements: int, periods: int, repeat: int) -> dict:
         t_engine = min(t_engine, timed(lambda: engine.compute_all(indicators, engine.extract())))
         t_orm = min(t_orm, timed(lambda: result.update(orm_aggregate(indicators))))
         t_python = min(t_python, timed(lambda: orm_compute(indicators)))
+    # the live refresh after one acceptance: one school's last-period form is approved after a full rebuild
+    last, school = Period.objects.order_by("-start").first(), units[0]
+    accepted = Submission.objects.filter(org=school, campaign__period=last)
+    accepted.update(state="checked")
+    engine.rebuild(indicators)
+    accepted.update(state="approved")
+    t_refresh = timed(lambda: engine.refresh([school.pk], last.pk, indicators))
+    refreshed = {(v.org_id, v.period_id, v.indicator): v.value for v in IndicatorValue.objects.all()}
     t_rebuild = timed(lambda: engine.rebuild(indicators))
     stored = {(v.org_id, v.period_id, v.indicator): v.value for v in IndicatorValue.objects.all()}
+    refresh_mismatches = sum(1 for k in stored.keys() | refreshed.keys() if stored.get(k) != refreshed.get(k))
     mismatches = sum(
         1
         for k, v in result.items()
@@ -251,9 +270,43 @@ def part_orm(schools: int, elements: int, periods: int, repeat: int) -> dict:
         "engine": t_engine,
         "orm": t_orm,
         "rebuild": t_rebuild,
+        "refresh": t_refresh,
+        "refresh_mismatches": refresh_mismatches,
         "python": t_python,
         "mismatches": mismatches,
         "compared": len(result),
+    }
+
+
+def part_demo() -> dict:
+    """The live refresh on the demo's data (``dudao demo``, loaded into the emptied database): one accepted school of
+    the newest period with results, refreshed against a full rebuild."""
+    from django.core.management import call_command
+
+    from dudao.collection import selectors
+    from dudao.indicators import engine
+    from dudao.indicators.models import IndicatorValue
+    from dudao.orgs.selectors import schools_under
+
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("demo", verbosity=0)
+    settle()
+    t_rebuild = timed(engine.rebuild)
+    stored = {(v.org_id, v.period_id, v.indicator): v.value for v in IndicatorValue.objects.all()}
+    sub = (
+        selectors.approved_submissions().select_related("org", "campaign__period").order_by("-campaign__period__start")
+    )
+    sub = sub.filter(org__in=schools_under()).first()
+    t_refresh = timed(lambda: engine.refresh([sub.org_id], sub.campaign.period_id))
+    refreshed = {(v.org_id, v.period_id, v.indicator): v.value for v in IndicatorValue.objects.all()}
+    return {
+        "schools": schools_under().count(),
+        "values": len(engine.extract()),
+        "rebuild": t_rebuild,
+        "refresh": t_refresh,
+        "school": sub.org.name,
+        "period": sub.campaign.period.code,
+        "mismatches": sum(1 for k in stored.keys() | refreshed.keys() if stored.get(k) != refreshed.get(k)),
     }
 
 
@@ -271,6 +324,12 @@ def main() -> None:
         default=None,
         help="run the ORM part on this PostgreSQL database (it is emptied!) instead of SQLite",
     )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        default=os.environ.get("DUDAO_BENCH_DEMO") == "1",
+        help="also load `dudao demo` and time the live refresh on it (env DUDAO_BENCH_DEMO=1)",
+    )
     args = parser.parse_args()
     setup_django(args.database_url)
 
@@ -282,6 +341,10 @@ def main() -> None:
     )
     print(f"  bare GROUP BY   {d['bare']:8.2f} s")
     print(f"  engine compute  {d['engine']:8.2f} s   engine / bare = {d['engine'] / d['bare']:.2f}  (target ≤ 1.5)")
+    print(
+        f"  refresh compute (one period) {d['refresh']:6.2f} s   refresh / engine = {d['refresh'] / d['engine']:.2f}  "
+        f"(1 / periods = {1 / d['periods']:.2f})"
+    )
     total = d["generated"] + d["engine"]
     print(f"  generate + engine {total:6.1f} s   (target for 500k schools: < 60 s)")
 
@@ -302,6 +365,18 @@ def main() -> None:
     )
     print(f"  full `analytics rebuild` incl. storing the results: {o['rebuild']:.2f} s")
     print(f"  results compared: {o['compared']:,}, differing: {o['mismatches']}")
+    print(
+        f"  live refresh after one acceptance (engine.refresh, 1 school → root, 1 period): {o['refresh']:.2f} s   "
+        f"refresh / rebuild = {o['refresh'] / o['rebuild']:.2f}; differing from a rebuild: {o['refresh_mismatches']}"
+    )
+    if args.demo:
+        m = part_demo()
+        print(f"Demo ({backend}, `dudao demo`): {m['schools']:,} schools, {m['values']:,} approved values")
+        print(f"  full `analytics rebuild`                       {m['rebuild']:8.2f} s")
+        print(
+            f"  live refresh after one acceptance ({m['school']}, {m['period']}) {m['refresh']:8.2f} s   "
+            f"refresh / rebuild = {m['refresh'] / m['rebuild']:.2f}; differing from a rebuild: {m['mismatches']}"
+        )
 
 
 if __name__ == "__main__":

@@ -123,9 +123,15 @@ def is_approved(org: OrgUnit, period: Period, dataset: str) -> bool:
     return approved_submissions(dataset=dataset, period=period, orgs=[org]).exists()
 
 
-def approved_org_periods() -> list[tuple[int, int]]:
-    """(org id, period id) of every approved submission, for the analytics extract's vectorised membership test."""
-    return list(approved_submissions().values_list("org_id", "campaign__period_id"))
+def approved_org_periods(*, period_id: int | None = None, under_path: str = "") -> list[tuple[int, int]]:
+    """(org id, period id) of every approved submission — of one period and one subtree (``under_path``, an org
+    unit's ``path``) when given — for the analytics extract's vectorised membership test."""
+    qs = approved_submissions()
+    if period_id is not None:
+        qs = qs.filter(campaign__period_id=period_id)
+    if under_path:
+        qs = qs.filter(org__path__startswith=under_path)
+    return list(qs.values_list("org_id", "campaign__period_id"))
 
 
 def approved_values(*, numeric: bool = True) -> QuerySet[DataValue, DataValue]:
@@ -298,14 +304,20 @@ def values_in_key_order() -> Iterator[tuple[str, str, str, str, str]]:
 # --------------------------------------------------------------------------- the analytics engine's bulk extract
 
 
-def numeric_value_rows() -> QuerySet[DataValue, tuple[int, int, int, float]]:
-    """(org id, period id, element id, number as float) of every numeric value, drafts included: the engine's bulk
-    extract runs this as one flat query and applies the approval rule itself, as a vectorised membership test
-    against :func:`approved_org_periods` read in the same snapshot."""
-    return (
-        DataValue.objects.filter(number__isnull=False, category_option="")
-        .annotate(as_float=Cast("number", FloatField()))
-        .values_list("org_id", "period_id", "element_id", "as_float")
+def numeric_value_rows(
+    *, period_id: int | None = None, under_path: str = ""
+) -> QuerySet[DataValue, tuple[int, int, int, float]]:
+    """(org id, period id, element id, number as float) of every numeric value — of one period and subtree when
+    given (the live refresh) — drafts included: the engine's bulk extract runs this as one flat query and applies
+    the approval rule itself, as a vectorised membership test against :func:`approved_org_periods` read in the same
+    snapshot."""
+    qs = DataValue.objects.filter(number__isnull=False, category_option="")
+    if period_id is not None:
+        qs = qs.filter(period_id=period_id)
+    if under_path:
+        qs = qs.filter(org__path__startswith=under_path)
+    return qs.annotate(as_float=Cast("number", FloatField())).values_list(
+        "org_id", "period_id", "element_id", "as_float"
     )
 
 
@@ -332,6 +344,40 @@ def statistics_elements() -> dict[str, tuple[str, DataElement]]:
             if member.element.is_numeric:
                 result[member.element.code] = (ds.code, member.element)
     return result
+
+
+def counts(org_id: int, period_id: int) -> bool:
+    """Whether values of ``org_id`` for ``period_id`` count (some submission of the unit for the period is approved):
+    a change to them changes published figures."""
+    return approved_submissions().filter(org_id=org_id, campaign__period_id=period_id).exists()
+
+
+def present_elements(period: Period, org_ids: Iterable[int], codes: Iterable[str]) -> dict[int, set[str]]:
+    """org id → the element codes among ``codes`` the unit has an approved number for in ``period`` (units among
+    ``org_ids`` whose data do not count at all are absent): what a report's "缺少" note is made of."""
+    counted = set(approved_submissions(period=period).filter(org_id__in=list(org_ids)).values_list("org_id", flat=True))
+    result: dict[int, set[str]] = {org_id: set() for org_id in counted}
+    rows = DataValue.objects.filter(
+        period=period, org_id__in=counted, element__code__in=list(codes), number__isnull=False, category_option=""
+    ).values_list("org_id", "element__code")
+    for org_id, code in rows:
+        result[org_id].add(code)
+    return result
+
+
+def expected_reporters(
+    period: Period, under: OrgUnit, codes: Iterable[str], *, only: bool = False
+) -> list[tuple[int, str]]:
+    """(id, name) of the units in ``under``'s subtree (``only``: ``under`` itself) asked for any of the elements
+    ``codes`` in ``period`` — those with a submission of a data set holding one — in tree order."""
+    qs = Submission.objects.filter(campaign__period=period, campaign__dataset__members__element__code__in=list(codes))
+    qs = qs.filter(org=under) if only else qs.filter(org__path__startswith=under.path)
+    return list(qs.order_by("org__path").values_list("org_id", "org__name").distinct())
+
+
+def element_names(codes: Iterable[str]) -> dict[str, str]:
+    """element code → its name (数据元名称)."""
+    return dict(DataElement.objects.filter(code__in=list(codes)).values_list("code", "name"))
 
 
 def element_codes() -> dict[int, str]:

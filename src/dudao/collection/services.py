@@ -24,7 +24,7 @@ from dudao.orgs.selectors import city
 from dudao.orgs.vocabulary import Role
 from dudao.rounding import fixed
 
-from . import workflows
+from . import selectors, signals, workflows
 from .campaigns import open_campaign
 from .expressions import parse
 from .models import Campaign, DataElement, DataSet, DataValue, Explanation, Period, Submission
@@ -166,6 +166,9 @@ def save_values(submission: Submission, raw_values: dict[str, object], user, rea
             saved.append(current)
         if saved:
             submission.save(update_fields=["updated_at"])
+            # another approved form of the unit for the period makes these values count (extract rule)
+            if selectors.counts(submission.org_id, submission.campaign.period_id):
+                signals.announce(submission.org_id, submission.campaign.period_id)
     return saved
 
 
@@ -430,4 +433,6 @@ def record_statistics(
             set_author(current, user, reason[:100])
             current.save()
             changed += 1
+        if changed:
+            signals.announce(org.id, period.id)  # statistics count from the moment they are recorded
     return changed

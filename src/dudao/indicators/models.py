@@ -1,6 +1,7 @@
 """Computed indicator values (指标结果), one row per indicator × org unit × period.
 
-Written only by :func:`dudao.indicators.engine.rebuild`. ``numerator``/``denominator`` keep the sums behind each
+Written only by :func:`dudao.indicators.engine.rebuild` (everything) and :func:`~dudao.indicators.engine.refresh`
+(one period, the units above a changed one). ``numerator``/``denominator`` keep the sums behind each
 value so that any subset of schools (a dashboard filter by 学校类型 or 隶属) can be re-aggregated exactly as a ratio
 of sums from the school rows, without running the engine again.
 """
@@ -32,3 +33,20 @@ class Rebuild(models.Model):
 
     class Meta:
         ordering = ["-finished_at"]
+
+
+class Refresh(models.Model):
+    """One live refresh (:func:`dudao.indicators.engine.refresh`): the units on the line from a changed unit to the
+    root, for one period, recomputed after a submission was accepted, reopened or changed. With :class:`Rebuild` it
+    dates the figures ("数据截至")."""
+
+    finished_at = models.DateTimeField(auto_now_add=True)
+    org = models.ForeignKey("orgs.OrgUnit", on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey("collection.Period", on_delete=models.CASCADE, related_name="+")
+    seconds = models.FloatField()
+    values = models.PositiveIntegerField()
+    rows = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-finished_at"]
+        indexes = [models.Index(fields=["period", "finished_at"])]

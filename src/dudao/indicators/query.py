@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from dudao.collection import selectors
@@ -10,7 +11,7 @@ from dudao.orgs import selectors as orgs
 from dudao.rounding import rounded
 
 from .definitions import Indicator, by_code, catalog
-from .models import IndicatorValue
+from .models import IndicatorValue, Rebuild, Refresh
 
 if TYPE_CHECKING:
     from dudao.collection.models import Period
@@ -86,6 +87,21 @@ def periods_with_results(indicator: str | None = None, newest_first: bool = Fals
     """The periods holding results (of ``indicator``, when given), oldest first unless ``newest_first``."""
     rows = IndicatorValue.objects.all() if indicator is None else IndicatorValue.objects.filter(indicator=indicator)
     return list(selectors.periods(ids=rows.values_list("period_id", flat=True), newest_first=newest_first))
+
+
+def data_as_of(period: Period | None = None) -> datetime | None:
+    """When the figures (of ``period``, or any) were last brought up to date — the later of the last full rebuild and
+    the last live refresh: the "数据截至" every figure page shows. None before the first rebuild."""
+    refreshes = Refresh.objects.all() if period is None else Refresh.objects.filter(period=period)
+    times = [
+        t
+        for t in (
+            Rebuild.objects.values_list("finished_at", flat=True).first(),
+            refreshes.order_by("-finished_at").values_list("finished_at", flat=True).first(),
+        )
+        if t is not None
+    ]
+    return max(times, default=None)
 
 
 def as_json(org: OrgUnit, period: Period) -> dict:

@@ -15,7 +15,7 @@ from . import dashboard
 from .definitions import by_code, catalog
 from .geo import MAP_STATIC
 from .models import Rebuild
-from .query import periods_with_results
+from .query import data_as_of, periods_with_results
 
 FILTERS = ("indicator", "period", "school_type", "affiliation", "top")
 
@@ -78,6 +78,7 @@ def cockpit(request):
             "show_map": scope.level == Level.CITY,
             "map_url": static(MAP_STATIC),
             "rebuild": Rebuild.objects.first(),
+            "as_of": data_as_of(),
         },
     )
 

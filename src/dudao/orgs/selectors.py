@@ -73,6 +73,16 @@ def tree_edges() -> list[tuple[int, int | None]]:
     return list(OrgUnit.objects.values_list("id", "parent_id"))
 
 
+def lines_to_root(org_ids: Iterable[int] = (), path: str = "") -> list[tuple[int, str]]:
+    """(id, path) of the given units (by ids, or the one at ``path``) and of every unit above them, root first: the
+    units whose totals a change at those units moves."""
+    paths = set(OrgUnit.objects.filter(id__in=list(org_ids)).values_list("path", flat=True))
+    if path:
+        paths.add(path)
+    prefixes = {p[: i + 1] for p in paths for i, char in enumerate(p) if char == "/" and i > 0}
+    return list(OrgUnit.objects.filter(path__in=prefixes).order_by("path").values_list("id", "path"))
+
+
 def non_school_units() -> list[int]:
     """Ids of the units that are not schools (the city, districts, departments): the analytics engine rolls up their
     own values (a district's 政府履责 figures) without counting them as schools."""

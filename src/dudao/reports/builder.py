@@ -23,7 +23,7 @@ from django.utils import timezone
 from dudao.collection import selectors
 from dudao.collection.expressions import parse
 from dudao.indicators.definitions import by_code
-from dudao.indicators.query import Reading, readings, series
+from dudao.indicators.query import Reading, data_as_of, readings, series
 from dudao.orgs.vocabulary import Level
 from dudao.review.workflow import current_statement
 from dudao.rounding import fixed
@@ -126,6 +126,8 @@ class Report:
     schools_total: int
     schools_signed: int
     generated_at: datetime
+    # when the figures were last brought up to date ("数据截至"); "" in versions frozen before it was recorded
+    data_as_of: str = ""
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -458,4 +460,10 @@ def build(org: OrgUnit, period: Period, template_code: str = "quality_annual") -
         schools_total=ctx.schools_total,
         schools_signed=len(ctx.approved),
         generated_at=timezone.now(),
+        data_as_of=_as_of_text(period),
     )
+
+
+def _as_of_text(period: Period) -> str:
+    as_of = data_as_of(period)
+    return timezone.localtime(as_of).strftime("%Y-%m-%d %H:%M") if as_of else ""

@@ -33,6 +33,7 @@ from dudao.collection import selectors as collection
 from dudao.indicators.definitions import by_code
 from dudao.indicators.query import Reading, readings, sliced_reading
 from dudao.orgs import selectors as orgs
+from dudao.orgs.vocabulary import Level
 from dudao.rounding import fixed, half_up, significant
 
 from . import wording
@@ -197,7 +198,52 @@ class Resolver:
         return number + reading.unit
 
     def render(self, text: str) -> str:
-        return TOKEN.sub(lambda m: self.value(parse(m.group(1))), text or "")
+        return TOKEN.sub(lambda m: self.explained(parse(m.group(1))), text or "")
+
+    def explained(self, token: Token) -> str:
+        """:meth:`value`, and where it is "—" for want of data, which units and elements are missing."""
+        text = self.value(token)
+        if "—" not in text or token.problems or token.fact or token.group_set:
+            return text
+        try:
+            reading, period = self.reading(token)
+        except LookupError:
+            return text
+        if reading.raw is not None:  # the "—" is about the previous year (:prev, :delta, :change)
+            previous = period.previous()
+            if previous is None or reading.previous is not None:
+                return text
+            period = previous
+        org = orgs.unit(token.org_code) if token.org_code else self.org
+        assert org is not None  # reading() found it
+        return text + missing_note(org, period, token.indicator)
+
+
+MISSING_NAMED = 3  # schools named in a "缺少" note before "等N所"
+
+
+def missing_note(org: OrgUnit, period: Period, code: str) -> str:
+    """ "（缺少：甲职业学校、乙职业学校等5所学校的在校生数、毕业生数）": the units asked for the indicator's elements
+    whose approved data lack them (not approved yet, or approved without them) — "" when nothing is missing (the
+    figure is empty for another reason, a zero denominator)."""
+    indicator = by_code().get(code)
+    if indicator is None or not indicator.elements:
+        return ""
+    elements = set(indicator.elements)
+    names = collection.element_names(elements)
+    own = indicator.aggregation == "own" or org.level == Level.SCHOOL
+    expected = collection.expected_reporters(period, org, elements, only=own)
+    present = collection.present_elements(period, [pk for pk, _ in expected], elements)
+    lacking = [(name, elements - present.get(pk, set())) for pk, name in expected if elements - present.get(pk, set())]
+    element_text = "、".join(names.get(c, c) for c in sorted(set().union(*(m for _, m in lacking)) or elements))
+    if not expected:
+        return f"（缺少：{period.name}未采集{element_text}）"
+    if not lacking:
+        return ""
+    who = "、".join(name for name, _ in lacking[:MISSING_NAMED])
+    if len(lacking) > MISSING_NAMED:
+        who += f"等{len(lacking)}所学校"
+    return f"（缺少：{who}的{element_text}）"
 
 
 def _number(value: float | Decimal | None, token: Token, decimals: int) -> str:

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from dudao.collection import services
+from dudao.collection import services, signals
 from dudao.collection import workflows as workflows_
 from dudao.collection.workflows import Step, find_step, workflow_of, workflows
 from dudao.errors import DudaoError, forbidden
@@ -73,6 +73,9 @@ def perform(submission, action: str, user, reason: str = "", signer_name: str = 
         submission.save(update_fields=["state", "updated_at"])
         if step.target in wf.editable:
             notify_returned(submission, wf, step, user, reason)
+        if transition.from_state in wf.locked or step.target in wf.locked:
+            # into, out of or between counting states: the unit's figures are refreshed after the commit
+            signals.announce(submission.org_id, submission.campaign.period_id)
     return transition
 
 
