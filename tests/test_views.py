@@ -29,7 +29,7 @@ def test_submission_page_shows_statement_and_audit(client, world):
     page = client.get(reverse("review:submission", args=[world.sub_a.pk])).content.decode()
     assert "责任声明" in page and "张校长" in page
     assert world.sub_a.statements.get().values_sha256 in page
-    assert "审计记录" in page and "流转：approve" in page and "修改：全日制在校生数" in page
+    assert "审计记录" in page and "流转：核准并签署责任声明" in page and "修改：全日制在校生数" in page
     assert "区确认" in page and "退回学校" in page  # the reviewer's buttons
 
 
