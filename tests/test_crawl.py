@@ -6,6 +6,7 @@ pages count as one shape), a depth of three clicks from the home page, and a pag
 
 import re
 from collections import deque
+from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -127,3 +128,34 @@ def test_anonymous_public_pages_work(demo, settings):
     problems, visited = crawl(Client(raise_request_exception=False), "/portal/", signed_in=False)
     assert visited > 3
     assert not problems, "\n".join(problems)
+
+
+def test_error_pages_are_the_platforms_own(demo, settings, client):
+    """404 and 500 answer with the platform's Chinese pages; 500's renders without a request context."""
+    from django.test import RequestFactory
+    from django.views.defaults import server_error
+
+    settings.DEBUG = False
+    missing = client.get("/no-such-page/")
+    assert missing.status_code == 404 and "页面不存在" in missing.content.decode()
+    broken = server_error(RequestFactory().get("/"))
+    assert broken.status_code == 500 and "系统错误" in broken.content.decode()
+    assert "Traceback" not in broken.content.decode()
+
+
+def test_locked_submission_shows_numbers_as_typed(demo, client):
+    """The demo's past rounds were bulk-loaded: a whole number shows as 983, never "983.000000"; a number with
+    decimals shows the element's decimals."""
+    from dudao.collection.models import DataValue, Submission
+
+    sub = Submission.objects.get(
+        org__code="3101010001", campaign__period__code="2020", campaign__dataset__code="vocational_quality"
+    )
+    books = DataValue.objects.get(org=sub.org, period=sub.campaign.period, element__code="books")
+    assets = DataValue.objects.get(org=sub.org, period=sub.campaign.period, element__code="fixed_assets")
+    assert "." not in books.value  # stored as typed
+    client.force_login(get_user_model().objects.get(username="3101010001-collector"))
+    page = client.get(f"/submissions/{sub.pk}/").content.decode()
+    assert "🔒" in page and ".000000" not in page
+    assert f"<span>{int(books.number)}</span>" in page
+    assert f"<span>{assets.number.quantize(Decimal('0.01'))}</span>" in page

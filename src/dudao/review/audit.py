@@ -65,7 +65,11 @@ def audit_trail(submission, limit: int = 500) -> list[Entry]:
         )
     warnings = _warning_labels(dataset, names)
     for h in explanation_history(submission):
-        entries.append(Entry(h.history_date, _who(h.history_user), _("说明：%(warning)s") % {"warning": warnings(h.key)}, "", h.text))
+        entries.append(
+            Entry(
+                h.history_date, _who(h.history_user), _("说明：%(warning)s") % {"warning": warnings(h.key)}, "", h.text
+            )
+        )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit]
 
@@ -75,7 +79,7 @@ def _warning_labels(dataset, names: dict[str, str]):
     rules = dict(dataset.rules.values_list("code", "message"))
 
     def label(key: str) -> str:
-        kind, _, code = key.partition(":")
+        kind, _colon, code = key.partition(":")
         if kind == "outlier" and code:
             return _("“%(element)s”同比变化异常") % {"element": names.get(code, code)}
         return rules.get(key, key)

@@ -28,9 +28,11 @@ def submission_detail(request, pk):
     for m in sub.campaign.dataset.members.select_related("element"):
         section = sections.setdefault(m.section_code, {"name": m.section_name, "fields": []})
         current = values.get(m.element.code)
-        section["fields"].append(field_context(
+        section["fields"].append(
+            field_context(
                 sub, m.element, services.display_value(m.element, current.value) if current else "", editable=editable
-            ))
+            )
+        )
     context = {
         "sub": sub,
         "wf": wf,
