@@ -159,3 +159,49 @@ def test_locked_submission_shows_numbers_as_typed(demo, client):
     assert "🔒" in page and ".000000" not in page
     assert f"<span>{int(books.number)}</span>" in page
     assert f"<span>{assets.number.quantize(Decimal('0.01'))}</span>" in page
+
+
+class HeaderText(HTMLParser):
+    """The words of the page's <header> (the menu), leaving out data: the user's name, and the language switch,
+    which names the other language in that language (中文)."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0
+        self.skip = 0
+        self.words: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "header":
+            self.depth += 1
+        elif self.depth and (self.skip or dict(attrs).get("class") in ("who", "lang")):
+            self.skip += 1
+
+    def handle_endtag(self, tag):
+        if tag == "header":
+            self.depth -= 1
+        elif self.skip:
+            self.skip -= 1
+
+    def handle_data(self, data):
+        if self.depth and not self.skip and data.strip():
+            self.words.append(data.strip())
+
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@pytest.mark.parametrize("username", ["city_admin", "d310101", "3101010001-collector", "compiler"])
+def test_english_menus_have_no_chinese(demo, username):
+    """In English, the menu of every page it links to reads in English: the .po covers every menu entry."""
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    client.cookies["django_language"] = "en"
+    home = client.get("/").content.decode()
+    pages = ["/", *dict.fromkeys(p for p in links("/", home.split("</header>")[0]) if not skipped(p))]
+    for path in pages:
+        response = client.get(path, follow=True)
+        parser = HeaderText()
+        parser.feed(response.content.decode())
+        chinese = [w for w in parser.words if CJK.search(w)]
+        assert parser.words and not chinese, f"{username} {path}: {chinese}"

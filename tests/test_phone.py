@@ -72,7 +72,8 @@ def test_forms_inbox_and_progress_fit_a_phone(transactional_db, live_server, pho
     call_command("plans", "import", str(PLAN_2024), "--year", "2024")
     task = Plan.objects.get(year=2024).tasks.get(no=1)
     assignment = plans.assign(task, world.huangpu, "lead", date.today() + timedelta(days=30), world.users["city_admin"])
-    plans.report_progress(assignment, "2024Q1", "in_progress", "推进中：已完成选址。" * 8, world.users["district_reviewer"])
+    progress = "推进中：已完成选址。" * 8  # a long line of text in the progress table
+    plans.report_progress(assignment, "2024Q1", "in_progress", progress, world.users["district_reviewer"])
     page = signed_in(phone, live_server, "huangpu")
     assert page.evaluate(FITS), f"district home: {overflow(page)}"
     page.goto(f"{live_server.url}/plans/tasks/{task.pk}/")

@@ -117,7 +117,7 @@ def task_detail(request, pk):
     return _task_page(request, task)
 
 
-def _task_page(request, task: Task, refused: Assignment | None = None, error: DudaoError | None = None):
+def _task_page(request, task, refused=None, error=None):
     """The task page; after a refused progress report, that assignment's form shows what was typed and each
     message next to its field (answered 422), instead of a redirect that would lose the input."""
     assignments = list(task.assignments.select_related("org").prefetch_related("reports__actuals", "reminders"))
