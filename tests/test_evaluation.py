@@ -510,3 +510,13 @@ def test_inspector_forms_for_duty_and_visits(demo, client):
     assert FollowUp.objects.filter(
         visit__school__code="3101041001", item="outdoor_minutes", resolved_on__isnull=True
     ).exists()
+
+
+def test_percentages_round_as_the_report_does():
+    """The evaluation pages' percentages round half-up on the decimal value, like dudao.rounding in the reports."""
+    from dudao.evaluation.templatetags.evaluation import pct
+    from dudao.rounding import fixed
+
+    assert 0.9115 * 100 < 91.15  # the float product falls just below the half: 91.14999999999999
+    assert pct(0.9115) == "91.2%" == f"{fixed(91.15, 1)}%"
+    assert pct(0.985) == "98.5%" and pct(None) == "—" and pct(1) == "100.0%"

@@ -286,3 +286,28 @@ def test_plan_list_shows_a_district_only_its_plans(plan, world, client):
     assert page.status_code == 200 and plan.title not in page.content.decode()  # no task for 徐汇 yet
     services.assign(plan.tasks.get(no=3), world.xuhui, "lead", date(2024, 12, 31), world.users["city_admin"])
     assert plan.title in client.get("/plans/").content.decode()
+
+
+def test_progress_form_keeps_input_and_shows_errors_at_fields(plan, world, client):
+    """A refused progress report re-renders the task page (422) with what was typed and each message at its field."""
+    task = plan.tasks.get(no=1)
+    assignment = services.assign(
+        task, world.huangpu, "lead", date.today() + timedelta(days=30), world.users["city_admin"]
+    )
+    target = task.targets.first()
+    client.force_login(world.users["district_reviewer"])
+    url = f"/plans/assignments/{assignment.pk}/report/"
+    typed = {
+        "period": "2024-13",
+        "status": Status.LAGGING,
+        "narrative": "用地审批未完成",
+        f"actual_{target.pk}": "很多",
+    }
+    response = client.post(url, typed)
+    page = response.content.decode()
+    assert response.status_code == 422 and not assignment.reports.exists()
+    assert 'value="2024-13"' in page and "用地审批未完成</textarea>" in page and 'value="很多"' in page
+    assert f'<option value="{Status.LAGGING}" selected>' in page
+    assert "报告期格式应为" in page and "实际值应为数字" in page and "请填写进展情况" not in page
+    ok = client.post(url, {**typed, "period": "2024Q1", f"actual_{target.pk}": "3"})
+    assert ok.status_code == 302 and assignment.reports.count() == 1

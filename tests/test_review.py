@@ -121,8 +121,30 @@ def test_audit_trail_has_who_when_old_new_why(world):
     change = next(e for e in entries if e.what == "修改：纸质图书总数" and e.new == "120")
     assert (change.old, change.why, change.who) == ("100", "补录", "a-collector")
     approve_to(world.sub_a, world.users, "submitted")
-    submit = next(e for e in audit_trail(world.sub_a) if e.what == "流转：submit")
+    submit = next(e for e in audit_trail(world.sub_a) if e.what == "流转：提交审核")  # the step's label, not its code
     assert (submit.old, submit.new) == ("草稿", "已提交")
+
+
+def test_audit_trail_in_plain_words(world):
+    """Names, labels and values as people read them: no action, state, rule or element code, no "983.000000"."""
+    user = world.users["collector"]
+    user.first_name, user.last_name = "王", "老师"
+    user.save()
+    services.save_values(world.sub_a, {"fixed_assets": "18000.5"}, user, reason="初填")
+    services.save_values(world.sub_a, {"starting_salary": 25000}, user)
+    services.explain(world.sub_a, "salary_range", "含海外就业学生，已核实", user)
+    approve_to(world.sub_a, world.users, "submitted", {**VALID, "starting_salary": 25000})
+    workflow.perform(world.sub_a, "return", world.users["checker"], reason="请核对")
+    entries = audit_trail(world.sub_a)
+    whats = [e.what for e in entries]
+    assert "流转：退回" in whats and "流转：提交审核" in whats
+    assets = next(e for e in entries if e.what == "修改：固定资产总值" and e.why == "初填")
+    assert assets.who == "王 老师" and assets.new == "18000.50"
+    explained = next(e for e in entries if e.what.startswith("说明："))
+    assert explained.what == "说明：平均起薪不在1000–20000元之间，请核实" and explained.new.startswith("含海外")
+    codes = {"submit", "return", "draft", "submitted", "returned", "salary_range", "starting_salary", "fixed_assets"}
+    for e in entries:
+        assert not codes & {e.what.split("：", 1)[-1], e.old, e.new}, e
 
 
 def test_coverage_counts_per_state(world):

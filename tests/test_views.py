@@ -29,7 +29,7 @@ def test_submission_page_shows_statement_and_audit(client, world):
     page = client.get(reverse("review:submission", args=[world.sub_a.pk])).content.decode()
     assert "责任声明" in page and "张校长" in page
     assert world.sub_a.statements.get().values_sha256 in page
-    assert "审计记录" in page and "流转：approve" in page and "修改：全日制在校生数" in page
+    assert "审计记录" in page and "流转：核准并签署责任声明" in page and "修改：全日制在校生数" in page
     assert "区确认" in page and "退回学校" in page  # the reviewer's buttons
 
 
@@ -107,3 +107,16 @@ def test_navigation_shows_office_pages_only_to_offices(client, world):
     client.force_login(world.users["district_reviewer"])
     page = client.get(reverse("home")).content.decode()
     assert "数字驾驶舱" in page and "报告发布" in page and "工作要点" in page
+
+
+def test_expired_session_on_htmx_goes_to_login_and_back(world, client):
+    """htmx would swap the login form into the field; instead the whole page goes to login, then back."""
+    url = reverse("collection:save_value", args=[world.sub_a.pk, "students_total"])
+    page = f"http://testserver/submissions/{world.sub_a.pk}/"
+    response = client.post(url, {"value": "1000"}, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=page)
+    assert response.status_code == 401 and response.content == b""
+    assert response["HX-Redirect"] == f"/accounts/login/?next=%2Fsubmissions%2F{world.sub_a.pk}%2F"
+    foreign = client.post(url, {"value": "1"}, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://evil.example/x")
+    assert foreign["HX-Redirect"] == "/accounts/login/?next=%2F"  # never back to another origin
+    plain = client.post(url, {"value": "1000"})  # not htmx: the ordinary redirect
+    assert plain.status_code == 302 and plain["Location"].startswith("/accounts/login/")

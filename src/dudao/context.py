@@ -19,12 +19,18 @@ def navigation(request) -> dict:
     office = user.is_superuser or any(
         m.role in OFFICE_ROLES and m.org.level in (Level.CITY, Level.DISTRICT, Level.DEPARTMENT) for m in held
     )
+    # the cockpit and the evaluation pages are about a city's or a district's schools: a 处室 (department) of the
+    # city has no schools of its own, so its office users are not offered them (they answered 404/400 there)
+    area = user.is_superuser or any(
+        m.role in OFFICE_ROLES and m.org.level in (Level.CITY, Level.DISTRICT) for m in held
+    )
     compiling = user.is_superuser or any(
         m.role in COMPILING_ROLES and m.org.level in (Level.CITY, Level.DISTRICT) for m in held
     )
     statistics = user.is_superuser or any(m.role in STATISTICS_ROLES and m.org.level == Level.CITY for m in held)
     return {
         "nav_office": office,
+        "nav_area": area,
         "nav_compiling": compiling,
         "nav_statistics": statistics,
         "nav_unread": unread_count(user),  # the badge on 消息

@@ -6,10 +6,13 @@ Django's LocaleMiddleware would follow the browser's Accept-Language, which turn
 official using an English-locale browser; here the browser is not asked, only the explicit choice (cookie) counts.
 """
 
+from urllib.parse import urlencode, urlsplit
+
 from django.conf import settings
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from dudao.errors import DudaoError
 
@@ -46,3 +49,31 @@ class DudaoErrorMiddleware:
         if request.headers.get("HX-Request"):
             return HttpResponse(str(exception), status=exception.status, content_type="text/plain; charset=utf-8")
         return render(request, "error.html", {"error": exception}, status=exception.status)
+
+
+class HtmxLoginRedirectMiddleware:
+    """An htmx request whose session has expired is sent to the login page — the whole page, and back afterwards.
+
+    ``login_required`` answers a redirect to the login page; htmx would follow it inside the XHR and swap the login
+    form into the field that was saving. Here that redirect becomes ``HX-Redirect`` to the login page with ``next``
+    = the page the user was on (htmx's ``HX-Current-URL``, same origin only; else the requested path)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.headers.get("HX-Request") or response.status_code not in (301, 302):
+            return response
+        login = resolve_url(settings.LOGIN_URL)
+        if urlsplit(response.get("Location", "")).path != login:
+            return response
+        page = request.headers.get("HX-Current-URL", "")
+        if page and url_has_allowed_host_and_scheme(page, {request.get_host()}, request.is_secure()):
+            parts = urlsplit(page)
+            back = parts.path + (f"?{parts.query}" if parts.query else "")
+        else:
+            back = request.get_full_path() if request.method == "GET" else "/"
+        answer = HttpResponse(status=401)
+        answer["HX-Redirect"] = f"{login}?{urlencode({'next': back})}"
+        return answer

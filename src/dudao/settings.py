@@ -2,10 +2,12 @@
 
 Everything that differs between a laptop demo and production comes from environment variables, so that one settings
 module serves both: ``DUDAO_DATABASE_URL`` (``postgres://user:pass@host:port/name``; SQLite under ``var/`` otherwise),
-``DUDAO_SECRET_KEY``, ``DUDAO_DEBUG``, ``DUDAO_ALLOWED_HOSTS``.
+``DUDAO_SECRET_KEY``, ``DUDAO_DEBUG``, ``DUDAO_ALLOWED_HOSTS``; ``DUDAO_PLAIN_HTTP=1`` for the demo server
+(``./run.sh``), which runs with DEBUG off on plain HTTP at 127.0.0.1.
 """
 
 import os
+import warnings
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -24,12 +26,16 @@ if not DEBUG:
 
     if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50:
         raise ImproperlyConfigured("DUDAO_DEBUG=0 needs DUDAO_SECRET_KEY: a random string of at least 50 characters")
-    SECURE_SSL_REDIRECT = os.environ.get("DUDAO_SSL_REDIRECT", "1") == "1"
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = 31_536_000
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # DUDAO_PLAIN_HTTP=1: the demo server on loopback (./run.sh) — DEBUG off, so no user ever sees Django's debug
+    # page, but without TLS there is nothing to redirect to and secure cookies would never come back.
+    plain_http = os.environ.get("DUDAO_PLAIN_HTTP") == "1"
+    SECURE_SSL_REDIRECT = not plain_http and os.environ.get("DUDAO_SSL_REDIRECT", "1") == "1"
+    SESSION_COOKIE_SECURE = not plain_http
+    CSRF_COOKIE_SECURE = not plain_http
+    if not plain_http:
+        SECURE_HSTS_SECONDS = 31_536_000
+        SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+        SECURE_HSTS_PRELOAD = True
     if os.environ.get("DUDAO_BEHIND_PROXY") == "1":
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
@@ -72,12 +78,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files with DEBUG off, without a separate web server
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dudao.middleware.LanguageChoiceMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "dudao.middleware.HtmxLoginRedirectMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "dudao.middleware.DudaoErrorMiddleware",
@@ -146,7 +154,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = VAR_DIR / "static"  # `dudao collectstatic` (run.sh) copies them here; WhiteNoise serves them
+# Until collectstatic has run (tests, a fresh checkout) WhiteNoise serves the apps' own static directories.
+WHITENOISE_USE_FINDERS = True
+warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
 
 # Uploaded Excel files are parsed in memory and never stored; keep them bounded.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024

@@ -22,7 +22,7 @@ from dudao.history import set_author
 from dudao.orgs.access import can_view, has_role
 from dudao.orgs.selectors import city
 from dudao.orgs.vocabulary import Role
-from dudao.rounding import fixed
+from dudao.rounding import fixed, half_up
 
 from . import selectors, signals, workflows
 from .campaigns import open_campaign
@@ -74,8 +74,23 @@ def parse_value(element: DataElement, raw) -> tuple[str, Decimal | None]:
     if abs(number) >= Decimal(10) ** 17:
         raise DudaoError("数值过大")
     places = element.decimals if element.value_type != ValueType.INTEGER else 0
-    number = number.quantize(Decimal(1).scaleb(-places)) if places else number.to_integral_value()
-    return f"{number:f}", number
+    rounded = half_up(number, places)  # 四舍五入 like every figure shown (dudao.rounding), not Decimal's half-even
+    assert rounded is not None
+    return f"{rounded:f}", rounded
+
+
+def display_value(element: DataElement, text: str) -> str:
+    """A stored value as a person reads it: a number with the element's decimals (half-up, as in the reports),
+    so 983 never shows as "983.000000"; text as stored."""
+    if not element.is_numeric or text == "":
+        return text
+    try:
+        number = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return text
+    if not number.is_finite():
+        return text
+    return fixed(number, 0 if element.value_type == ValueType.INTEGER else element.decimals)
 
 
 def accepts_edits(submission: Submission) -> bool:
@@ -193,11 +208,18 @@ def load_values(period: Period, rows: Iterable[tuple[OrgUnit, str, Decimal | flo
                 element=elements[code],
                 period=period,
                 org=org,
-                value=f"{value}" if number is None else f"{number:f}",
+                value=f"{value}" if number is None else _number_text(number),
                 number=number,
             )
         )
     return len(DataValue.objects.bulk_create(values))
+
+
+def _number_text(number: Decimal | float | int | str) -> str:
+    """The stored text of a loaded number, as a person would type it: 983 → "983" (``f"{983:f}"`` gives
+    "983.000000"), 92.50 → "92.5"."""
+    exact = Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
+    return f"{exact.normalize():f}" if exact.is_finite() else str(number)
 
 
 def values_of(submission: Submission) -> dict[str, DataValue]:

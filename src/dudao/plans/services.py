@@ -14,7 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from dudao.errors import DudaoError, forbidden
+from dudao.errors import UNPROCESSABLE, DudaoError, forbidden
 from dudao.history import set_author
 from dudao.notifications.services import notify
 from dudao.notifications.vocabulary import Kind
@@ -113,30 +113,30 @@ def report_progress(
 ) -> ProgressReport:
     if not can_report(user, assignment):
         raise forbidden("只有责任单位可以报送进展")
-    errors = []
+    errors: dict[str, str] = {}  # form field → message, so the page shows each next to its field
     period = (period or "").strip()
     if not PERIOD.match(period):
-        errors.append("报告期格式应为 2020-06（月报）或 2020Q2（季报）")
+        errors["period"] = "报告期格式应为 2020-06（月报）或 2020Q2（季报）"
     if status not in Status.values:
-        errors.append("状态应为未启动、推进中、已完成或滞后")
+        errors["status"] = "状态应为未启动、推进中、已完成或滞后"
     narrative = (narrative or "").strip()
     if not narrative:
-        errors.append("请填写进展情况")
+        errors["narrative"] = "请填写进展情况"
     targets = {t.id: t for t in assignment.task.targets.all()}
     values = {}
     for key, raw in (actuals or {}).items():
         if raw in (None, ""):
             continue
-        target = targets.get(int(key))
+        target = targets.get(int(key)) if str(key).isdigit() else None
         if target is None:
-            errors.append(f"目标 {key} 不属于该任务")
+            errors[f"actual_{key}"] = f"目标 {key} 不属于该任务"
             continue
         try:
             values[target.id] = float(str(raw).replace(",", ""))
         except ValueError:
-            errors.append(f"“{target.text}”的实际值应为数字")
+            errors[f"actual_{key}"] = f"“{target.text}”的实际值应为数字"
     if errors:
-        raise DudaoError("；".join(errors))
+        raise DudaoError("；".join(errors.values()), errors=errors, status=UNPROCESSABLE)
     with transaction.atomic():
         report = ProgressReport.objects.create(
             assignment=assignment, period=period, status=status, narrative=narrative, reported_by=user

@@ -133,9 +133,22 @@ def task_detail(request, pk):
     task = get_object_or_404(Task.objects.select_related("plan"), pk=pk)
     if not _may_see(request.user, task.plan):
         raise Http404
+    return _task_page(request, task)
+
+
+def _task_page(request, task, refused=None, error=None):
+    """The task page; after a refused progress report, that assignment's form shows what was typed and each
+    message next to its field (answered 422), instead of a redirect that would lose the input."""
     assignments = list(task.assignments.select_related("org").prefetch_related("reports__actuals", "reminders"))
+    targets = list(task.targets.all())
     for a in assignments:
         a.can_report = services.can_report(request.user, a)
+        posted = request.POST if refused is not None and a.pk == refused.pk else {}
+        a.field_errors = error.field_errors() if posted and error else {}
+        a.posted = posted
+        a.target_rows = [
+            (t, posted.get(f"actual_{t.pk}", ""), a.field_errors.get(f"actual_{t.pk}", "")) for t in targets
+        ]
     units = departments_and_districts()
     return render(
         request,
@@ -146,10 +159,11 @@ def task_detail(request, pk):
             "units": units,
             "statuses": Status.choices,
             "supervisor": services.is_supervisor(request.user),
-            "targets": list(task.targets.all()),
+            "targets": targets,
             "links": TaskLink.objects.filter(earlier=task).select_related("later__plan")
             | TaskLink.objects.filter(later=task).select_related("earlier__plan"),
         },
+        status=error.status if error else 200,
     )
 
 
@@ -178,7 +192,7 @@ def task_assign(request, pk):
 @login_required
 @require_POST
 def task_report(request, pk):
-    assignment = get_object_or_404(Assignment.objects.select_related("task"), pk=pk)
+    assignment = get_object_or_404(Assignment.objects.select_related("task__plan"), pk=pk)
     actuals = {k.split("_", 1)[1]: v for k, v in request.POST.items() if k.startswith("actual_")}
     try:
         services.report_progress(
@@ -189,9 +203,11 @@ def task_report(request, pk):
             request.user,
             actuals,
         )
-        messages.success(request, "进展已报送")
     except DudaoError as exc:
-        messages.error(request, str(exc))
+        if not exc.errors:  # refused as a whole (not the unit's to report): the error page
+            raise
+        return _task_page(request, assignment.task, assignment, exc)
+    messages.success(request, "进展已报送")
     return _back(assignment.task_id)
 
 

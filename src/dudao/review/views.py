@@ -37,7 +37,11 @@ def submission_detail(request, pk):
     for m in sub.campaign.dataset.members.select_related("element"):
         section = sections.setdefault(m.section_code, {"name": m.section_name, "fields": []})
         current = values.get(m.element.code)
-        section["fields"].append(field_context(sub, m.element, current.value if current else "", editable=editable))
+        section["fields"].append(
+            field_context(
+                sub, m.element, services.display_value(m.element, current.value) if current else "", editable=editable
+            )
+        )
     trail = listing(request, audit_trail(sub), search=TRAIL_SEARCH, sorts=TRAIL_SORTS, default="-at", per_page=100)
     context = {
         "sub": sub,

@@ -1,5 +1,7 @@
 """Number formatting for evaluation tables: ``None`` shows as "—" (not computable), never as 0."""
 
+from decimal import Decimal
+
 from django import template
 
 from dudao.rounding import fixed
@@ -16,7 +18,12 @@ def num(value, digits=2):
 
 @register.filter
 def pct(value):
-    return "—" if value is None else f"{fixed(float(value) * 100, 1)}%"
+    """A share as a percentage with one decimal, half-up as the report prints it: 0.9845 → "98.5%" (in floats
+    0.9845 × 100 is 98.44999…, which would show 98.4%)."""
+    if value is None:
+        return "—"
+    exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    return f"{fixed(exact * 100, 1)}%"
 
 
 @register.filter

@@ -1,0 +1,81 @@
+"""Phone layout: at 390 × 844 (a common phone) the collection form, the home page (inbox) and a work-plan task's
+progress form fit the screen — no page scrolls sideways. In Debian's chromium, with test_browser's fixtures."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.management import call_command
+
+from dudao.plans import services as plans
+from dudao.plans.models import Plan
+
+from .test_browser import ARGS, CHROMIUM, pytestmark  # noqa: F401  (browser marker and skip when chromium is absent)
+from .test_plans import PLAN_2024
+
+PHONE = {"width": 390, "height": 844}
+FITS = "() => document.documentElement.scrollWidth <= window.innerWidth"
+
+
+@pytest.fixture
+def phone():
+    import os
+
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+        connections.close_all()
+
+
+def signed_in(browser, live_server, username):
+    # not is_mobile: mobile emulation widens the layout viewport to fit what overflows, which would hide it
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert page.evaluate(FITS), "login page"
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw-12345-dudao")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    return page
+
+
+def overflow(page) -> str:
+    """The widest elements sticking out of the screen, for the failure message."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+             .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+             .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))
+             .join(', ')"""
+    )
+
+
+def test_forms_inbox_and_progress_fit_a_phone(transactional_db, live_server, phone, world):
+    page = signed_in(phone, live_server, "a-collector")
+    assert page.evaluate(FITS), f"home: {overflow(page)}"
+    page.goto(f"{live_server.url}/submissions/{world.sub_a.pk}/")
+    page.locator("#in-students_total").wait_for()
+    assert page.evaluate(FITS), f"collection form: {overflow(page)}"
+    # a field error keeps the layout (the message sits under the input)
+    page.fill("#in-students_total", "一千二")
+    page.locator("#in-students_total").dispatch_event("change")
+    page.locator("#field-students_total .error").wait_for()
+    assert page.evaluate(FITS), f"collection form with an error: {overflow(page)}"
+    box = page.locator("#in-students_total").bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+    call_command("plans", "import", str(PLAN_2024), "--year", "2024")
+    task = Plan.objects.get(year=2024).tasks.get(no=1)
+    assignment = plans.assign(task, world.huangpu, "lead", date.today() + timedelta(days=30), world.users["city_admin"])
+    progress = "推进中：已完成选址。" * 8  # a long line of text in the progress table
+    plans.report_progress(assignment, "2024Q1", "in_progress", progress, world.users["district_reviewer"])
+    page = signed_in(phone, live_server, "huangpu")
+    assert page.evaluate(FITS), f"district home: {overflow(page)}"
+    page.goto(f"{live_server.url}/plans/tasks/{task.pk}/")
+    page.locator(".report-form textarea").wait_for()
+    assert page.evaluate(FITS), f"task progress: {overflow(page)}"
