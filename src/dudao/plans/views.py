@@ -160,11 +160,19 @@ def _task_page(request, task, refused=None, error=None):
             "statuses": Status.choices,
             "supervisor": services.is_supervisor(request.user),
             "targets": targets,
-            "links": TaskLink.objects.filter(earlier=task).select_related("later__plan")
-            | TaskLink.objects.filter(later=task).select_related("earlier__plan"),
+            "links": _links_shown(request.user, task),
         },
         status=error.status if error else 200,
     )
+
+
+def _links_shown(user, task):
+    """Cross-year links of ``task`` to tasks of plans this user may read — a link to a page that answers 404 helps
+    nobody (a district sees only the plans it holds tasks in)."""
+    readable = services.visible_plans(user).values("pk")
+    return TaskLink.objects.filter(earlier=task, later__plan__in=readable).select_related(
+        "later__plan"
+    ) | TaskLink.objects.filter(later=task, earlier__plan__in=readable).select_related("earlier__plan")
 
 
 def _back(task_id):
