@@ -126,6 +126,9 @@ class Report:
     schools_total: int
     schools_signed: int
     generated_at: datetime
+    # Set when a district or city report is published before every school's data was approved: the coverage and the
+    # requester's reason, printed in the data note. Defaulted, so snapshots frozen before it existed still load.
+    coverage_note: str = ""
 
     def to_json(self) -> dict:
         data = asdict(self)

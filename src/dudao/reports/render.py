@@ -62,6 +62,8 @@ def to_docx(report: Report) -> bytes:
     doc.add_paragraph(
         f"本报告数据来源于{report.schools_total}所学校中经“三级审核”并由校长核准的{report.schools_signed}所学校的填报数据。"
     )
+    if report.coverage_note:
+        doc.add_paragraph(report.coverage_note)
     for s in report.statements:
         if report.level == "school":
             doc.add_paragraph(s.text)
