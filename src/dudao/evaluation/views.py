@@ -6,8 +6,8 @@ universities fill (督政 scores, findings and revisits; 主题督导 visits; �
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import urlencode
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -116,9 +116,7 @@ def _result(request, code):
 def scheme_page(request, code):
     scheme, org, period, result, error = _result(request, code)
     no_data = scopes.applies(scheme, org) and not scopes.has_data(scheme, period, org)
-    periods = [
-        {"period": p, "has_data": scopes.has_data(scheme, p, org)} for p in selectors.periods(newest_first=True)
-    ]
+    periods = [{"period": p, "has_data": scopes.has_data(scheme, p, org)} for p in selectors.periods(newest_first=True)]
     context = {
         "code": code,
         "spec": scheme.spec,

@@ -20,12 +20,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dudao.collection import selectors
+from dudao.documents import html_to_pdf
 from dudao.errors import DudaoError, conflict, forbidden
 from dudao.orgs.access import has_role
 from dudao.orgs.vocabulary import Level, Role
 from dudao.reports.builder import Report, build
 from dudao.reports.builder import template as report_template
-from dudao.documents import html_to_pdf
 from dudao.reports.render import to_html
 
 from .models import Publication
@@ -86,12 +86,8 @@ def coverage(org, period, template_code: str = "quality_annual") -> Coverage:
     (approved) — the same two numbers the report's data note states."""
     dataset = report_template(template_code)["dataset"]
     schools = selectors.submissions(dataset=dataset, period=period, under=org).filter(org__level=Level.SCHOOL)
-    approved = selectors.approved_submissions(dataset=dataset, period=period, under=org).filter(
-        org__level=Level.SCHOOL
-    )
-    return Coverage(
-        approved.values("org").distinct().count(), schools.values("org").distinct().count(), min_coverage()
-    )
+    approved = selectors.approved_submissions(dataset=dataset, period=period, under=org).filter(org__level=Level.SCHOOL)
+    return Coverage(approved.values("org").distinct().count(), schools.values("org").distinct().count(), min_coverage())
 
 
 def coverage_note(cover: Coverage, reason: str) -> str:

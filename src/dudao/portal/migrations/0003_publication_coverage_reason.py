@@ -4,25 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0002_batchrun_progressed_at'),
+        ("portal", "0002_batchrun_progressed_at"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='publication',
-            name='coverage_reason',
-            field=models.TextField(blank=True, help_text='why a district/city report was requested below the coverage minimum (data note)'),
+            model_name="publication",
+            name="coverage_reason",
+            field=models.TextField(
+                blank=True, help_text="why a district/city report was requested below the coverage minimum (data note)"
+            ),
         ),
         migrations.AlterField(
-            model_name='publication',
-            name='html',
-            field=models.TextField(blank=True, help_text='frozen when requested: what the approver previews is published'),
+            model_name="publication",
+            name="html",
+            field=models.TextField(
+                blank=True, help_text="frozen when requested: what the approver previews is published"
+            ),
         ),
         migrations.AlterField(
-            model_name='publication',
-            name='pdf',
-            field=models.BinaryField(blank=True, help_text='printed from ``html`` when requested', null=True),
+            model_name="publication",
+            name="pdf",
+            field=models.BinaryField(blank=True, help_text="printed from ``html`` when requested", null=True),
         ),
     ]
