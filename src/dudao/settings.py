@@ -218,3 +218,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# Publication guard: a district or city report whose schools' data are approved below this share (percent) is
+# published only with a written reason, which the report's data note prints (portal.publishing.request).
+DUDAO_PUBLICATION_MIN_COVERAGE = float(os.environ.get("DUDAO_PUBLICATION_MIN_COVERAGE", "100"))

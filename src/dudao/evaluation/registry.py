@@ -56,6 +56,12 @@ class Scheme:
 
     ``order`` places the scheme in lists (index page, CLI choices, API); ``spec`` is read from the YAML file when the
     scheme registers unless it is given.
+
+    ``levels`` are the org levels the scheme evaluates (``city``, ``district``, ``school``) and ``schools(spec,
+    units)`` narrows a queryset of schools to those it evaluates (compulsory schools, universities …): the pages offer
+    only those scopes, so no menu link leads to a scope the scheme refuses. ``has_data(spec, period, org)`` says
+    whether anything in ``org``'s subtree was recorded for ``period``; without it, whether any input data set has an
+    approved submission there (:mod:`.scopes`). Pages open on the latest period with data and say 无数据 otherwise.
     """
 
     code: str
@@ -68,6 +74,9 @@ class Scheme:
     page_context: Callable[..., dict[str, Any]] | None = None
     order: int = 100
     spec: dict[str, Any] = field(default_factory=dict)
+    levels: tuple[str, ...] = ("city", "district")
+    schools: Callable[[dict[str, Any], Any], Any] | None = None
+    has_data: Callable[[dict[str, Any], Any, Any], bool] | None = None
 
     @property
     def inputs(self) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,11 +21,11 @@ from django.views.decorators.http import require_POST
 from dudao.collection import selectors
 from dudao.documents import html_to_pdf
 from dudao.errors import DudaoError
-from dudao.orgs.access import has_role, scope_unit
+from dudao.orgs.access import has_role
 from dudao.orgs.selectors import unit
 from dudao.orgs.vocabulary import Level, Role
 
-from . import registry
+from . import registry, scopes
 from .common import INSPECT_ROLES
 from .models import Rectification
 from .run import evaluate
@@ -36,19 +37,33 @@ if TYPE_CHECKING:
     from dudao.orgs.models import OrgUnit
 
 
-def _period(request) -> Period:
+def _period(request, scheme: registry.Scheme | None = None, org: OrgUnit | None = None) -> Period:
+    """The period asked for; without one, the latest in which ``scheme`` has data for ``org`` (see :mod:`.scopes`)."""
     code = request.GET.get("period") or request.POST.get("period")
-    period = selectors.period(code) if code else selectors.latest_period_with_final_data()
+    if code:
+        period = selectors.period(code)
+    else:
+        period = scopes.latest_period(scheme, org) if scheme and org else None
+        period = period or scopes.fallback_period()
     if period is None:
         raise Http404
     return period
 
 
-def _org(request) -> OrgUnit:
-    org = scope_unit(request.user, request.GET.get("org") or request.POST.get("org"))
-    if org is None:
-        raise Http404  # the same answer as for a unit that does not exist
-    return org
+def _org(request, scheme: registry.Scheme | None = None) -> OrgUnit:
+    """The unit asked for, if the user may see it; without one, the first the scheme evaluates in the user's scope
+    (the user's own unit when it can: a department's pages look at the city, a district's skip 高校)."""
+    code = request.GET.get("org") or request.POST.get("org")
+    if code:
+        org = unit(code)
+        if org is None or not scopes.may_see(request.user, org):
+            raise Http404  # the same answer as for a unit that does not exist
+        return org
+    roots = scopes.roots(request.user)
+    found = scopes.default_unit(scheme, request.user) if scheme else (roots[0] if roots else None)
+    if found is None:
+        raise Http404
+    return found
 
 
 def _scheme(code: str) -> registry.Scheme:
@@ -70,15 +85,27 @@ def _blocks(scheme: registry.Scheme, result: dict | None) -> dict:
 
 @login_required
 def index(request):
+    """The schemes that evaluate something in the user's scope, each linked to its own default unit and period
+    (or to the unit and period asked for, where the scheme evaluates that unit)."""
     org = _org(request)
-    period = _period(request)
-    schemes = [s.spec for s in registry.all_schemes()]
-    return render(request, "evaluation/index.html", {"schemes": schemes, "org": org, "period": period})
+    chosen = request.GET.get("period", "")
+    rows = []
+    for scheme in registry.all_schemes():
+        offered = scopes.units(scheme, request.user)
+        if not offered:
+            continue
+        query = {"org": org.code} if scopes.applies(scheme, org) else {}
+        if chosen:
+            query["period"] = chosen
+        rows.append({"spec": scheme.spec, "code": scheme.code, "query": urlencode(query)})
+    context = {"rows": rows, "org": org, "period": selectors.period(chosen) if chosen else None}
+    return render(request, "evaluation/index.html", context)
 
 
 def _result(request, code):
     scheme = _scheme(code)
-    org, period = _org(request), _period(request)
+    org = _org(request, scheme)
+    period = _period(request, scheme, org)
     try:
         return scheme, org, period, evaluate(code, period.code, org.code), ""
     except DudaoError as exc:
@@ -88,21 +115,27 @@ def _result(request, code):
 @login_required
 def scheme_page(request, code):
     scheme, org, period, result, error = _result(request, code)
+    no_data = scopes.applies(scheme, org) and not scopes.has_data(scheme, period, org)
+    periods = [{"period": p, "has_data": scopes.has_data(scheme, p, org)} for p in selectors.periods(newest_first=True)]
     context = {
         "code": code,
         "spec": scheme.spec,
         "org": org,
         "period": period,
-        "periods": selectors.periods(newest_first=True),
+        "periods": periods,
+        "units": scopes.units(scheme, request.user),
         "result": result,
         "error": error,
+        "no_data": no_data,
         "inspector": has_role(request.user, org, *INSPECT_ROLES),
         "today": timezone.localdate(),
         **_blocks(scheme, result),
     }
     if scheme.page_context:
         context.update(scheme.page_context(request, scheme.spec, org, period, result))
-    return render(request, "evaluation/scheme.html", context, status=400 if error else 200)
+    # a unit the scheme cannot evaluate is a bad request; a period without data is an answer: 无数据
+    status = 400 if error and not no_data else 200
+    return render(request, "evaluation/scheme.html", context, status=status)
 
 
 @login_required
@@ -110,7 +143,8 @@ def report(request, code, fmt):
     if fmt not in ("html", "pdf"):
         raise Http404
     scheme = _scheme(code)
-    org, period = _org(request), _period(request)
+    org = _org(request, scheme)
+    period = _period(request, scheme, org)
     result = evaluate(code, period.code, org.code)  # a scope the scheme cannot evaluate: the error page, its status
     context = {"code": code, "spec": scheme.spec, "result": result, "today": timezone.localdate()}
     html = render_to_string("evaluation/report.html", {**context, **_blocks(scheme, result)})

@@ -25,8 +25,11 @@ class Publication(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     title = models.CharField(max_length=200)
     content = models.JSONField(help_text="the report snapshot (reports.builder.Report.to_json)")
-    html = models.TextField(blank=True, help_text="rendered once, on first view or by the batch job")
-    pdf = models.BinaryField(null=True, blank=True)
+    html = models.TextField(blank=True, help_text="frozen when requested: what the approver previews is published")
+    pdf = models.BinaryField(null=True, blank=True, help_text="printed from ``html`` when requested")
+    coverage_reason = models.TextField(
+        blank=True, help_text="why a district/city report was requested below the coverage minimum (data note)"
+    )
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
     reviewed_by = models.ForeignKey(

@@ -1,13 +1,27 @@
-"""The publication workflow (审核发布): request → approve (by someone else) → public; publish again → superseded."""
+"""The publication workflow (审核发布): request → approve (by someone else) → public; publish again → superseded.
+
+What the approver sees is what the public gets: :func:`request` freezes the report's HTML together with the JSON
+snapshot; its PDF is printed from that HTML once, when first asked for (:func:`pdf_of`), and stored — the desk's
+preview and the published download are the same stored bytes, and nothing is rendered again between the two looks.
+
+A district or city report speaks for its schools, so :func:`request` states its coverage (schools whose data are
+approved / schools of the report's data set) and refuses one below ``DUDAO_PUBLICATION_MIN_COVERAGE`` percent unless
+the requester writes why; the reason is kept on the publication and printed in the report's data note.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dudao.collection import selectors
+from dudao.documents import html_to_pdf
 from dudao.errors import DudaoError, conflict, forbidden
 from dudao.notifications.services import notify
 from dudao.notifications.vocabulary import Kind
@@ -15,7 +29,7 @@ from dudao.orgs.access import has_role, holders
 from dudao.orgs.vocabulary import Level, Role
 from dudao.reports.builder import Report, build
 from dudao.reports.builder import template as report_template
-from dudao.reports.render import to_html, to_pdf
+from dudao.reports.render import to_html
 
 from .models import Publication
 
@@ -45,12 +59,76 @@ def school_is_approved(org, period, template_code: str = "quality_annual") -> bo
     return selectors.is_approved(org, period, dataset)
 
 
-def request(org, period, user, template: str = "quality_annual", *, notify: bool = True) -> Publication:
+@dataclass(frozen=True)
+class Coverage:
+    """How many of the schools a district or city report speaks for have approved data (accepted / total)."""
+
+    accepted: int
+    total: int
+    minimum: float  # percent the guard asks for
+
+    @property
+    def percent(self) -> float | None:
+        return self.accepted * 100 / self.total if self.total else None
+
+    @property
+    def enough(self) -> bool:
+        """At or above the minimum; a unit without any school of the data set has nothing to report for."""
+        return bool(self.total) and self.accepted * 100 >= self.minimum * self.total
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.total) and self.accepted == self.total
+
+
+def min_coverage() -> float:
+    return float(getattr(settings, "DUDAO_PUBLICATION_MIN_COVERAGE", 100))
+
+
+def coverage(org, period, template_code: str = "quality_annual") -> Coverage:
+    """Schools under ``org`` with a submission of the report's data set for ``period``, and how many of them count
+    (approved) — the same two numbers the report's data note states."""
+    dataset = report_template(template_code)["dataset"]
+    schools = selectors.submissions(dataset=dataset, period=period, under=org).filter(org__level=Level.SCHOOL)
+    approved = selectors.approved_submissions(dataset=dataset, period=period, under=org).filter(org__level=Level.SCHOOL)
+    return Coverage(approved.values("org").distinct().count(), schools.values("org").distinct().count(), min_coverage())
+
+
+def coverage_note(cover: Coverage, reason: str) -> str:
+    """The data note's sentence for a report published before every school's data was approved."""
+    note = f"本报告在{cover.accepted}/{cover.total}所学校数据核准的情况下发布"
+    return f"{note}，说明：{reason}" if reason else f"{note}。"
+
+
+def request(
+    org, period, user, template: str = "quality_annual", reason: str = "", *, notify: bool = True
+) -> Publication:
+    """Snapshot the report and freeze its HTML as a pending version (see the module's docstring)."""
     if not may_request(user, org):
         raise forbidden("您无权为该单位申请发布报告")
     if org.level == Level.SCHOOL and not school_is_approved(org, period, template):
         raise DudaoError(f"{org.name}{period.name}数据尚未经校长核准，不能发布")
+    reason = (reason or "").strip()
+    note = ""
+    if org.level in (Level.DISTRICT, Level.CITY):
+        cover = coverage(org, period, template)
+        if not cover.enough and not reason:
+            message = _(
+                "%(org)s%(period)s仅%(accepted)s/%(total)s所学校的数据已核准，低于发布要求的%(minimum)s%%；"
+                "如确需发布，请填写发布说明"
+            ) % {
+                "org": org.name,
+                "period": period.name,
+                "accepted": cover.accepted,
+                "total": cover.total,
+                "minimum": f"{cover.minimum:g}",
+            }
+            raise DudaoError(message, errors={"reason": message})
+        if not cover.complete:
+            note = coverage_note(cover, reason)
     report = build(org, period, template)
+    report.coverage_note = note
+    html = to_html(report)
     with transaction.atomic():
         latest = Publication.objects.filter(org=org, period=period, template=template).aggregate(v=Max("version"))["v"]
         publication = Publication.objects.create(
@@ -60,6 +138,8 @@ def request(org, period, user, template: str = "quality_annual", *, notify: bool
             version=(latest or 0) + 1,
             title=report.title,
             content=report.to_json(),
+            html=html,
+            coverage_reason=reason if note else "",
             requested_by=user,
         )
         if notify:
@@ -97,6 +177,7 @@ def approve(publication: Publication, user, note: str = "") -> Publication:
         raise DudaoError("发布须由申请人以外的人员审核")
     if not may_approve(user, publication):
         raise forbidden("您无权审核发布该报告")
+    html_of(publication)  # a version requested before previews were frozen: freeze it now, before it goes public
     now = timezone.now()
     with transaction.atomic():
         Publication.objects.filter(
@@ -127,7 +208,7 @@ def report_of(publication: Publication) -> Report:
 
 
 def html_of(publication: Publication) -> str:
-    """The frozen report as HTML, rendered on first use and kept."""
+    """The frozen report as HTML (stored at request time; a version older than that is rendered once and kept)."""
     if not publication.html:
         publication.html = to_html(report_of(publication))
         Publication.objects.filter(pk=publication.pk).update(html=publication.html)
@@ -135,7 +216,10 @@ def html_of(publication: Publication) -> str:
 
 
 def pdf_of(publication: Publication) -> bytes:
+    """The frozen HTML printed, once: the first to ask (the approver's preview, or a reader after publication)
+    stores it, and every later download — preview or published — is those same bytes. Printing ~90 PDFs at request
+    time would cost the demo and a batch a minute and a half for files most people never download."""
     if not publication.pdf:
-        publication.pdf = to_pdf(report_of(publication))
+        publication.pdf = html_to_pdf(html_of(publication))
         Publication.objects.filter(pk=publication.pk).update(pdf=publication.pdf)
     return bytes(publication.pdf)

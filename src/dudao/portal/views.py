@@ -133,6 +133,16 @@ PUBLICATION_SEARCH = ("title", "org.name", "org.code", "period.code")
 PUBLICATION_SORTS = {"title": "title", "version": "version", "status": "status", "requested_at": "requested_at"}
 
 
+def _choice(request, requestable: list, periods: list) -> tuple:
+    """The unit and period the request form shows (the query's, else the first of each) and their coverage."""
+    org = next((u for u in requestable if u.code == request.GET.get("org")), requestable[0] if requestable else None)
+    period = next((p for p in periods if p.code == request.GET.get("period")), periods[0] if periods else None)
+    cover = None
+    if org is not None and period is not None and org.level != Level.SCHOOL:
+        cover = publishing.coverage(org, period)
+    return org, period, cover
+
+
 @login_required
 def desk(request):
     units = visible_units(request.user)
@@ -158,6 +168,8 @@ def desk(request):
         if publishing.may_request(request.user, u)
     ]
     batches = BatchRun.objects.filter(org__in=units).select_related("org", "period")[:10]
+    periods = list(selectors.periods(newest_first=True))
+    chosen_org, chosen_period, cover = _choice(request, requestable, periods)
     return render(
         request,
         "portal/desk.html",
@@ -165,11 +177,25 @@ def desk(request):
             "rows": rows,
             "listing": found,
             "requestable": requestable,
-            "periods": selectors.periods(newest_first=True),
+            "chosen_org": chosen_org,
+            "chosen_period": chosen_period,
+            "coverage": cover,
+            "periods": periods,
             "batches": batches,
             "batch_units": [u for u in requestable if u.level != Level.SCHOOL],
         },
     )
+
+
+@login_required
+def desk_coverage(request):
+    """The coverage line of the request form for the chosen unit and period (htmx swaps it in as they change)."""
+    org = _found(orgs.unit(request.GET.get("org", "")))
+    period = _found(selectors.period(request.GET.get("period", "")))
+    if not publishing.may_request(request.user, org):
+        raise Http404
+    cover = publishing.coverage(org, period) if org.level != Level.SCHOOL else None
+    return render(request, "portal/_coverage.html", {"coverage": cover})
 
 
 @login_required
@@ -178,11 +204,33 @@ def desk_request(request):
     org = _found(orgs.unit(request.POST.get("org", "")))
     period = _found(selectors.period(request.POST.get("period", "")))
     try:
-        pub = publishing.request(org, period, request.user)
+        pub = publishing.request(org, period, request.user, reason=request.POST.get("reason", ""))
         messages.success(request, f"已提交发布申请：{pub.title}（第{pub.version}版），待审核")
     except DudaoError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message)
+        return redirect(f"{reverse('portal:desk')}?org={org.code}&period={period.code}")
     return redirect("portal:desk")
+
+
+def _desk_publication(request, pk) -> Publication:
+    return get_object_or_404(
+        Publication.objects.select_related("org", "period"), pk=pk, org__in=visible_units(request.user)
+    )
+
+
+@login_required
+def desk_preview(request, pk):
+    """The frozen HTML of any version on the desk — for a pending one, exactly what approving it publishes."""
+    return HttpResponse(publishing.html_of(_desk_publication(request, pk)))
+
+
+@login_required
+def desk_preview_pdf(request, pk):
+    publication = _desk_publication(request, pk)
+    response = HttpResponse(publishing.pdf_of(publication), content_type="application/pdf")
+    name = f"{publication.org.code}_{publication.period.code}_v{publication.version}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @login_required

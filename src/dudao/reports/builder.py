@@ -128,6 +128,9 @@ class Report:
     generated_at: datetime
     # when the figures were last brought up to date ("数据截至"); "" in versions frozen before it was recorded
     data_as_of: str = ""
+    # Set when a district or city report is published before every school's data was approved: the coverage and the
+    # requester's reason, printed in the data note. Defaulted, so snapshots frozen before it existed still load.
+    coverage_note: str = ""
 
     def to_json(self) -> dict:
         data = asdict(self)

@@ -64,6 +64,8 @@ def to_docx(report: Report) -> bytes:
     )
     if report.data_as_of:
         doc.add_paragraph(f"数据截至{report.data_as_of}。")
+    if report.coverage_note:
+        doc.add_paragraph(report.coverage_note)
     for s in report.statements:
         if report.level == "school":
             doc.add_paragraph(s.text)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from dudao.collection.expressions import parse
 from dudao.errors import DudaoError
-from dudao.orgs.selectors import schools_under
+from dudao.orgs.selectors import in_groups, schools_under
 from dudao.orgs.vocabulary import Level
 from dudao.rounding import fixed, rounded
 
@@ -82,7 +82,9 @@ def evaluate_school(spec: dict, school: SchoolInput) -> dict:
                 "gap": None if met or value is None else _round(standard - value),
             }
         )
-    passed = met_count >= rule["min_met"] and below_floor == 0
+    passed: bool | None = met_count >= rule["min_met"] and below_floor == 0
+    if all(values[ind["code"]] is None for ind in spec["indicators"]):
+        passed = None  # no input at all: no data, not a failure
     return {
         "code": school.code,
         "name": school.name,
@@ -190,6 +192,11 @@ def verdict(unit: dict) -> str:
     return passed_word(unit["passed"])
 
 
+def evaluated_schools(spec: dict, units):
+    """The compulsory schools (the school types of the spec's levels): only they have a 一校一报告."""
+    return in_groups(units, "school_type", [t for level in spec["levels"].values() for t in level["school_types"]])
+
+
 def describe(result: dict) -> list[str]:
     if "school" in result:
         s = result["school"]
@@ -215,5 +222,7 @@ SCHEME = register(
         inputs_from=("dataset",),
         template="evaluation/_balanced.html",
         order=10,
+        levels=(Level.CITY, Level.DISTRICT, Level.SCHOOL),
+        schools=evaluated_schools,
     )
 )

@@ -49,7 +49,14 @@ def score_items(spec: dict, scores: dict[tuple[str, str], float]) -> dict:
     percent = total / total_max * 100 if total_max else 0.0
     complete = all(r["complete"] for r in rows)
     grade = next(g["name"] for g in spec["grades"] if percent >= g["min"]) if complete else None
-    return {"items": rows, "total": rounded(percent, 2), "complete": complete, "grade": grade}
+    scored = any(r["score"] is not None for r in rows)  # nothing scored yet is no data, not a total of 0
+    return {
+        "items": rows,
+        "total": rounded(percent, 2) if scored else None,
+        "complete": complete,
+        "grade": grade,
+        "scored": scored,
+    }
 
 
 def _item(spec: dict, code: str) -> dict:
@@ -204,15 +211,23 @@ def compute(spec: dict, period, org) -> dict:
 
 
 def verdict(unit: dict) -> str:
-    """The grade, once every item has all its sources."""
+    """The grade, once every item has all its sources; 无数据 while nothing is scored."""
+    if unit.get("scored") is False:
+        return "无数据"
     return unit["grade"] or "评分未完成"
+
+
+def has_data(spec: dict, period, org) -> bool:
+    """Some district in ``org``'s subtree has a score for ``period``."""
+    return DutyScore.objects.filter(period=period, district__path__startswith=org.path).exists()
 
 
 def describe(result: dict) -> list[str]:
     lines = []
     for d in result["districts"]:
         open_items = sum(r["status"] != "closed" for r in d["rectifications"])
-        lines.append(f"{d['name']}：{fixed(d['total'], 2)} 分，{verdict(d)}；未销号整改 {open_items} 项")
+        total = f"{fixed(d['total'], 2)} 分，" if d["total"] is not None else ""
+        lines.append(f"{d['name']}：{total}{verdict(d)}；未销号整改 {open_items} 项")
     return lines
 
 
@@ -225,5 +240,6 @@ SCHEME = register(
         template="evaluation/_district_duty.html",
         forms_template="evaluation/_district_duty_forms.html",
         order=40,
+        has_data=has_data,
     )
 )

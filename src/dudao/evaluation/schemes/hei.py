@@ -340,5 +340,7 @@ SCHEME = register(
         forms_template="evaluation/_hei_forms.html",
         page_context=page_context,
         order=30,
+        levels=(Level.CITY, Level.SCHOOL),  # universities sit directly under the city, in no district
+        schools=lambda spec, units: orgs.in_groups(units, spec["function_set"]),
     )
 )

@@ -83,8 +83,20 @@ def evaluate(spec: dict, code: str, name: str, figures: dict, kindergartens: int
                 }
             )
         out[part] = rows
-    out["passed"] = all(r["met"] for r in out["core"]) and all(r["met"] for r in out["conditions"])
+    out["passed"] = _passed([*out["core"], *out["conditions"]], kindergartens)
     return out
+
+
+def _passed(rows: list[dict], kindergartens: int) -> bool | None:
+    """达标 when every item is met; 未达标 when a computed item is not; 无数据 (``None``) without kindergartens or
+    while an item cannot be computed for missing inputs and none computed fails."""
+    if not kindergartens:
+        return None
+    if any(r["value"] is not None and not r["met"] for r in rows):
+        return False
+    if any(r["value"] is None for r in rows):
+        return None
+    return True
 
 
 def _category_names(spec: dict) -> set[str]:

@@ -187,6 +187,13 @@ def compute(spec: dict, period, org) -> dict:
     return {"themes": themes, "visits": len(visits)}
 
 
+def has_data(spec: dict, period, org) -> bool:
+    """A visit to a school in ``org``'s subtree during ``period``."""
+    return Visit.objects.filter(
+        school__path__startswith=org.path, visited_on__gte=period.start, visited_on__lte=period.end
+    ).exists()
+
+
 def describe(result: dict) -> list[str]:
     lines = []
     for t in result["themes"]:
@@ -216,5 +223,6 @@ SCHEME = register(
         forms_template="evaluation/_thematic_forms.html",
         page_context=page_context,
         order=50,
+        has_data=has_data,
     )
 )
