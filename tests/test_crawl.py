@@ -24,12 +24,7 @@ LOGINS = list(dict.fromkeys([name for name, _ in DEMO_LOGINS] + ["d310101-clerk"
 SKIP_PREFIXES = ("/accounts/logout", "/admin/", "/api/", "/static/", "/i18n/")
 SKIP_SUFFIXES = (".xlsx", ".pdf", ".docx", ".json", "/pdf/", ".csv", ".zip")
 SKIP_PATTERNS: list[tuple[str, str]] = [
-    # (regex on the path, why) — links another helper lane of issue #14 fixes; the lead removes these after merging
-    (
-        r"^/evaluation/hei/\?org=3101",
-        "lane 'publish' (#14 point 7, evaluation scopes): the evaluation index offers 高校分类评价 at a district,"
-        " whose universities sit directly under the city — 400",
-    ),
+    # (regex on the path, why) — a link the crawl must not follow, with the reason; none today
 ]
 DEBUG_MARKERS = ("You're seeing this error because you have DEBUG = True", "Traceback (most recent call last)")
 MAX_DEPTH = 3
