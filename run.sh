@@ -26,7 +26,10 @@ fi
 # background jobs (batch report rendering) run in a worker beside the web server
 .venv/bin/dudao db_worker --no-reload --no-startup-delay -v0 &
 WORKER=$!
-trap 'kill $WORKER 2>/dev/null' EXIT INT TERM
+# the daily deadline notices (填报即将截止 / 已逾期): once now, then every 24 h (idempotent per user and day)
+(while true; do .venv/bin/dudao notify_deadlines >/dev/null 2>&1 || true; sleep 86400; done) &
+DAILY=$!
+trap 'kill $WORKER $DAILY 2>/dev/null' EXIT INT TERM
 echo
 echo "Dudao 督导 演示服务: http://127.0.0.1:${PORT:-8000}/  公开专栏: /portal/  （Ctrl-C 停止）"
 .venv/bin/dudao runserver "127.0.0.1:${PORT:-8000}"
