@@ -180,7 +180,7 @@ def test_school_report_follows_the_national_outline(demo):
     assert cases and len({c.title for c in cases}) == len(cases)  # the school's own cases, each once
     text = text_of(report)
     assert "{{" not in text and "学生获得世界技能大赛全国选拔赛金牌" in text and "党员" in text
-    assert "类专业在校生最多，占全校在校生的" in text  # a ranking in words, from the 专业大类 counts
+    assert "类专业在校生最多，占全校在校生的" in text and "{top}" not in text  # a ranking in words, computed
 
 
 def test_district_report_is_weighted_to_government_duties(demo):
@@ -199,3 +199,9 @@ def test_public_statistics_print_their_source(demo):
     assert any("《2020年上海市教育经费执行情况统计公告》" in n for n in notes["6.3"]), notes["6.3"]
     assert any("教育事业统计" in n for n in notes["1.1"]), notes["1.1"]
     assert not notes["1.2"]  # figures computed from the schools' approved data need no 数据来源 line
+
+
+def test_city_ranking_names_the_largest_field(demo):
+    report = report_of("310000")
+    text = "\n".join(b.text for s in report.sections if s.number == "3.1" for b in s.blocks if isinstance(b, Paragraph))
+    assert "类专业在校生规模最大，占全市中职在校生的" in text and "{top}" not in text and "{share}" not in text

@@ -349,7 +349,10 @@ def _blocks(ctx: _Context, specs: list[dict], key: str, compiled: list[Part]) ->
     for spec in specs:
         if spec.get("fallback") and written:
             continue
-        if "text" in spec:
+        if "ranking" in spec:  # before "text": a ranking carries its sentence in `text`
+            if paragraph := ctx.ranking(spec):
+                blocks.append(paragraph)
+        elif "text" in spec:
             codes = {t.indicator for t in references.tokens(_all_text(spec["text"]))}
             blocks.append(Paragraph(ctx.sentence(spec["text"], key)))
             if note := ctx.sources_note(codes):
@@ -362,9 +365,6 @@ def _blocks(ctx: _Context, specs: list[dict], key: str, compiled: list[Part]) ->
             blocks.append(ctx.table(spec))
             if note := ctx.sources_note(set(spec["table"])):
                 blocks.append(note)
-        elif "ranking" in spec:
-            if paragraph := ctx.ranking(spec):
-                blocks.append(paragraph)
         elif "narrative" in spec:
             text = ctx.texts.get((ctx.org.id, spec["narrative"]), "") if ctx.own_texts_approved else ""
             blocks.extend(Paragraph(p.strip()) for p in ctx.resolver.render(text).splitlines() if p.strip())
