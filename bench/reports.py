@@ -112,7 +112,7 @@ def stages(pk: int, year: str) -> dict:
     }
 
 
-# --- PDF stage variants (each takes the report's HTML, returns PDF bytes) ---------------------------------------------
+# --- PDF stage variants (each takes the report's HTML, returns PDF bytes) --------------------------------------------
 
 
 def _variants() -> dict:
@@ -152,6 +152,15 @@ def _variants() -> dict:
     def full_fonts(html):
         return HTML(string=html).write_pdf(full_fonts=True)
 
+    def no_gc(html):
+        import gc
+
+        gc.disable()  # what a batch worker could do around one render (gc.collect() between reports)
+        try:
+            return HTML(string=html).write_pdf()
+        finally:
+            gc.enable()
+
     def all_cheap(html):
         css_text = style_re.search(html).group(1)
         css = css_cache.get(css_text)
@@ -170,6 +179,7 @@ def _variants() -> dict:
         "image cache dict shared": image_cache_opt,
         "presentational_hints=True": hints,
         "full_fonts=True (no subsetting)": full_fonts,
+        "cyclic GC off during the render": no_gc,
         "shared fonts + CSS + image cache": all_cheap,
     }
 
@@ -212,7 +222,7 @@ def best_of(fn, repeat: int) -> tuple[object, float]:
     return result, best
 
 
-# --- workers -----------------------------------------------------------------------------------------------------------
+# --- workers ----------------------------------------------------------------------------------------------------------
 
 
 def _render_one(pk: int, year: str) -> int:
@@ -258,7 +268,7 @@ def throughput(pks: list[int], year: str, workers: int, rounds: int) -> dict:
     return {"reports": n, "wall": wall, "per_s": n / wall, "core_s": sum(r[3] for r in results) / n}
 
 
-# --- main --------------------------------------------------------------------------------------------------------------
+# --- main -------------------------------------------------------------------------------------------------------------
 
 
 def main() -> None:
@@ -322,7 +332,10 @@ def main() -> None:
     for name, t in t_cv.items():
         print(f"  {name:38s} {t:6.3f} s  × {t / t_cv['PNG 150 dpi (shipped)']:4.2f}")
     keys = [
-        repr((c.kind, c.years, c.series, c.parts)) for r in rows for s in r["report"].sections for c in s.blocks
+        repr((c.kind, c.years, c.series, c.parts))
+        for r in rows
+        for s in r["report"].sections
+        for c in s.blocks
         if type(c).__name__ == "Chart"
     ]
     print(
@@ -375,13 +388,36 @@ def main() -> None:
     profiler.enable()
     _render_one(measured[0], args.year)
     profiler.disable()
+    stats = pstats.Stats(profiler)
+    areas: dict[str, float] = {}
+    for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        areas[_area(filename)] = areas.get(_area(filename), 0.0) + tottime
+    whole = sum(areas.values())
+    print("Profile of one school PDF (cProfile, own time by area; the profiler inflates many small calls):")
+    for area, t in sorted(areas.items(), key=lambda kv: -kv[1])[:10]:
+        print(f"  {area:34s} {t:6.3f} s  {t / whole:5.0%}")
     stream = io.StringIO()
-    pstats.Stats(profiler, stream=stream).sort_stats("tottime").print_stats(18)
-    print("Profile of one school PDF (cProfile, top by own time):")
+    pstats.Stats(profiler, stream=stream).sort_stats("tottime").print_stats(12)
+    print("  top functions by own time:")
     lines = stream.getvalue().splitlines()
     start = next(i for i, line in enumerate(lines) if "ncalls" in line)
-    for line in lines[start : start + 19]:
+    for line in lines[start : start + 13]:
         print("  " + line.replace(str(ROOT / "src") + "/", "").replace(sys.prefix, "…")[:150])
+
+
+def _area(filename: str) -> str:
+    """Group a profiled file into the stage it belongs to (WeasyPrint by sub-package: css, layout, draw, pdf, …)."""
+    if "/weasyprint/" in filename:
+        sub = filename.split("/weasyprint/", 1)[1].split("/")
+        return "weasyprint/" + (sub[0] if len(sub) > 1 else sub[0].removesuffix(".py"))
+    for name in ("matplotlib", "PIL", "django", "fontTools", "pydyf", "tinycss2", "cssselect2", "html5lib"):
+        if f"/{name}/" in filename:
+            return name
+    if "dudao" in filename:
+        return "dudao"
+    if filename.startswith("<built-in") or filename == "~":
+        return "built-ins (C: zlib, PIL codecs, harfbuzz, pango via cffi)"
+    return "other Python"
 
 
 if __name__ == "__main__":

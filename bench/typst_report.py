@@ -36,9 +36,9 @@ def markup(report, image_names: dict[int, str]) -> str:
     from dudao.reports.builder import Case, Chart, Note, Paragraph, Table
 
     out = [PREAMBLE]
-    out.append(f"#align(center, text(size: 20pt, weight: \"bold\")[{s(report.title)}])")
+    out.append(f'#align(center, text(size: 20pt, weight: "bold")[{s(report.title)}])')
     meta = f"{report.org_name}（{report.org_code}） · {report.period_name} · 生成于 {report.generated_at:%Y年%m月%d日}"
-    out.append(f"#align(center, text(size: 10pt, fill: rgb(\"#666\"))[{s(meta)}])\n")
+    out.append(f'#align(center, text(size: 10pt, fill: rgb("#666"))[{s(meta)}])\n')
     for section in report.sections:
         title = f"{section.number} {section.title}".strip()
         out.append(f"#heading(level: {section.level})[{s(title)}]\n")
@@ -62,8 +62,8 @@ def markup(report, image_names: dict[int, str]) -> str:
                 out.append(
                     f"#align(center, text(size: 10pt)[{s(f'表{block.number} {block.title}')}])\n"
                     f"#set par(first-line-indent: 0em)\n"
-                    f"#text(size: 10pt, table(columns: {cols}, stroke: 0.5pt + rgb(\"#999\"), inset: (x: 6pt, y: 3pt),"
-                    f" fill: (_, y) => if y == 0 {{ rgb(\"#eef3f8\") }},"
+                    f'#text(size: 10pt, table(columns: {cols}, stroke: 0.5pt + rgb("#999"), inset: (x: 6pt, y: 3pt),'
+                    f' fill: (_, y) => if y == 0 {{ rgb("#eef3f8") }},'
                     f" table.header({cells}), {body}))\n"
                     f"#set par(first-line-indent: (amount: 2em, all: true))\n"
                 )
@@ -71,14 +71,16 @@ def markup(report, image_names: dict[int, str]) -> str:
                 lines = "\n\n".join(s(line) for line in block.body.splitlines() if line.strip())
                 out.append(
                     f'#block(fill: rgb("#f6f8fa"), stroke: (left: 4pt + rgb("#5b9bd5")), inset: (x: 1em, y: .4em),'
-                    f" breakable: false, width: 100%)[#text(weight: \"bold\")[{s(f'案例{block.number} {block.title}')}]"
+                    f' breakable: false, width: 100%)[#text(weight: "bold")[{s(f"案例{block.number} {block.title}")}]'
                     f"\n\n#text(size: 10.5pt)[{lines}]]\n"
                 )
             elif isinstance(block, Note):
-                out.append(f"#par(first-line-indent: 0em, text(size: 9pt, fill: rgb(\"#555\"))[{s(block.text)}])\n")
+                out.append(f'#par(first-line-indent: 0em, text(size: 9pt, fill: rgb("#555"))[{s(block.text)}])\n')
     out.append("#pagebreak()\n#heading(level: 1)[责任声明与数据说明]\n")
     out.append(
-        s(f"本报告数据来源于{report.schools_total}所学校中经“三级审核”并由校长核准的{report.schools_signed}所学校的填报数据。")
+        s(
+            f"本报告数据来源于{report.schools_total}所学校中经“三级审核”并由校长核准的{report.schools_signed}所学校的填报数据。"
+        )
         + "\n"
     )
     if report.data_as_of:
@@ -86,7 +88,7 @@ def markup(report, image_names: dict[int, str]) -> str:
     for st in report.statements:
         out.append(s(st.text) + "\n")
         out.append(s(f"签署人：{st.signer}　　签署时间：{st.signed_at:%Y年%m月%d日 %H:%M}") + "\n")
-        out.append(f"#text(font: \"DejaVu Sans Mono\", size: 9pt)[{s('核准数据 SHA-256：' + st.sha256)}]\n")
+        out.append(f'#text(font: "DejaVu Sans Mono", size: 9pt)[{s("核准数据 SHA-256：" + st.sha256)}]\n')
     return "\n".join(out)
 
 
