@@ -16,6 +16,8 @@ from dudao.errors import DudaoError
 
 if TYPE_CHECKING:
     from docx.document import Document as WordDocument
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
 
 SANS = fonts.FAMILIES["sans"]  # 黑体-like: headings, tables, charts
 SERIF = fonts.FAMILIES["serif"]  # 宋体-like: body text
@@ -69,7 +71,7 @@ def cjk_document() -> WordDocument:
 _per_thread = threading.local()
 
 
-def _font_stylesheet():  # type: ignore[no-untyped-def]
+def _font_stylesheet() -> tuple[CSS, FontConfiguration]:
     """The @font-face sheet and its FontConfiguration, built once per thread.
 
     Parsing the sheet loads the four font files into a fontconfig configuration, which is the slow part; reusing it
@@ -84,7 +86,8 @@ def _font_stylesheet():  # type: ignore[no-untyped-def]
         config = FontConfiguration()
         _per_thread.fonts = (CSS(string=font_face_css(), font_config=config), config)
         _per_thread.where = where
-    return _per_thread.fonts
+    fonts_and_config: tuple[CSS, FontConfiguration] = _per_thread.fonts
+    return fonts_and_config
 
 
 def html_to_pdf(html: str) -> bytes:

@@ -113,7 +113,12 @@ def font_file(family: str, weight: int = 400) -> Path:
 
 def missing() -> list[Path]:
     """The font files absent from :func:`fonts_dir` (a cheap check for render time; hashes are checked on fetch)."""
-    return [fonts_dir() / face.filename for fam in FAMILIES.values() for face in fam.faces.values() if not (fonts_dir() / face.filename).is_file()]
+    return [
+        fonts_dir() / face.filename
+        for fam in FAMILIES.values()
+        for face in fam.faces.values()
+        if not (fonts_dir() / face.filename).is_file()
+    ]
 
 
 def _sha256(path: Path) -> str:
@@ -153,7 +158,9 @@ def fetch_family(family: Family, target: Path, *, registry: str = REGISTRY, vers
     with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 (pinned registry)
         dist = json.load(response)["dist"]
     if dist.get("integrity") != family.integrity:
-        raise FontFetchError(f"{family.package}@{version}: the registry's integrity {dist.get('integrity')!r} is not the pinned one")
+        raise FontFetchError(
+            f"{family.package}@{version}: the registry's integrity {dist.get('integrity')!r} is not the pinned one"
+        )
     written = []
     with tempfile.TemporaryDirectory(dir=target) as tmp:
         tarball = Path(tmp) / "package.tgz"
