@@ -6,6 +6,7 @@ print the same way without one app importing another's renderer.
 
 from __future__ import annotations
 
+import atexit
 import threading
 from typing import TYPE_CHECKING
 
@@ -69,6 +70,7 @@ def cjk_document() -> WordDocument:
 
 
 _per_thread = threading.local()
+atexit.register(_per_thread.__dict__.clear)  # drop the fontconfig handle while its library is still loaded
 
 
 def _font_stylesheet() -> tuple[CSS, FontConfiguration]:

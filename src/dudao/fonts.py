@@ -11,7 +11,8 @@ Trust: the version is pinned, the tarball must match both the registry's ``dist.
 here, and each extracted file must match its pinned sha256. Idempotent: a file already present with the right hash is
 kept, so re-running costs one hash per file and no network.
 
-This module imports nothing from Django or the apps, so it runs before the project is configured.
+This module imports nothing from Django or the apps (only ``dudao.errors``), so it runs before the project is
+configured. A fetch that fails or does not match its pins raises :class:`DudaoError`; nothing unverified is kept.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
+
+from dudao.errors import DudaoError
 
 REGISTRY = "https://registry.npmjs.org"
 VERSION = "0.4.3"
@@ -93,10 +96,6 @@ FAMILIES: dict[str, Family] = {
 }
 
 
-class FontFetchError(Exception):
-    """The fonts could not be fetched or did not match their pinned hashes (nothing unverified is kept)."""
-
-
 def fonts_dir() -> Path:
     """``DUDAO_FONTS_DIR``, else ``fonts/`` in the checkout (gitignored).
 
@@ -137,7 +136,7 @@ def _download(url: str, into: Path, integrity: str) -> None:
     """Streams ``url`` into ``into`` and refuses it unless its sha512 is ``integrity``."""
     algorithm, _, expected = integrity.partition("-")
     if algorithm != "sha512":
-        raise FontFetchError(f"unsupported integrity {integrity!r}")
+        raise DudaoError(f"unsupported integrity {integrity!r}")
     digest = hashlib.sha512()
     with urllib.request.urlopen(url, timeout=120) as response, into.open("wb") as out:  # noqa: S310 (pinned URL)
         for chunk in iter(lambda: response.read(CHUNK), b""):
@@ -146,7 +145,7 @@ def _download(url: str, into: Path, integrity: str) -> None:
     actual = base64.b64encode(digest.digest()).decode()
     if actual != expected:
         into.unlink()
-        raise FontFetchError(f"{url}: integrity mismatch (sha512-{actual}, expected {integrity})")
+        raise DudaoError(f"{url}: integrity mismatch (sha512-{actual}, expected {integrity})")
 
 
 def fetch_family(family: Family, target: Path, *, registry: str = REGISTRY, version: str = VERSION) -> list[Path]:
@@ -158,7 +157,7 @@ def fetch_family(family: Family, target: Path, *, registry: str = REGISTRY, vers
     with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 (pinned registry)
         dist = json.load(response)["dist"]
     if dist.get("integrity") != family.integrity:
-        raise FontFetchError(
+        raise DudaoError(
             f"{family.package}@{version}: the registry's integrity {dist.get('integrity')!r} is not the pinned one"
         )
     written = []
@@ -169,13 +168,13 @@ def fetch_family(family: Family, target: Path, *, registry: str = REGISTRY, vers
             for face in wanted:
                 member = tar.extractfile(face.member)
                 if member is None:
-                    raise FontFetchError(f"{family.package}: {face.member} is not a file in the tarball")
+                    raise DudaoError(f"{family.package}: {face.member} is not a file in the tarball")
                 part = Path(tmp) / face.filename
                 with part.open("wb") as out:
                     for chunk in iter(lambda: member.read(CHUNK), b""):  # noqa: B023 (consumed inside the loop)
                         out.write(chunk)
                 if _sha256(part) != face.sha256:
-                    raise FontFetchError(f"{family.package}: {face.member} does not match its pinned sha256")
+                    raise DudaoError(f"{family.package}: {face.member} does not match its pinned sha256")
                 part.replace(target / face.filename)
                 written.append(target / face.filename)
     return written
@@ -196,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     """``dudao fonts``: fetch what is missing, print where the fonts are; exit 1 with the reason on failure."""
     try:
         written = fetch()
-    except (OSError, FontFetchError, KeyError, ValueError, tarfile.TarError) as exc:
+    except (OSError, DudaoError, KeyError, ValueError, tarfile.TarError) as exc:
         print(f"dudao fonts: {exc}", file=sys.stderr)
         return 1
     for path in written:
