@@ -16,6 +16,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e .
+# the open CJK fonts every PDF, chart and DOCX uses (Noto Sans SC / Noto Serif SC, fetched once into fonts/)
+.venv/bin/dudao fonts
 .venv/bin/dudao migrate --noinput -v0
 .venv/bin/dudao collectstatic --noinput --clear -v0
 if [ "${DUDAO_RESET:-0}" = "1" ]; then

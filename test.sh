@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES="fonts-noto-cjk chromium chromium-driver postgresql libpango-1.0-0 libpangoft2-1.0-0"
+APT_PACKAGES="chromium chromium-driver postgresql libpango-1.0-0 libpangoft2-1.0-0"
 missing=""
 for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
@@ -19,6 +19,8 @@ PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e ".[test]"
+# the project's own CJK fonts (no system font package): fetched once into fonts/, verified, reused by both passes
+.venv/bin/dudao fonts
 
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
 

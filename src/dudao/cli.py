@@ -14,6 +14,10 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["fonts"]:  # set-up step: needs no settings, so it runs before Django is configured
+        from dudao.fonts import main as fonts
+
+        sys.exit(fonts(args[1:]))
     if args[:1] == ["serve"]:  # friendly alias
         args = ["runserver", *args[1:]]
     execute_from_command_line(["dudao", *args])

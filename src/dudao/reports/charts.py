@@ -1,4 +1,8 @@
-"""Report charts (图) with matplotlib, in Noto Sans CJK SC so Chinese labels render in PNG, PDF and DOCX alike."""
+"""Report charts (图) with matplotlib, in the shipped Noto Sans SC (by file) so Chinese labels render everywhere.
+
+The font is registered from its file (``dudao fonts`` fetched it), not looked up among the system fonts: a machine
+without a CJK font would otherwise draw boxes and only warn "Glyph … missing".
+"""
 
 from __future__ import annotations
 
@@ -8,26 +12,28 @@ from pathlib import Path
 
 import matplotlib
 
+from dudao import fonts
+from dudao.documents import SANS, require_fonts
 from dudao.rounding import fixed
 
 matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
-CJK_FONTS = [
-    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
-    Path("/usr/share/fonts/opentype/noto/NotoSansCJKsc-Regular.otf"),
-]
 PALETTE = ["#1f4e79", "#5b9bd5", "#ed7d31", "#a5a5a5", "#70ad47"]
 
 
-@cache
 def font_family() -> str:
-    for path in CJK_FONTS:
-        if path.exists():
-            font_manager.fontManager.addfont(str(path))
-            return "Noto Sans CJK SC"
-    return "sans-serif"  # Chinese shows as boxes; ./test.sh installs fonts-noto-cjk
+    """Registers the shipped Noto Sans SC files with matplotlib (once per directory) and returns the family name."""
+    require_fonts()
+    return _registered(fonts.fonts_dir())
+
+
+@cache
+def _registered(where: Path) -> str:
+    for weight in SANS.faces:
+        font_manager.fontManager.addfont(str(fonts.font_file("sans", weight)))
+    return SANS.name
 
 
 def _png(fig) -> bytes:
