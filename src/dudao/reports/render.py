@@ -65,7 +65,22 @@ def _official_page(doc) -> None:
         footer.add_run(" —")
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
-    doc.settings.element.append(update)
+    settings = doc.settings.element
+    # Word rejects settings.xml whose children are out of the schema's order: updateFields goes before these
+    later = {qn(f"w:{tag}") for tag in _AFTER_UPDATE_FIELDS} | {qn("m:mathPr"), qn("sl:schemaLibrary")}
+    follower = next((child for child in settings if child.tag in later), None)
+    if follower is None:
+        settings.append(update)
+    else:
+        follower.addprevious(update)
+
+
+# CT_Settings children that come after w:updateFields (ECMA-376 Part 1, 17.15.1.78)
+_AFTER_UPDATE_FIELDS = (
+    "hdrShapeDefaults footnotePr endnotePr compat docVars rsids attachedSchema themeFontLang clrSchemeMapping "
+    "doNotIncludeSubdocsInStats doNotAutoCompressPictures forceUpgrade captions readModeInkLockDown smartTagType "
+    "shapeDefaults doNotEmbedSmartTags decimalSymbol listSeparator"
+).split()
 
 
 def _caption(doc, text: str):
