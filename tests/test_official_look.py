@@ -118,6 +118,7 @@ def test_verification_page_confirms_the_published_pdf_and_rejects_another(city_p
     publication.refresh_from_db()
     assert publication.sha256 == digest
     url = reverse("portal:verify_publication", args=[publication.pk])
+    assert f'href="{url}"' in client.get(reverse("portal:index")).content.decode()  # each listed version links it
     page = client.get(url).content.decode()
     assert digest in page and publication.title in page and "第2版" in page and "已公开" in page
     good = client.post(url, {"file": SimpleUploadedFile("city.pdf", pdf, "application/pdf")}).content.decode()
@@ -206,3 +207,17 @@ def test_snapshots_frozen_before_still_load_and_render():
     assert "表1 规模" in html and "上海市教育委员会" in html and "ababababab" in html
     assert "verify-url" not in html  # no link for a file that names no publication
     assert Report.from_json(report.to_json()) == report
+
+
+def test_verification_never_prints_and_hashes_a_pdf_stored_before_hashes_were_kept(demo, client):
+    school = Publication.objects.filter(org__level="school", status="published").first()
+    Publication.objects.filter(pk=school.pk).update(pdf=None, sha256="")
+    url = reverse("portal:verify_publication", args=[school.pk])
+    page = client.post(url, {"sha256": ""}).content.decode()
+    assert "PDF 尚未生成" in page and 'id="verdict">不一致' in page
+    school.refresh_from_db()
+    assert school.pdf is None and school.sha256 == ""  # a crawler on this page prints nothing
+    pdf = publishing.pdf_of(school)
+    Publication.objects.filter(pk=school.pk).update(sha256="")  # as stored before the field existed
+    assert hashlib.sha256(pdf).hexdigest() in client.get(url).content.decode()
+    assert Publication.objects.get(pk=school.pk).sha256 == hashlib.sha256(pdf).hexdigest()

@@ -226,9 +226,11 @@ def verify_url(publication: Publication) -> str:
 
 
 def sha256_of(publication: Publication) -> str:
-    """The published PDF's SHA-256 (printing and storing the PDF first if nobody has asked for it yet)."""
-    if not publication.sha256:
-        pdf_of(publication)
+    """The SHA-256 of the PDF as stored ("" while nobody has asked for the PDF: then no copy of it exists to check).
+    Never prints: a public page that hashes must not let a crawler print every version."""
+    if not publication.sha256 and publication.pdf:  # stored before hashes were kept
+        publication.sha256 = hashlib.sha256(bytes(publication.pdf)).hexdigest()
+        Publication.objects.filter(pk=publication.pk).update(sha256=publication.sha256)
     return publication.sha256
 
 
@@ -240,9 +242,7 @@ def pdf_of(publication: Publication) -> bytes:
         publication.pdf = html_to_pdf(html_of(publication))
         publication.sha256 = hashlib.sha256(publication.pdf).hexdigest()
         Publication.objects.filter(pk=publication.pk).update(pdf=publication.pdf, sha256=publication.sha256)
-    elif not publication.sha256:  # stored before hashes were kept
-        publication.sha256 = hashlib.sha256(bytes(publication.pdf)).hexdigest()
-        Publication.objects.filter(pk=publication.pk).update(sha256=publication.sha256)
+    sha256_of(publication)
     return bytes(publication.pdf)
 
 

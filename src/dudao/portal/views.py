@@ -295,7 +295,7 @@ def verify(request, pk=None):
     if publication is not None:
         context["published_sha256"] = publishing.sha256_of(publication)
         context["statements"] = publishing.report_of(publication).statements
-        context["matches"] = asked and sha256 == context["published_sha256"]
+        context["matches"] = asked and bool(sha256) and sha256 == context["published_sha256"]
     elif asked:
         context["found"] = publishing.published_with_hash(sha256)
     return render(request, "portal/verify.html", context)
