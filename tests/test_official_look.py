@@ -108,6 +108,7 @@ def test_docx_is_a4_with_cover_heading_styles_toc_field_and_captions(demo):
     assert report.title in cover and "上海市教育委员会" in cover
     captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
     assert any(c.startswith("图1-1 ") for c in captions) and any(c.startswith("表") for c in captions)
+    assert doc.paragraphs[-2].text == report.verify_url and doc.paragraphs[-1]._p.xpath(".//pic:pic")  # + QR code
     appendix = doc.tables[-1]
     assert len(appendix.rows) == len(report.statements) + 1 and len(appendix.rows[1].cells[4].text) == 12
 

@@ -171,6 +171,11 @@ def to_docx(report: Report) -> bytes:
     if report.verify_url:
         doc.add_paragraph("本文件发布后，可在以下页面核验其 SHA-256 是否与公开发布的版本一致：")
         doc.add_paragraph(report.verify_url)
+        import segno
+
+        qr = io.BytesIO()
+        segno.make(report.verify_url, error="m").save(qr, kind="png", scale=4, border=2)
+        doc.add_picture(qr, width=Cm(2.8))
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
