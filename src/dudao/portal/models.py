@@ -27,6 +27,9 @@ class Publication(models.Model):
     content = models.JSONField(help_text="the report snapshot (reports.builder.Report.to_json)")
     html = models.TextField(blank=True, help_text="frozen when requested: what the approver previews is published")
     pdf = models.BinaryField(null=True, blank=True, help_text="printed from ``html`` when requested")
+    sha256 = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="of the PDF, set when it is first stored (public check)"
+    )
     coverage_reason = models.TextField(
         blank=True, help_text="why a district/city report was requested below the coverage minimum (data note)"
     )

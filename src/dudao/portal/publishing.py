@@ -11,6 +11,7 @@ the requester writes why; the reason is kept on the publication and printed in t
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -32,6 +33,7 @@ from dudao.reports.builder import template as report_template
 from dudao.reports.render import to_html
 
 from .models import Publication
+from .vocabulary import PUBLIC
 
 REQUEST_ROLES = (Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.ANALYST)
 APPROVE_ROLES = (Role.CITY_ADMIN, Role.DISTRICT_REVIEWER)
@@ -128,7 +130,7 @@ def request(
             note = coverage_note(cover, reason)
     report = build(org, period, template)
     report.coverage_note = note
-    html = to_html(report)
+    to_html(report)  # draws the charts outside the transaction; the final HTML below reuses them
     with transaction.atomic():
         latest = Publication.objects.filter(org=org, period=period, template=template).aggregate(v=Max("version"))["v"]
         publication = Publication.objects.create(
@@ -137,11 +139,14 @@ def request(
             template=template,
             version=(latest or 0) + 1,
             title=report.title,
-            content=report.to_json(),
-            html=html,
+            content={},
             coverage_reason=reason if note else "",
             requested_by=user,
         )
+        # the printed file names the page that checks its own hash, so the snapshot is taken once the pk is known
+        report.verify_url = verify_url(publication)
+        publication.content, publication.html = report.to_json(), to_html(report)
+        publication.save(update_fields=["content", "html"])
         if notify:
             notify_approvers(publication)
         return publication
@@ -215,11 +220,50 @@ def html_of(publication: Publication) -> str:
     return publication.html
 
 
+def verify_url(publication: Publication) -> str:
+    """The public address where anyone checks that a file is this published version (printed with a QR code)."""
+    return settings.DUDAO_SITE_URL.rstrip("/") + reverse("portal:verify_publication", args=[publication.pk])
+
+
+def sha256_of(publication: Publication) -> str:
+    """The SHA-256 of the PDF as stored ("" while nobody has asked for the PDF: then no copy of it exists to check).
+    Never prints: a public page that hashes must not let a crawler print every version."""
+    if not publication.sha256 and publication.pdf:  # stored before hashes were kept
+        publication.sha256 = hashlib.sha256(bytes(publication.pdf)).hexdigest()
+        Publication.objects.filter(pk=publication.pk).update(sha256=publication.sha256)
+    return publication.sha256
+
+
 def pdf_of(publication: Publication) -> bytes:
     """The frozen HTML printed, once: the first to ask (the approver's preview, or a reader after publication)
     stores it, and every later download — preview or published — is those same bytes. Printing ~90 PDFs at request
     time would cost the demo and a batch a minute and a half for files most people never download."""
     if not publication.pdf:
         publication.pdf = html_to_pdf(html_of(publication))
-        Publication.objects.filter(pk=publication.pk).update(pdf=publication.pdf)
+        publication.sha256 = hashlib.sha256(publication.pdf).hexdigest()
+        Publication.objects.filter(pk=publication.pk).update(pdf=publication.pdf, sha256=publication.sha256)
+    sha256_of(publication)
     return bytes(publication.pdf)
+
+
+def hash_of(text: str = "", upload=None) -> str:
+    """The SHA-256 a reader asks about: of an uploaded file (read in chunks), or a pasted hex digest ("" when the
+    pasted text is not one)."""
+    if upload is not None:
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        return digest.hexdigest()
+    text = "".join((text or "").split()).lower()
+    return text if len(text) == 64 and all(c in "0123456789abcdef" for c in text) else ""
+
+
+def published_with_hash(sha256: str) -> list[Publication]:
+    """The public versions (published or superseded) whose stored PDF has this SHA-256."""
+    if not sha256:
+        return []
+    return list(
+        Publication.objects.filter(sha256=sha256, status__in=PUBLIC)
+        .select_related("org", "period")
+        .defer("content", "html", "pdf")
+    )

@@ -283,3 +283,19 @@ def batch(request, pk):
     )
     template = "portal/_progress.html" if request.headers.get("HX-Request") else "portal/batch.html"
     return render(request, template, {"run": run})
+
+
+def verify(request, pk=None):
+    """核验: anyone checks that a file is a published version — by uploading it or pasting its SHA-256 — against one
+    publication (``pk``, the page a printed report's link and QR code open) or against every public version."""
+    publication = _public(pk) if pk is not None else None
+    asked = request.method == "POST" or "sha256" in request.GET
+    sha256 = publishing.hash_of(request.POST.get("sha256") or request.GET.get("sha256", ""), request.FILES.get("file"))
+    context = {"publication": publication, "asked": asked, "sha256": sha256}
+    if publication is not None:
+        context["published_sha256"] = publishing.sha256_of(publication)
+        context["statements"] = publishing.report_of(publication).statements
+        context["matches"] = asked and bool(sha256) and sha256 == context["published_sha256"]
+    elif asked:
+        context["found"] = publishing.published_with_hash(sha256)
+    return render(request, "portal/verify.html", context)

@@ -52,7 +52,7 @@ class Paragraph:
 class Chart:
     """A chart is kept as data (a published snapshot stores this) and drawn on first use."""
 
-    number: int
+    number: int | str  # "2-1" (chapter-figure); a plain int in snapshots frozen before per-chapter numbering
     title: str
     kind: str  # "trend" | "pie"
     years: list[str] = field(default_factory=list)
@@ -69,7 +69,7 @@ class Chart:
 
 @dataclass
 class Table:
-    number: int
+    number: int | str  # "1-1", as :class:`Chart`
     title: str
     header: list[str]
     rows: list[list[str]]
@@ -131,6 +131,19 @@ class Report:
     # Set when a district or city report is published before every school's data was approved: the coverage and the
     # requester's reason, printed in the data note. Defaulted, so snapshots frozen before it existed still load.
     coverage_note: str = ""
+    # The public page where anyone checks a published file's SHA-256 (set when a version is requested for
+    # publication; "" for reports rendered outside the portal and in snapshots frozen before it existed).
+    verify_url: str = ""
+
+    @property
+    def issuer(self) -> str:
+        """Who issues the report (the cover's 发布单位): the city's education commission, a district's education
+        bureau, a school itself."""
+        if self.level == Level.CITY:
+            return f"{self.org_name}教育委员会"
+        if self.level == Level.DISTRICT:
+            return f"{self.org_name}教育局"
+        return self.org_name
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -405,14 +418,20 @@ def _compiled(ctx: _Context, specs: list[dict], key: str) -> list[Part]:
 
 
 def _numbered(sections: list[Section]) -> None:
-    """Figures, tables and cases are numbered through the whole report, in reading order (图1, 表1, 案例1)."""
-    counters = {Chart: 0, Table: 0, Case: 0}
+    """Figures and tables are numbered per chapter as official documents number them ("图2-1" is chapter 2's first
+    figure, "表1-1"; the unnumbered 前言 counts as chapter 0); cases run through the whole report (案例1, 案例2…)."""
+    per_chapter: dict[tuple[type, str], int] = {}
+    cases = 0
     for section in sections:
+        chapter = section.number.split(".")[0] or "0"
         for block in section.blocks:
-            kind = type(block)
-            if kind in counters:
-                counters[kind] += 1
-                block.number = counters[kind]  # type: ignore[union-attr]
+            if isinstance(block, Chart | Table):
+                key = (type(block), chapter)
+                per_chapter[key] = per_chapter.get(key, 0) + 1
+                block.number = f"{chapter}-{per_chapter[key]}"
+            elif isinstance(block, Case):
+                cases += 1
+                block.number = cases
 
 
 def build(org: OrgUnit, period: Period, template_code: str = "quality_annual") -> Report:

@@ -22,29 +22,115 @@ def to_pdf(report: Report) -> bytes:
     return html_to_pdf(to_html(report))
 
 
+def _field(paragraph, instruction: str, placeholder: str = "") -> None:
+    """A Word field (TOC, PAGE) as begin/instruction/separate/result/end runs; Word computes it (see updateFields)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def run_with(tag: str, **attrs: str):
+        run = paragraph.add_run()
+        element = OxmlElement(tag)
+        for key, value in attrs.items():
+            element.set(qn(key), value)
+        if tag == "w:instrText":
+            element.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            element.text = instruction
+        run._r.append(element)
+        return run
+
+    run_with("w:fldChar", **{"w:fldCharType": "begin", "w:dirty": "true"})
+    run_with("w:instrText")
+    run_with("w:fldChar", **{"w:fldCharType": "separate"})
+    paragraph.add_run(placeholder)
+    run_with("w:fldChar", **{"w:fldCharType": "end"})
+
+
+def _official_page(doc) -> None:
+    """A4 with the margins of GB/T 9704 (top 37 mm, bottom 35 mm, inside 28 mm, outside 26 mm), page numbers in the
+    footer, and fields (the table of contents, page numbers) brought up to date when Word opens the file."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+
+    for section in doc.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+        section.left_margin, section.right_margin = Mm(28), Mm(26)
+        section.different_first_page_header_footer = True  # no number on the cover
+        footer = section.footer.paragraphs[0]
+        footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        footer.add_run("— ")
+        _field(footer, "PAGE", "1")
+        footer.add_run(" —")
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    settings = doc.settings.element
+    # Word rejects settings.xml whose children are out of the schema's order: updateFields goes before these
+    later = {qn(f"w:{tag}") for tag in _AFTER_UPDATE_FIELDS} | {qn("m:mathPr"), qn("sl:schemaLibrary")}
+    follower = next((child for child in settings if child.tag in later), None)
+    if follower is None:
+        settings.append(update)
+    else:
+        follower.addprevious(update)
+
+
+# CT_Settings children that come after w:updateFields (ECMA-376 Part 1, 17.15.1.78)
+_AFTER_UPDATE_FIELDS = (
+    "hdrShapeDefaults footnotePr endnotePr compat docVars rsids attachedSchema themeFontLang clrSchemeMapping "
+    "doNotIncludeSubdocsInStats doNotAutoCompressPictures forceUpgrade captions readModeInkLockDown smartTagType "
+    "shapeDefaults doNotEmbedSmartTags decimalSymbol listSeparator"
+).split()
+
+
+def _caption(doc, text: str):
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    paragraph = doc.add_paragraph(text, style="Caption" if "Caption" in [s.name for s in doc.styles] else None)
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    return paragraph
+
+
 def to_docx(report: Report) -> bytes:
+    """The report as a Word file an office edits: A4, a cover, a TOC field over real Heading 1/2 styles, captions."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
     doc = cjk_document()
-    doc.styles["Normal"].font.size = Pt(11)
+    doc.styles["Normal"].font.size = Pt(12)
+    _official_page(doc)
+    for _ in range(6):
+        doc.add_paragraph()
     doc.add_heading(report.title, level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
     meta = doc.add_paragraph(f"{report.org_name}（{report.org_code}） · {report.period_name}")
     meta.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for _ in range(10):
+        doc.add_paragraph()
+    for line in (report.issuer, f"{report.generated_at:%Y}年{report.generated_at.month}月{report.generated_at.day}日"):
+        cover_line = doc.add_paragraph()
+        cover_line.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        cover_line.add_run(line).font.size = Pt(16)
+    doc.add_page_break()
+    toc_title = doc.add_paragraph()
+    toc_title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    toc_title.add_run("目　录").bold = True
+    _field(doc.add_paragraph(), 'TOC \\o "1-3" \\h \\z \\u', "（打开文件时更新目录；如未更新，请右键“更新域”。）")
+    doc.add_page_break()
     for section in report.sections:
         doc.add_heading(f"{section.number} {section.title}".strip(), level=section.level)
         for block in section.blocks:
             if isinstance(block, Paragraph):
                 p = doc.add_paragraph(block.text)
-                p.paragraph_format.first_line_indent = Pt(22)
+                p.paragraph_format.first_line_indent = Pt(24)
             elif isinstance(block, Chart):
                 doc.add_picture(io.BytesIO(block.png), width=Cm(14))
                 doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
-                doc.add_paragraph(f"图{block.number} {block.title}").alignment = WD_ALIGN_PARAGRAPH.CENTER
+                _caption(doc, f"图{block.number} {block.title}")
             elif isinstance(block, Table):
-                doc.add_paragraph(f"表{block.number} {block.title}").alignment = WD_ALIGN_PARAGRAPH.CENTER
+                _caption(doc, f"表{block.number} {block.title}")
                 table = doc.add_table(rows=1, cols=len(block.header))
                 table.style = "Table Grid"
+                _repeat_header(table.rows[0])
                 for cell, text in zip(table.rows[0].cells, block.header):
                     cell.text = text
                 for row in block.rows:
@@ -52,7 +138,7 @@ def to_docx(report: Report) -> bytes:
                         cell.text = text
             elif isinstance(block, Case):
                 doc.add_paragraph().add_run(f"案例{block.number} {block.title}").bold = True
-                doc.add_paragraph(block.body).paragraph_format.first_line_indent = Pt(22)
+                doc.add_paragraph(block.body).paragraph_format.first_line_indent = Pt(24)
                 if report.level != "school":
                     doc.add_paragraph(f"——{block.school}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
             elif isinstance(block, Note):
@@ -66,14 +152,43 @@ def to_docx(report: Report) -> bytes:
         doc.add_paragraph(f"数据截至{report.data_as_of}。")
     if report.coverage_note:
         doc.add_paragraph(report.coverage_note)
-    for s in report.statements:
-        if report.level == "school":
+    if report.level == "school":
+        for s in report.statements:
             doc.add_paragraph(s.text)
-        doc.add_paragraph(f"{s.school}　签署人：{s.signer}　签署时间：{s.signed_at:%Y-%m-%d %H:%M}")
-        doc.add_paragraph(f"核准数据 SHA-256：{s.sha256}")
+            doc.add_paragraph(f"{s.school}　签署人：{s.signer}　签署时间：{s.signed_at:%Y-%m-%d %H:%M}")
+            doc.add_paragraph(f"核准数据 SHA-256：{s.sha256}")
+    elif report.statements:
+        _caption(doc, "附表 各校责任声明（核准数据 SHA-256 列出前12位，完整值可在线核验）")
+        table = doc.add_table(rows=1, cols=5)
+        table.style = "Table Grid"
+        _repeat_header(table.rows[0])
+        for cell, text in zip(table.rows[0].cells, ("序号", "学校", "签署人", "签署日期", "核准数据 SHA-256")):
+            cell.text = text
+        for i, s in enumerate(report.statements, 1):
+            values = (str(i), s.school, s.signer, f"{s.signed_at:%Y-%m-%d}", s.sha256[:12])
+            for cell, text in zip(table.add_row().cells, values):
+                cell.text = text
+    if report.verify_url:
+        doc.add_paragraph("本文件发布后，可在以下页面核验其 SHA-256 是否与公开发布的版本一致：")
+        doc.add_paragraph(report.verify_url)
+        import segno
+
+        qr = io.BytesIO()
+        segno.make(report.verify_url, error="m").save(qr, kind="png", scale=4, border=2)
+        doc.add_picture(qr, width=Cm(2.8))
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
+
+
+def _repeat_header(row) -> None:
+    """Mark a table's first row as a header row Word repeats on every page the table spans."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(header)
 
 
 def render(report: Report, fmt: str) -> bytes:
