@@ -90,3 +90,33 @@ class BatchRun(models.Model):
     @property
     def percent(self) -> int:
         return int(self.done * 100 / self.total) if self.total else (100 if self.status == "done" else 0)
+
+
+class BatchItem(models.Model):
+    """One school of a batch: the unit of work a worker claims (排队 → 领取 → 完成).
+
+    Workers — processes on one machine or several sharing the database — take items by compare-and-set
+    (``UPDATE … WHERE status='queued'`` on one row), so no two of them render the same report. A claim older than
+    ``BATCH_CLAIM_TIMEOUT`` belongs to a worker that died; it goes back to the queue and the batch resumes."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        CLAIMED = "claimed", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    batch = models.ForeignKey(BatchRun, on_delete=models.CASCADE, related_name="items")
+    school = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    claimed_by = models.CharField(max_length=200, blank=True, help_text="host:pid of the worker holding the claim")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    publication = models.ForeignKey(Publication, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["batch", "id"]
+        constraints = [models.UniqueConstraint(fields=["batch", "school"], name="one_item_per_school")]
+        indexes = [models.Index(fields=["batch", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.school_id} {self.status}"

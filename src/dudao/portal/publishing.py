@@ -12,6 +12,7 @@ the requester writes why; the reason is kept on the publication and printed in t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -100,10 +101,24 @@ def coverage_note(cover: Coverage, reason: str) -> str:
     return f"{note}，说明：{reason}" if reason else f"{note}。"
 
 
-def request(
-    org, period, user, template: str = "quality_annual", reason: str = "", *, notify: bool = True
-) -> Publication:
-    """Snapshot the report and freeze its HTML as a pending version (see the module's docstring)."""
+@dataclass
+class Draft:
+    """A publication request checked and rendered but not yet saved: the slow part (building the report, printing
+    it) happens before any write, so a batch worker holds no database lock while it renders."""
+
+    org: Any
+    period: Any
+    template: str
+    title: str
+    content: dict
+    html: str
+    coverage_reason: str
+    requested_by: Any
+    pdf: bytes | None = None
+
+
+def draft(org, period, user, template: str = "quality_annual", reason: str = "", *, print_pdf: bool = False) -> Draft:
+    """Check a request and render it (HTML; the PDF too with ``print_pdf``) without writing anything."""
     if not may_request(user, org):
         raise forbidden("您无权为该单位申请发布报告")
     if org.level == Level.SCHOOL and not school_is_approved(org, period, template):
@@ -129,22 +144,48 @@ def request(
     report = build(org, period, template)
     report.coverage_note = note
     html = to_html(report)
+    return Draft(
+        org=org,
+        period=period,
+        template=template,
+        title=report.title,
+        content=report.to_json(),
+        html=html,
+        coverage_reason=reason if note else "",
+        requested_by=user,
+        pdf=html_to_pdf(html) if print_pdf else None,
+    )
+
+
+def save_draft(d: Draft, *, notify: bool = True) -> Publication:
+    """The next version number and the row (with its PDF when the draft has one), in one transaction."""
     with transaction.atomic():
-        latest = Publication.objects.filter(org=org, period=period, template=template).aggregate(v=Max("version"))["v"]
+        latest = Publication.objects.filter(org=d.org, period=d.period, template=d.template).aggregate(
+            v=Max("version")
+        )["v"]
         publication = Publication.objects.create(
-            org=org,
-            period=period,
-            template=template,
+            org=d.org,
+            period=d.period,
+            template=d.template,
             version=(latest or 0) + 1,
-            title=report.title,
-            content=report.to_json(),
-            html=html,
-            coverage_reason=reason if note else "",
-            requested_by=user,
+            title=d.title,
+            content=d.content,
+            html=d.html,
+            coverage_reason=d.coverage_reason,
+            requested_by=d.requested_by,
         )
+        if d.pdf is not None:
+            store_pdf(publication, d.pdf)
         if notify:
             notify_approvers(publication)
         return publication
+
+
+def request(
+    org, period, user, template: str = "quality_annual", reason: str = "", *, notify: bool = True
+) -> Publication:
+    """Snapshot the report and freeze its HTML as a pending version (see the module's docstring)."""
+    return save_draft(draft(org, period, user, template, reason), notify=notify)
 
 
 def approvers(publication: Publication) -> list:
@@ -215,11 +256,15 @@ def html_of(publication: Publication) -> str:
     return publication.html
 
 
+def store_pdf(publication: Publication, data: bytes) -> None:
+    publication.pdf = data
+    Publication.objects.filter(pk=publication.pk).update(pdf=data)
+
+
 def pdf_of(publication: Publication) -> bytes:
     """The frozen HTML printed, once: the first to ask (the approver's preview, or a reader after publication)
     stores it, and every later download — preview or published — is those same bytes. Printing ~90 PDFs at request
     time would cost the demo and a batch a minute and a half for files most people never download."""
     if not publication.pdf:
-        publication.pdf = html_to_pdf(html_of(publication))
-        Publication.objects.filter(pk=publication.pk).update(pdf=publication.pdf)
+        store_pdf(publication, html_to_pdf(html_of(publication)))
     return bytes(publication.pdf)
