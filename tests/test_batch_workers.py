@@ -56,7 +56,7 @@ items = BatchItem.objects.all()
 run = BatchRun.objects.get()
 per_school = max(Counter(pubs.values_list("org", flat=True)).values())
 print(pubs.count(), per_school, sorted(set(pubs.values_list("version", flat=True))),
-      sum(bool(p.pdf) for p in pubs), sorted(set(items.values_list("status", flat=True))),
+      sum(bool(p.pdf_file) for p in pubs), sorted(set(items.values_list("status", flat=True))),
       items.filter(claimed_by="deadhost:1").count(), len(set(items.values_list("claimed_by", flat=True))) >= 1,
       run.status, run.done, run.total)
 """

@@ -161,6 +161,15 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"  # `dudao collectstatic` (run.sh) copies them here; WhiteNoise serves them
+# Published files (report PDFs) go through Django's storage API: files under var/media by default (never served
+# directly — the portal's views check who may download); a deployment with object storage sets STORAGES["default"]
+# to its backend (e.g. django-storages' S3) in its own settings module. `dudao backup` carries the files either way.
+MEDIA_ROOT = Path(os.environ.get("DUDAO_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 # Until collectstatic has run (tests, a fresh checkout) WhiteNoise serves the apps' own static directories.
 WHITENOISE_USE_FINDERS = True
 warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)

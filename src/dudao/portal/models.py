@@ -26,7 +26,11 @@ class Publication(models.Model):
     title = models.CharField(max_length=200)
     content = models.JSONField(help_text="the report snapshot (reports.builder.Report.to_json)")
     html = models.TextField(blank=True, help_text="frozen when requested: what the approver previews is published")
-    pdf = models.BinaryField(null=True, blank=True, help_text="printed from ``html`` when requested")
+    # The printed file lives in storage (STORAGES["default"]), its SHA-256 here: the database stays small, and the
+    # hash lets anyone check a downloaded file against what was published. The HTML stays in the row — it is text,
+    # the approver's preview and the source every later print comes from, and it is backed up with the data.
+    pdf_file = models.FileField(upload_to="publications/", max_length=255, blank=True, help_text="printed from html")
+    pdf_sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the stored PDF (hex)")
     coverage_reason = models.TextField(
         blank=True, help_text="why a district/city report was requested below the coverage minimum (data note)"
     )

@@ -11,10 +11,12 @@ the requester writes why; the reason is kept on the publication and printed in t
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -257,14 +259,22 @@ def html_of(publication: Publication) -> str:
 
 
 def store_pdf(publication: Publication, data: bytes) -> None:
-    publication.pdf = data
-    Publication.objects.filter(pk=publication.pk).update(pdf=data)
+    """Write the printed file through the storage API and record its SHA-256 (the name carries the hash's start, so a
+    file left by a rolled-back attempt is never mistaken for this one)."""
+    digest = hashlib.sha256(data).hexdigest()
+    name = f"{publication.period.code}/{publication.org.code}-v{publication.version}-{digest[:12]}.pdf"
+    publication.pdf_file.save(name, ContentFile(data), save=False)
+    publication.pdf_sha256 = digest
+    Publication.objects.filter(pk=publication.pk).update(pdf_file=publication.pdf_file.name, pdf_sha256=digest)
 
 
 def pdf_of(publication: Publication) -> bytes:
     """The frozen HTML printed, once: the first to ask (the approver's preview, or a reader after publication)
     stores it, and every later download — preview or published — is those same bytes. Printing ~90 PDFs at request
     time would cost the demo and a batch a minute and a half for files most people never download."""
-    if not publication.pdf:
-        store_pdf(publication, html_to_pdf(html_of(publication)))
-    return bytes(publication.pdf)
+    if not publication.pdf_file:
+        data = html_to_pdf(html_of(publication))
+        store_pdf(publication, data)
+        return data
+    with publication.pdf_file.open("rb") as fh:
+        return fh.read()

@@ -23,13 +23,14 @@ from django_tasks import task
 
 from dudao import faults
 from dudao.documents import html_to_pdf
+from dudao.errors import DudaoError
 from dudao.orgs.selectors import schools_under
 
 from . import publishing
 from .models import BatchItem, BatchRun, Publication
 
 
-class ClaimLost(Exception):
+class ClaimLost(DudaoError):
     """Our claim timed out and another worker took the school over: roll back rather than publish it twice."""
 
 
@@ -94,7 +95,7 @@ def render_item(item: BatchItem, worker: str, *, rendered_before: int = 0) -> Pu
     pending = Publication.objects.filter(org=school, period=batch.period, status="pending").first()
     if pending is not None:  # an earlier attempt made it: reuse it, printing its PDF if that is still missing
         publishing.html_of(pending)
-        pdf = None if pending.pdf else html_to_pdf(pending.html)
+        pdf = None if pending.pdf_file else html_to_pdf(pending.html)
         draft = None
     else:
         draft = publishing.draft(school, batch.period, batch.requested_by, print_pdf=True)
@@ -156,7 +157,8 @@ def finish(batch_id: int) -> bool:
             "publication__org", "publication__period", "publication__requested_by"
         )
         for item in done:
-            requested.setdefault(item.publication.org.parent_id, []).append(item.publication)
+            if item.publication is not None:
+                requested.setdefault(item.publication.org.parent_id, []).append(item.publication)
         for publications in requested.values():
             publishing.notify_approvers(publications[0], count=len(publications))
     return bool(ended)
