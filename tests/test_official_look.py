@@ -117,7 +117,7 @@ def test_verification_page_confirms_the_published_pdf_and_rejects_another(city_p
     publication, pdf = city_pdf
     digest = hashlib.sha256(pdf).hexdigest()
     publication.refresh_from_db()
-    assert publication.sha256 == digest
+    assert publication.pdf_sha256 == digest
     url = reverse("portal:verify_publication", args=[publication.pk])
     assert f'href="{url}"' in client.get(reverse("portal:index")).content.decode()  # each listed version links it
     page = client.get(url).content.decode()
@@ -210,15 +210,14 @@ def test_snapshots_frozen_before_still_load_and_render():
     assert Report.from_json(report.to_json()) == report
 
 
-def test_verification_never_prints_and_hashes_a_pdf_stored_before_hashes_were_kept(demo, client):
+def test_verification_never_prints(demo, client):
     school = Publication.objects.filter(org__level="school", status="published").first()
-    Publication.objects.filter(pk=school.pk).update(pdf=None, sha256="")
+    Publication.objects.filter(pk=school.pk).update(pdf_file="", pdf_sha256="")
     url = reverse("portal:verify_publication", args=[school.pk])
     page = client.post(url, {"sha256": ""}).content.decode()
     assert "PDF 尚未生成" in page and 'id="verdict">不一致' in page
     school.refresh_from_db()
-    assert school.pdf is None and school.sha256 == ""  # a crawler on this page prints nothing
-    pdf = publishing.pdf_of(school)
-    Publication.objects.filter(pk=school.pk).update(sha256="")  # as stored before the field existed
+    assert not school.pdf_file and school.pdf_sha256 == ""  # a crawler on this page prints nothing
+    pdf = publishing.pdf_of(school)  # the first download prints and stores it, with its hash
     assert hashlib.sha256(pdf).hexdigest() in client.get(url).content.decode()
-    assert Publication.objects.get(pk=school.pk).sha256 == hashlib.sha256(pdf).hexdigest()
+    assert Publication.objects.get(pk=school.pk).pdf_sha256 == hashlib.sha256(pdf).hexdigest()

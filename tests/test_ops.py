@@ -4,7 +4,9 @@ The kill tests run real processes (gunicorn, ``dudao db_worker``) against a data
 SQLite file, or a fresh PostgreSQL database when the suite runs on PostgreSQL — because a process that is killed
 cannot share the test's transaction."""
 
+import base64
 import gzip
+import hashlib
 import io
 import json
 import os
@@ -34,9 +36,16 @@ from .conftest import VALID
 
 @pytest.mark.django_db(transaction=True)
 def test_backup_restore_round_trip_and_bad_files(demo, tmp_path):
+    from dudao.portal import publishing
+    from dudao.portal.models import Publication
+
+    publication = Publication.objects.filter(status="published").first()
+    pdf = publishing.pdf_of(publication)  # a published file in storage, not in the database
     before_digest, before_counts = values_digest(), counts()
     path = tmp_path / "b.json.gz"
     call_command("backup", str(path), verbosity=0)
+    publication.refresh_from_db()
+    publication.pdf_file.delete(save=False)  # storage lost the file
     value = DataValue.objects.filter(element__code="students_total").first()
     value.value, value.number = "1", 1
     value.save()
@@ -46,6 +55,8 @@ def test_backup_restore_round_trip_and_bad_files(demo, tmp_path):
     assert values_digest() == before_digest
     assert counts() == before_counts
     assert Membership.objects.filter(user__username="analyst").exists()
+    restored = Publication.objects.get(pk=publication.pk)
+    assert publishing.pdf_of(restored) == pdf and restored.pdf_sha256 == hashlib.sha256(pdf).hexdigest()
     # ids continue after the restored ones (PostgreSQL sequences were reset)
     assert DataValue.objects.create(
         element=value.element, period=value.period, org=value.org, category_option="x", value="2"
@@ -62,6 +73,12 @@ def test_backup_restore_round_trip_and_bad_files(demo, tmp_path):
         data = json.load(fh)
     data["manifest"]["values_sha256"] = "0" * 64  # a file that does not match its own checksum
     tampered = tmp_path / "bad.json.gz"
+    with gzip.open(tampered, "wt", encoding="utf-8") as fh:
+        json.dump(data, fh)
+    with pytest.raises(CommandError, match="校验和"):
+        call_command("restore", str(tampered), "--yes")
+    data["manifest"]["values_sha256"] = digest
+    data["files"][restored.pdf_file.name] = base64.b64encode(b"%PDF forged").decode()  # a file swapped in the backup
     with gzip.open(tampered, "wt", encoding="utf-8") as fh:
         json.dump(data, fh)
     with pytest.raises(CommandError, match="校验和"):
@@ -285,7 +302,7 @@ print(batch.pk)
 STATE = """
 from dudao.portal.models import BatchRun, Publication
 pubs = Publication.objects.filter(org__level="school")
-print(pubs.count(), sum(bool(p.html) and bool(p.pdf) for p in pubs), BatchRun.objects.get().status,
+print(pubs.count(), sum(bool(p.html) and bool(p.pdf_file) for p in pubs), BatchRun.objects.get().status,
       pubs.values("org").distinct().count())
 """
 

@@ -89,7 +89,7 @@ def test_batch_job_renders_every_school_with_progress(demo, settings):
     batch.refresh_from_db()
     assert (batch.status, batch.done, batch.total, batch.percent) == ("done", 2, 2, 100)
     pending = Publication.objects.filter(org__parent=district, status="pending")
-    assert pending.count() == 2 and all(p.html and p.pdf for p in pending)
+    assert pending.count() == 2 and all(p.html and p.pdf_file and len(p.pdf_sha256) == 64 for p in pending)
     prepare_school_reports.call(batch.pk)  # a retry reuses the pending versions instead of adding more
     assert Publication.objects.filter(org__parent=district, status="pending").count() == 2
 

@@ -1,6 +1,7 @@
 """Publishing with eyes open: the approver previews the very file that is published, and a district or city report
 states its coverage and is refused below the minimum unless the requester writes why (printed in its data note)."""
 
+import hashlib
 import io
 
 import pytest
@@ -45,7 +46,8 @@ def test_the_preview_is_the_published_file(demo, client):
     preview_html = client.get(reverse("portal:desk_preview", args=[pub.pk])).content.decode()
     preview_pdf = client.get(reverse("portal:desk_preview_pdf", args=[pub.pk])).content
     stored.refresh_from_db()
-    assert preview_pdf.startswith(b"%PDF") and preview_html == stored.html and preview_pdf == bytes(stored.pdf)
+    assert preview_pdf.startswith(b"%PDF") and preview_html == stored.html and preview_pdf == stored.pdf_file.read()
+    assert stored.pdf_sha256 == hashlib.sha256(preview_pdf).hexdigest()  # the hash of the stored file is kept
 
     assert client.post(reverse("portal:desk_review", args=[pub.pk, "approve"])).status_code == 302
     pub.refresh_from_db()

@@ -115,7 +115,13 @@ def database_from_url(url: str | None) -> dict:
     """Translate ``DUDAO_DATABASE_URL`` into Django's DATABASES entry (SQLite when unset)."""
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "dudao.sqlite3"}
+        # Several processes (batch workers) write to one file: a transaction takes the write lock when it begins
+        # (IMMEDIATE) and waits for it up to 30 s, instead of failing at once when a read turns into a write.
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "dudao.sqlite3",
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30},
+        }
     parts = urlparse(url)
     if parts.scheme not in ("postgres", "postgresql"):
         raise ValueError(f"unsupported DUDAO_DATABASE_URL scheme: {parts.scheme}")
@@ -155,6 +161,15 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"  # `dudao collectstatic` (run.sh) copies them here; WhiteNoise serves them
+# Published files (report PDFs) go through Django's storage API: files under var/media by default (never served
+# directly — the portal's views check who may download); a deployment with object storage sets STORAGES["default"]
+# to its backend (e.g. django-storages' S3) in its own settings module. `dudao backup` carries the files either way.
+MEDIA_ROOT = Path(os.environ.get("DUDAO_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 # Until collectstatic has run (tests, a fresh checkout) WhiteNoise serves the apps' own static directories.
 WHITENOISE_USE_FINDERS = True
 warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
@@ -174,6 +189,11 @@ TASKS = {
         else "django_tasks_db.DatabaseBackend"
     }
 }
+
+# Batch rendering (dudao.portal.tasks): workers per batch (default: the number of cores) and how old a claim must be
+# before it counts as a dead worker's and goes back to the queue (seconds).
+DUDAO_BATCH_WORKERS = int(os.environ.get("DUDAO_BATCH_WORKERS", "0")) or (os.cpu_count() or 1)
+DUDAO_BATCH_CLAIM_TIMEOUT = float(os.environ.get("DUDAO_BATCH_CLAIM_TIMEOUT", "600"))
 
 # Notification emails (dudao.notifications): printed to the console unless DUDAO_EMAIL_HOST names an SMTP server.
 # DUDAO_SITE_URL is where the links in an email point (the address users open the site at).

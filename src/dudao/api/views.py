@@ -289,7 +289,7 @@ class ReportList(generics.ListAPIView):
     def get_queryset(self):
         params = self.request.query_params
         publications = public_publications(period=params.get("period"), org=params.get("org"))
-        return publications.defer("content", "html", "pdf").order_by("org__path", "-version")
+        return publications.defer("content", "html").order_by("org__path", "-version")
 
 
 @extend_schema(tags=["reports"], auth=[])
@@ -298,7 +298,7 @@ class ReportDetail(generics.RetrieveAPIView):
     permission_classes = [permissions.AllowAny]
 
     def get_queryset(self):
-        return public_publications().defer("html", "pdf")
+        return public_publications().defer("html")
 
 
 @extend_schema(tags=["plans"])

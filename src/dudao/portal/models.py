@@ -26,10 +26,11 @@ class Publication(models.Model):
     title = models.CharField(max_length=200)
     content = models.JSONField(help_text="the report snapshot (reports.builder.Report.to_json)")
     html = models.TextField(blank=True, help_text="frozen when requested: what the approver previews is published")
-    pdf = models.BinaryField(null=True, blank=True, help_text="printed from ``html`` when requested")
-    sha256 = models.CharField(
-        max_length=64, blank=True, db_index=True, help_text="of the PDF, set when it is first stored (public check)"
-    )
+    # The printed file lives in storage (STORAGES["default"]), its SHA-256 here: the database stays small, and the
+    # hash lets anyone check a downloaded file against what was published. The HTML stays in the row — it is text,
+    # the approver's preview and the source every later print comes from, and it is backed up with the data.
+    pdf_file = models.FileField(upload_to="publications/", max_length=255, blank=True, help_text="printed from html")
+    pdf_sha256 = models.CharField(max_length=64, blank=True, db_index=True, help_text="SHA-256 of the stored PDF (hex)")
     coverage_reason = models.TextField(
         blank=True, help_text="why a district/city report was requested below the coverage minimum (data note)"
     )
@@ -93,3 +94,33 @@ class BatchRun(models.Model):
     @property
     def percent(self) -> int:
         return int(self.done * 100 / self.total) if self.total else (100 if self.status == "done" else 0)
+
+
+class BatchItem(models.Model):
+    """One school of a batch: the unit of work a worker claims (排队 → 领取 → 完成).
+
+    Workers — processes on one machine or several sharing the database — take items by compare-and-set
+    (``UPDATE … WHERE status='queued'`` on one row), so no two of them render the same report. A claim older than
+    ``BATCH_CLAIM_TIMEOUT`` belongs to a worker that died; it goes back to the queue and the batch resumes."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        CLAIMED = "claimed", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    batch = models.ForeignKey(BatchRun, on_delete=models.CASCADE, related_name="items")
+    school = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    claimed_by = models.CharField(max_length=200, blank=True, help_text="host:pid of the worker holding the claim")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    publication = models.ForeignKey(Publication, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["batch", "id"]
+        constraints = [models.UniqueConstraint(fields=["batch", "school"], name="one_item_per_school")]
+        indexes = [models.Index(fields=["batch", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.school_id} {self.status}"

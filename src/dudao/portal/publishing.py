@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -102,10 +104,24 @@ def coverage_note(cover: Coverage, reason: str) -> str:
     return f"{note}，说明：{reason}" if reason else f"{note}。"
 
 
-def request(
-    org, period, user, template: str = "quality_annual", reason: str = "", *, notify: bool = True
-) -> Publication:
-    """Snapshot the report and freeze its HTML as a pending version (see the module's docstring)."""
+@dataclass
+class Draft:
+    """A publication request checked and rendered but not yet saved: the slow part (building the report, printing
+    it) happens before any write, so a batch worker holds no database lock while it renders."""
+
+    org: Any
+    period: Any
+    template: str
+    title: str
+    content: dict
+    html: str
+    coverage_reason: str
+    requested_by: Any
+    pdf: bytes | None = None
+
+
+def draft(org, period, user, template: str = "quality_annual", reason: str = "", *, print_pdf: bool = False) -> Draft:
+    """Check a request and render it (HTML; the PDF too with ``print_pdf``) without writing anything."""
     if not may_request(user, org):
         raise forbidden("您无权为该单位申请发布报告")
     if org.level == Level.SCHOOL and not school_is_approved(org, period, template):
@@ -130,26 +146,50 @@ def request(
             note = coverage_note(cover, reason)
     report = build(org, period, template)
     report.coverage_note = note
-    to_html(report)  # draws the charts outside the transaction; the final HTML below reuses them
+    report.verify_url = verify_url()
+    html = to_html(report)
+    return Draft(
+        org=org,
+        period=period,
+        template=template,
+        title=report.title,
+        content=report.to_json(),
+        html=html,
+        coverage_reason=reason if note else "",
+        requested_by=user,
+        pdf=html_to_pdf(html) if print_pdf else None,
+    )
+
+
+def save_draft(d: Draft, *, notify: bool = True) -> Publication:
+    """The next version number and the row (with its PDF when the draft has one), in one transaction."""
     with transaction.atomic():
-        latest = Publication.objects.filter(org=org, period=period, template=template).aggregate(v=Max("version"))["v"]
+        latest = Publication.objects.filter(org=d.org, period=d.period, template=d.template).aggregate(
+            v=Max("version")
+        )["v"]
         publication = Publication.objects.create(
-            org=org,
-            period=period,
-            template=template,
+            org=d.org,
+            period=d.period,
+            template=d.template,
             version=(latest or 0) + 1,
-            title=report.title,
-            content={},
-            coverage_reason=reason if note else "",
-            requested_by=user,
+            title=d.title,
+            content=d.content,
+            html=d.html,
+            coverage_reason=d.coverage_reason,
+            requested_by=d.requested_by,
         )
-        # the printed file names the page that checks its own hash, so the snapshot is taken once the pk is known
-        report.verify_url = verify_url(publication)
-        publication.content, publication.html = report.to_json(), to_html(report)
-        publication.save(update_fields=["content", "html"])
+        if d.pdf is not None:
+            store_pdf(publication, d.pdf)
         if notify:
             notify_approvers(publication)
         return publication
+
+
+def request(
+    org, period, user, template: str = "quality_annual", reason: str = "", *, notify: bool = True
+) -> Publication:
+    """Snapshot the report and freeze its HTML as a pending version (see the module's docstring)."""
+    return save_draft(draft(org, period, user, template, reason), notify=notify)
 
 
 def approvers(publication: Publication) -> list:
@@ -220,30 +260,39 @@ def html_of(publication: Publication) -> str:
     return publication.html
 
 
-def verify_url(publication: Publication) -> str:
-    """The public address where anyone checks that a file is this published version (printed with a QR code)."""
-    return settings.DUDAO_SITE_URL.rstrip("/") + reverse("portal:verify_publication", args=[publication.pk])
+def verify_url() -> str:
+    """The public page where anyone checks a file of a published report by its SHA-256 (printed with a QR code in
+    every report). One address for all files: the file's own hash finds its version, so the link needs no id and the
+    report can be frozen before its row exists."""
+    return settings.DUDAO_SITE_URL.rstrip("/") + reverse("portal:verify")
 
 
 def sha256_of(publication: Publication) -> str:
     """The SHA-256 of the PDF as stored ("" while nobody has asked for the PDF: then no copy of it exists to check).
     Never prints: a public page that hashes must not let a crawler print every version."""
-    if not publication.sha256 and publication.pdf:  # stored before hashes were kept
-        publication.sha256 = hashlib.sha256(bytes(publication.pdf)).hexdigest()
-        Publication.objects.filter(pk=publication.pk).update(sha256=publication.sha256)
-    return publication.sha256
+    return publication.pdf_sha256
+
+
+def store_pdf(publication: Publication, data: bytes) -> None:
+    """Write the printed file through the storage API and record its SHA-256 (the name carries the hash's start, so a
+    file left by a rolled-back attempt is never mistaken for this one)."""
+    digest = hashlib.sha256(data).hexdigest()
+    name = f"{publication.period.code}/{publication.org.code}-v{publication.version}-{digest[:12]}.pdf"
+    publication.pdf_file.save(name, ContentFile(data), save=False)
+    publication.pdf_sha256 = digest
+    Publication.objects.filter(pk=publication.pk).update(pdf_file=publication.pdf_file.name, pdf_sha256=digest)
 
 
 def pdf_of(publication: Publication) -> bytes:
     """The frozen HTML printed, once: the first to ask (the approver's preview, or a reader after publication)
     stores it, and every later download — preview or published — is those same bytes. Printing ~90 PDFs at request
     time would cost the demo and a batch a minute and a half for files most people never download."""
-    if not publication.pdf:
-        publication.pdf = html_to_pdf(html_of(publication))
-        publication.sha256 = hashlib.sha256(publication.pdf).hexdigest()
-        Publication.objects.filter(pk=publication.pk).update(pdf=publication.pdf, sha256=publication.sha256)
-    sha256_of(publication)
-    return bytes(publication.pdf)
+    if not publication.pdf_file:
+        data = html_to_pdf(html_of(publication))
+        store_pdf(publication, data)
+        return data
+    with publication.pdf_file.open("rb") as fh:
+        return fh.read()
 
 
 def hash_of(text: str = "", upload=None) -> str:
@@ -263,7 +312,7 @@ def published_with_hash(sha256: str) -> list[Publication]:
     if not sha256:
         return []
     return list(
-        Publication.objects.filter(sha256=sha256, status__in=PUBLIC)
+        Publication.objects.filter(pdf_sha256=sha256, status__in=PUBLIC)
         .select_related("org", "period")
-        .defer("content", "html", "pdf")
+        .defer("content", "html")
     )

@@ -50,7 +50,7 @@ def _column(period, root) -> dict:
     pubs = list(
         Publication.objects.filter(period=period, status__in=PUBLIC, org__path__startswith=root.path)
         .select_related("org__parent")
-        .defer("content", "html", "pdf")
+        .defer("content", "html")
         .order_by("org__path", "-version")
     )
     own = [p for p in pubs if p.org_id == root.id]
@@ -149,7 +149,7 @@ def desk(request):
     pubs = (
         Publication.objects.filter(org__in=units)
         .select_related("org", "period", "requested_by", "reviewed_by")
-        .defer("content", "html", "pdf")
+        .defer("content", "html")
         .order_by("status", "org__path", "-version")
     )
     found = listing(request, pubs, search=PUBLICATION_SEARCH, sorts=PUBLICATION_SORTS)
