@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0005_publication_pdf_in_storage'),
+        ("portal", "0005_publication_pdf_in_storage"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='publication',
-            name='pdf_sha256',
-            field=models.CharField(blank=True, db_index=True, help_text='SHA-256 of the stored PDF (hex)', max_length=64),
+            model_name="publication",
+            name="pdf_sha256",
+            field=models.CharField(
+                blank=True, db_index=True, help_text="SHA-256 of the stored PDF (hex)", max_length=64
+            ),
         ),
     ]
