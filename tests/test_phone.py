@@ -3,37 +3,21 @@ progress form fit the screen — no page scrolls sideways. In Debian's chromium,
 
 from datetime import date, timedelta
 
-import pytest
 from django.core.management import call_command
 
 from dudao.plans import services as plans
 from dudao.plans.models import Plan
 
-from .test_browser import ARGS, CHROMIUM, pytestmark  # noqa: F401  (browser marker and skip when chromium is absent)
+from .test_browser import browser, pytestmark  # noqa: F401  (the chromium fixture, the marker and skip)
 from .test_plans import PLAN_2024
 
 PHONE = {"width": 390, "height": 844}
 FITS = "() => document.documentElement.scrollWidth <= window.innerWidth"
 
 
-@pytest.fixture
-def phone():
-    import os
-
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-        connections.close_all()
-
-
-def signed_in(browser, live_server, username):
+def signed_in(chromium, live_server, username):
     # not is_mobile: mobile emulation widens the layout viewport to fit what overflows, which would hide it
-    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    context = chromium.new_context(viewport=PHONE, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(15000)
     page.goto(f"{live_server.url}/accounts/login/")
@@ -55,8 +39,8 @@ def overflow(page) -> str:
     )
 
 
-def test_forms_inbox_and_progress_fit_a_phone(transactional_db, live_server, phone, world):
-    page = signed_in(phone, live_server, "a-collector")
+def test_forms_inbox_and_progress_fit_a_phone(transactional_db, live_server, browser, world):  # noqa: F811
+    page = signed_in(browser, live_server, "a-collector")
     assert page.evaluate(FITS), f"home: {overflow(page)}"
     page.goto(f"{live_server.url}/submissions/{world.sub_a.pk}/")
     page.locator("#in-students_total").wait_for()
@@ -74,7 +58,7 @@ def test_forms_inbox_and_progress_fit_a_phone(transactional_db, live_server, pho
     assignment = plans.assign(task, world.huangpu, "lead", date.today() + timedelta(days=30), world.users["city_admin"])
     progress = "推进中：已完成选址。" * 8  # a long line of text in the progress table
     plans.report_progress(assignment, "2024Q1", "in_progress", progress, world.users["district_reviewer"])
-    page = signed_in(phone, live_server, "huangpu")
+    page = signed_in(browser, live_server, "huangpu")
     assert page.evaluate(FITS), f"district home: {overflow(page)}"
     page.goto(f"{live_server.url}/plans/tasks/{task.pk}/")
     page.locator(".report-form textarea").wait_for()
