@@ -26,7 +26,7 @@ from dudao.rounding import rounded
 from .definitions import Indicator, by_code
 from .geo import district_names
 from .models import IndicatorValue
-from .query import periods_with_results, rollup
+from .query import periods_with_results, rollup, school_slice
 
 if TYPE_CHECKING:
     from dudao.collection.models import Period
@@ -38,12 +38,7 @@ SHORT_NAME = 4
 
 
 def school_filter(scope: OrgUnit, school_type: str = "", affiliation: str = ""):
-    schools = orgs.schools_under(scope)
-    if school_type:
-        schools = orgs.in_groups(schools, "school_type", [school_type])
-    if affiliation:
-        schools = orgs.in_groups(schools, "affiliation", [affiliation])
-    return schools
+    return school_slice(scope, {"school_type": school_type, "affiliation": affiliation})
 
 
 @dataclass

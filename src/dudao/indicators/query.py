@@ -130,15 +130,22 @@ def rollup(indicator: Indicator, school_rows: list[IndicatorValue]) -> float | N
     return numerator / denominator * indicator.factor if denominator else None
 
 
+def school_slice(scope: OrgUnit, groups: dict[str, str]):
+    """The schools under ``scope`` in every one of ``groups`` ({group set: group}; an empty group means any) — the
+    one slicing rule the cockpit's filters and a report's ``{{schools?affiliation=…}}`` share."""
+    schools = orgs.schools_under(scope)
+    for set_code, group in groups.items():
+        if group:
+            schools = orgs.in_groups(schools, set_code, [group])
+    return schools
+
+
 def sliced_reading(org: OrgUnit, period: Period, code: str, groups: dict[str, str]) -> Reading:
     """One indicator for the schools of ``org`` that belong to ``groups`` (e.g. ``{"affiliation": "city_bureau"}``),
     re-aggregated from school-level results with the indicator's own aggregation — "19所隶属市教委" is a count of
     schools with approved data, computed like every other figure, not typed."""
     indicator = by_code()[code]
-    schools = orgs.schools_under(org)
-    for set_code, group in groups.items():
-        schools = orgs.in_groups(schools, set_code, [group])
-    ids = list(schools.values_list("id", flat=True))
+    ids = list(school_slice(org, groups).values_list("id", flat=True))
     previous = period.previous()
     rows = list(
         IndicatorValue.objects.filter(indicator=code, org_id__in=ids, period__in=[p for p in (period, previous) if p])
