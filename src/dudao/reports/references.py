@@ -148,6 +148,7 @@ class Resolver:
         ``known``: the org's readings for the period when the caller has read them already (the report builder)."""
         self.org, self.period, self.vary = org, period, vary
         self._readings: dict[tuple[int, int], dict[str, Reading]] = {}
+        self._previous: dict[int, Period | None] = {}
         if known is not None:
             self._readings[(org.id, period.id)] = known
 
@@ -163,6 +164,12 @@ class Resolver:
             self._readings[key] = readings(org, period)
         return self._readings[key][token.indicator], period
 
+    def previous(self, period: Period) -> Period | None:
+        """The period before ``period``, looked up once per report (a city report has hundreds of tokens)."""
+        if period.id not in self._previous:
+            self._previous[period.id] = period.previous()
+        return self._previous[period.id]
+
     def value(self, token: Token) -> str:
         if token.problems:
             return token.text  # left visible, so a reviewer sees it; problems() refuses it before saving
@@ -173,9 +180,9 @@ class Resolver:
         except LookupError:
             return token.text
         decimals = reading.decimals if token.decimals is None else token.decimals
-        previous = period.previous()
-        prev_year = previous.code if previous else str(int(period.code) - 1)
         if token.modifier == "change":
+            previous = self.previous(period)
+            prev_year = previous.code if previous else str(int(period.code) - 1)
             variant = zlib.crc32(f"{self.org.code}{token.text}".encode()) if self.vary else 0
             return wording.change(reading, prev_year, variant, token.decimals)
         if token.modifier == "prev":
@@ -210,7 +217,7 @@ class Resolver:
         except LookupError:
             return text
         if reading.raw is not None:  # the "—" is about the previous year (:prev, :delta, :change)
-            previous = period.previous()
+            previous = self.previous(period)
             if previous is None or reading.previous is not None:
                 return text
             period = previous
