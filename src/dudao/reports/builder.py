@@ -239,6 +239,8 @@ class _Context:
         self.texts = selectors.text_values([org, *(s.org for s in self.approved)], period)
         self.own_texts_approved = bool(selectors.approved_submissions(period=period, orgs=[org]).exists())
         self.cases = selectors.cases(period, under=org)
+        # (author, title) of every case printed so far: one key for the outline's own cases and the compilers'
+        # picks alike, so a case reaches a report once whichever way it comes
         self.used_cases: set[tuple[str, str]] = set()
         self.block_no = 0
 
@@ -327,9 +329,9 @@ class _Context:
         for record in self.cases:
             if record.org_id not in orgs or not _in_chapter(record.chapter, key):
                 continue
-            if (record.org_code, record.key) in self.used_cases:
+            if (record.org_name, record.title) in self.used_cases:
                 continue  # never repeat a case
-            self.used_cases.add((record.org_code, record.key))
+            self.used_cases.add((record.org_name, record.title))
             found.append(Case(0, record.title, record.body, record.org_name))
             if limit and len(found) >= limit:
                 break
