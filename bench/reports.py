@@ -1,21 +1,22 @@
-"""School report benchmark (#15 point 4): core-seconds per school PDF, where they go, and reports/s for 1 and N workers.
+"""School report benchmark (#15 point 4): core-seconds per school PDF for each renderer considered, where they go,
+and reports/s for 1 and N workers.
 
     python bench/reports.py                        # `dudao demo` in a temp DUDAO_VAR_DIR, 6 schools, N = cores
     python bench/reports.py --var-dir /tmp/x       # reuse (or create) a demo database there
-    python bench/reports.py --schools 12 --workers 4 --no-typst
+    python bench/reports.py --schools 12 --workers 4 --no-variants
 
-Side by side in one run, on the demo's 2020 school reports:
-  * stages  — core-seconds (``time.process_time``: CPU of this process, every thread) per school PDF, split into
-              build (``reports.builder.build``), charts (``Chart.png``: matplotlib PNGs), HTML (``render.to_html``)
-              and PDF layout (WeasyPrint via ``dudao.documents.html_to_pdf``); the first school is a warm-up
-              (imports, font config) and is not counted;
-  * variants — the PDF stage (and the chart stage) with cheap tunings, each on the same HTML, best of ``--repeat``,
-              interleaved so none profits from a warmer cache;
-  * typst   — a minimal Typst rendering of the same school reports (bench/typst_report.py, a prototype that is
-              not wired into the product), if the ``typst`` package is installed;
-  * workers — reports/s (build + charts + HTML + PDF) with 1 worker and with N worker processes (forked after
-              the warm-up), and the speedup ratio (target ≥ 0.8 × N);
-  * profile — cProfile of one school PDF, the top time sinks.
+Side by side in one run, on the demo's 2020 school reports (published snapshots, as the batch prints them):
+  * stages    — core-seconds (``time.process_time``: CPU of this process, every thread) per school PDF, split into
+                build (``reports.builder.build``), charts (``Chart.png``: matplotlib PNGs) and the PDF stage of each
+                renderer on the same report: Typst (``reports.typeset``, what the product prints with) and WeasyPrint
+                (``render.to_html`` + ``dudao.documents.html_to_pdf``, the HTML printed, what it printed with before);
+                the first school is a warm-up (imports, font indexing) and is not counted;
+  * variants  — the WeasyPrint PDF stage with cheap tunings, each on the same HTML, best of ``--repeat``, interleaved
+                so none profits from a warmer cache (why tuning WeasyPrint was not enough), and chart drawing
+                variants;
+  * workers   — reports/s (build + charts + Typst PDF, as ``render.to_pdf``) with 1 worker and with N worker
+                processes (forked after the warm-up), and the speedup ratio (target ≥ 0.8 × N);
+  * profile   — cProfile of one school PDF, the top time sinks.
 Targets: ≤ 0.36 core-s per school PDF (3,300 school reports in 10 minutes on 2 cores); speedup ≥ 0.8 × N.
 """
 
@@ -35,7 +36,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT / "bench"))
 
 TARGET_CORE_S = 0.36
 
@@ -93,20 +93,24 @@ def stages(pk: int, year: str) -> dict:
     from dudao.documents import html_to_pdf
     from dudao.reports.builder import Chart, build
     from dudao.reports.render import to_html
+    from dudao.reports.typeset import to_pdf as typeset
 
     org, period = _load(pk, year)
     report, t_build = cpu(lambda: build(org, period))
     charts = [b for s in report.sections for b in s.blocks if isinstance(b, Chart)]
     _, t_charts = cpu(lambda: [c.png for c in charts])
+    pdf, t_typst = cpu(lambda: typeset(report))
     html, t_html = cpu(lambda: to_html(report))
-    pdf, t_pdf = cpu(lambda: html_to_pdf(html))
+    weasy, t_weasy = cpu(lambda: html_to_pdf(html))
     return {
         "build": t_build,
         "charts": t_charts,
+        "typst": t_typst,
         "html": t_html,
-        "pdf": t_pdf,
+        "weasyprint": t_weasy,
         "n_charts": len(charts),
         "bytes": len(pdf),
+        "weasy_bytes": len(weasy),
         "report": report,
         "html_text": html,
     }
@@ -171,7 +175,7 @@ def _variants() -> dict:
         )
 
     return {
-        "baseline (html_to_pdf as shipped)": baseline,
+        "baseline (html_to_pdf)": baseline,
         "shared FontConfiguration": shared_fonts,
         "pre-parsed CSS + shared fonts": preparsed_css,
         "uncompressed_pdf=True": uncompressed,
@@ -279,7 +283,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="N worker processes (default: cores)")
     parser.add_argument("--rounds", type=int, default=1, help="rounds over the school list per worker")
     parser.add_argument("--repeat", type=int, default=3, help="best of N for the variants")
-    parser.add_argument("--no-typst", action="store_true")
+    parser.add_argument("--no-variants", action="store_true", help="skip the WeasyPrint and chart variants")
     args = parser.parse_args()
     setup_django(args.var_dir)
 
@@ -288,24 +292,32 @@ def main() -> None:
     stages(warm, args.year)  # warm-up, not counted
     rows = [stages(pk, args.year) for pk in measured]
     n = len(rows)
-    mean = {k: sum(r[k] for r in rows) / n for k in ("build", "charts", "html", "pdf", "n_charts", "bytes")}
-    total = mean["build"] + mean["charts"] + mean["html"] + mean["pdf"]
+    keys = ("build", "charts", "typst", "html", "weasyprint", "n_charts", "bytes", "weasy_bytes")
+    mean = {k: sum(r[k] for r in rows) / n for k in keys}
+    common = mean["build"] + mean["charts"]
     print(
         f"School reports ({args.year}, `dudao demo`): {n} schools measured after 1 warm-up; per report "
-        f"{mean['n_charts']:.1f} charts, {mean['bytes'] / 1024:.0f} KB; load average {os.getloadavg()[0]:.1f} "
-        f"on {os.cpu_count()} cores"
+        f"{mean['n_charts']:.1f} charts; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
-    print("Core-seconds per school PDF (time.process_time, mean):")
-    for k, label in (
-        ("build", "build (reports.builder.build)"),
-        ("charts", "charts (matplotlib PNG)"),
-        ("html", "HTML (render.to_html)"),
-        ("pdf", "PDF layout (WeasyPrint)"),
+    print("Core-seconds per school PDF (time.process_time, mean), each renderer on the same reports:")
+    print(f"  {'build (reports.builder.build)':40s} {mean['build']:6.3f} s")
+    print(f"  {'charts (matplotlib PNG)':40s} {mean['charts']:6.3f} s")
+    for label, stage, size in (
+        ("Typst (reports.typeset) — shipped", mean["typst"], mean["bytes"]),
+        ("WeasyPrint (to_html + html_to_pdf)", mean["html"] + mean["weasyprint"], mean["weasy_bytes"]),
     ):
-        print(f"  {label:34s} {mean[k]:6.3f} s  {mean[k] / total:5.0%}")
+        total = common + stage
+        print(
+            f"  {label:40s} {stage:6.3f} s  → per school PDF {total:6.3f} s, total / target = "
+            f"{total / TARGET_CORE_S:.2f} (target ≤ {TARGET_CORE_S} s), {size / 1024:.0f} KB"
+        )
     print(
-        f"  {'total':34s} {total:6.3f} s   total / target = {total / TARGET_CORE_S:.2f}  (target ≤ {TARGET_CORE_S} s)"
+        f"  Typst vs WeasyPrint, PDF stage: × {mean['typst'] / (mean['html'] + mean['weasyprint']):.2f}; "
+        f"whole school PDF: × {(common + mean['typst']) / (common + mean['html'] + mean['weasyprint']):.2f}"
     )
+    if args.no_variants:
+        _workers_and_profile(args, measured)
+        return
 
     # variants of the PDF stage, on the same HTML, interleaved, best of --repeat
     variants = _variants()
@@ -319,7 +331,7 @@ def main() -> None:
             pdf, t = best_of(lambda v=v, r=r: v(r["html_text"]), args.repeat)
             t_var[name] += t / len(sample)
             sizes[name] += len(pdf) // len(sample)
-    base = t_var["baseline (html_to_pdf as shipped)"]
+    base = t_var["baseline (html_to_pdf)"]
     print(f"PDF stage variants (WeasyPrint, same HTML, {len(sample)} schools, best of {args.repeat}):")
     for name, t in t_var.items():
         print(f"  {name:38s} {t:6.3f} s  × {t / base:4.2f}   {sizes[name] / 1024:7.0f} KB")
@@ -343,38 +355,15 @@ def main() -> None:
         f"(what a cross-report chart cache could save)"
     )
 
-    if not args.no_typst:
-        try:
-            import typst_report
-        except ImportError as exc:  # pragma: no cover - optional
-            print(f"Typst: not measured ({exc})")
-        else:
-            from dudao.reports.builder import build
+    _workers_and_profile(args, measured)
 
-            typst_report.compile_report(build(*_load(warm, args.year)))  # warm-up (font discovery) on another school
-            t_typ = []
-            for r in sample:  # once each: Typst memoizes, so a repeat of the same document would be nearly free
-                pdf, t = cpu(lambda r=r: typst_report.compile_report(r["report"]))
-                t_typ.append(t)
-            t_typst = sum(t_typ) / len(t_typ)
-            print(
-                f"Typst prototype (bench/typst_report.py: same blocks, charts as the same PNGs, {len(sample)} schools, "
-                "one compiler reused as a batch worker would):"
-            )
-            print(
-                f"  typst.compile (markup + layout + PDF) {t_typst:6.3f} s   vs WeasyPrint PDF stage {base:6.3f} s "
-                f"(× {t_typst / base:.2f});  {len(pdf) / 1024:.0f} KB"
-            )
-            print(
-                f"  per school PDF with Typst: build + charts + {t_typst:.3f} = "
-                f"{mean['build'] + mean['charts'] + t_typst:.3f} s (target ≤ {TARGET_CORE_S})"
-            )
 
+def _workers_and_profile(args, measured: list[int]) -> None:
     # workers
     one = throughput(measured, args.year, 1, args.rounds)
     many = throughput(measured, args.year, args.workers, args.rounds)
     speedup = many["per_s"] / one["per_s"]
-    print(f"Throughput (build + charts + HTML + PDF, forked workers, after warm-up; {os.cpu_count()} cores here):")
+    print(f"Throughput (build + charts + Typst PDF, forked workers, after warm-up; {os.cpu_count()} cores here):")
     print(f"  1 worker   {one['per_s']:6.2f} reports/s   ({one['reports']} reports, {one['core_s']:.3f} core-s each)")
     print(
         f"  {args.workers} workers  {many['per_s']:6.2f} reports/s   ({many['reports']} reports, "
@@ -416,7 +405,7 @@ def _area(filename: str) -> str:
     if "dudao" in filename:
         return "dudao"
     if filename.startswith("<built-in") or filename == "~":
-        return "built-ins (C: zlib, PIL codecs, harfbuzz, pango via cffi)"
+        return "built-ins (C and Rust: typst, zlib, PIL codecs)"
     return "other Python"
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from dudao.portal import publishing
 from dudao.portal.models import Publication
-from dudao.reports.builder import Case, Chart, Report, Section, Table, _numbered
+from dudao.reports.builder import Case, Chart, Paragraph, Report, Section, Table, _numbered
 from dudao.reports.render import to_docx, to_html
 
 pytestmark = pytest.mark.django_db
@@ -221,3 +221,43 @@ def test_verification_never_prints(demo, client):
     pdf = publishing.pdf_of(school)  # the first download prints and stores it, with its hash
     assert hashlib.sha256(pdf).hexdigest() in client.get(url).content.decode()
     assert Publication.objects.get(pk=school.pk).pdf_sha256 == hashlib.sha256(pdf).hexdigest()
+
+
+def _small_report(text: str, **extra) -> Report:
+    return Report(
+        title="2020年度测试学校中等职业教育质量年度报告",
+        org_code="3101010099",
+        org_name="测试学校",
+        level="school",
+        period_code="2020",
+        period_name="2020年度",
+        sections=[Section("1", "基本情况", 1, [Paragraph(text)])],
+        statements=[],
+        schools_total=1,
+        schools_signed=0,
+        generated_at=datetime.fromisoformat("2021-01-31T23:30:00+00:00"),
+        **extra,
+    )
+
+
+def test_typeset_prints_what_a_school_typed_as_text_never_as_typst_markup():
+    """Every report text enters the Typst source as a string literal: markup, code and escapes stay text."""
+    from dudao.reports.typeset import to_pdf
+
+    typed = '#pagebreak() *粗体* $x^2$ "引号" \\ ] [ = 标题 <lbl> @ref #{panic("x")} 完'
+    texts, sizes = pages_text(to_pdf(_small_report(typed + "\x01\x0b")))
+    body = re.sub(r"\s", "", "".join(texts))
+    assert re.sub(r"\s", "", typed) in body and "(cid:" not in body
+    assert len(sizes) == 4  # cover, contents, the chapter, the statement page: no page break was obeyed
+
+
+def test_typeset_dates_are_the_readers_calendar_and_the_bytes_are_reproducible():
+    """23:30 UTC on 31 January is 1 February in Shanghai; the same snapshot prints the same bytes (its hash is what
+    the verification page checks, whoever prints it first)."""
+    from dudao.reports.typeset import to_pdf
+
+    report = _small_report("正文。")
+    first = to_pdf(report)
+    texts, _ = pages_text(first)
+    assert "2021年2月1日" in re.sub(r"\s", "", texts[0])
+    assert to_pdf(Report.from_json(report.to_json())) == first

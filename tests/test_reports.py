@@ -119,8 +119,10 @@ def test_pdf_renders_chinese_in_noto(demo, code, tmp_path):
         text = re.sub(r"\s", "", "".join(page.extract_text() or "" for page in pdf.pages))
         cjk_fonts = {c["fontname"].split("+")[-1] for c in first.chars if ord(c["text"][0]) > 0x2E80}
     assert "中等职业教育质量年度报告" in text and "基本情况" in text
-    # "Dudao Sans/Serif" exist only as @font-face rules naming the shipped Noto SC files (dudao.documents)
-    assert cjk_fonts and all(f.startswith(("Dudao-Sans", "Dudao-Serif")) for f in cjk_fonts), cjk_fonts
+    assert "(cid:" not in text  # no glyph without a character behind it (an empty box when printed)
+    # the shipped Noto SC files (dudao fonts), by their own names — never a system CJK font such as fonts-noto-cjk's
+    # NotoSansCJKsc: Typst is told to ignore system fonts (reports.typeset)
+    assert cjk_fonts and all(f.startswith(("NotoSansSC-", "NotoSerifSC-")) for f in cjk_fonts), cjk_fonts
     assert len(pdf.pages) >= 4
 
 

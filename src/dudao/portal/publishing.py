@@ -1,8 +1,9 @@
 """The publication workflow (审核发布): request → approve (by someone else) → public; publish again → superseded.
 
 What the approver sees is what the public gets: :func:`request` freezes the report's HTML together with the JSON
-snapshot; its PDF is printed from that HTML once, when first asked for (:func:`pdf_of`), and stored — the desk's
-preview and the published download are the same stored bytes, and nothing is rendered again between the two looks.
+snapshot; its PDF is typeset from that same frozen snapshot once, when first asked for (:func:`pdf_of`), and stored —
+the desk's preview and the published download are the same stored bytes, and nothing is rendered again between the
+two looks.
 
 A district or city report speaks for its schools, so :func:`request` states its coverage (schools whose data are
 approved / schools of the report's data set) and refuses one below ``DUDAO_PUBLICATION_MIN_COVERAGE`` percent unless
@@ -24,7 +25,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dudao.collection import selectors
-from dudao.documents import html_to_pdf
 from dudao.errors import DudaoError, conflict, forbidden
 from dudao.notifications.services import notify
 from dudao.notifications.vocabulary import Kind
@@ -32,7 +32,7 @@ from dudao.orgs.access import has_role, holders
 from dudao.orgs.vocabulary import Level, Role
 from dudao.reports.builder import Report, build
 from dudao.reports.builder import template as report_template
-from dudao.reports.render import to_html
+from dudao.reports.render import to_html, to_pdf
 
 from .models import Publication
 from .vocabulary import PUBLIC
@@ -157,7 +157,7 @@ def draft(org, period, user, template: str = "quality_annual", reason: str = "",
         html=html,
         coverage_reason=reason if note else "",
         requested_by=user,
-        pdf=html_to_pdf(html) if print_pdf else None,
+        pdf=to_pdf(report) if print_pdf else None,
     )
 
 
@@ -284,11 +284,11 @@ def store_pdf(publication: Publication, data: bytes) -> None:
 
 
 def pdf_of(publication: Publication) -> bytes:
-    """The frozen HTML printed, once: the first to ask (the approver's preview, or a reader after publication)
+    """The frozen snapshot printed, once: the first to ask (the approver's preview, or a reader after publication)
     stores it, and every later download — preview or published — is those same bytes. Printing ~90 PDFs at request
     time would cost the demo and a batch a minute and a half for files most people never download."""
     if not publication.pdf_file:
-        data = html_to_pdf(html_of(publication))
+        data = to_pdf(report_of(publication))
         store_pdf(publication, data)
         return data
     with publication.pdf_file.open("rb") as fh:

@@ -22,9 +22,9 @@ from django.utils import timezone
 from django_tasks import task
 
 from dudao import faults
-from dudao.documents import html_to_pdf
 from dudao.errors import DudaoError
 from dudao.orgs.selectors import schools_under
+from dudao.reports.render import to_pdf
 
 from . import publishing
 from .models import BatchItem, BatchRun, Publication
@@ -95,7 +95,7 @@ def render_item(item: BatchItem, worker: str, *, rendered_before: int = 0) -> Pu
     pending = Publication.objects.filter(org=school, period=batch.period, status="pending").first()
     if pending is not None:  # an earlier attempt made it: reuse it, printing its PDF if that is still missing
         publishing.html_of(pending)
-        pdf = None if pending.pdf_file else html_to_pdf(pending.html)
+        pdf = None if pending.pdf_file else to_pdf(publishing.report_of(pending))
         draft = None
     else:
         draft = publishing.draft(school, batch.period, batch.requested_by, print_pdf=True)

@@ -1,5 +1,6 @@
-"""Renderers: one :class:`~.builder.Report`, three formats. HTML is the master layout (the portal shows it and
-WeasyPrint prints it to PDF); DOCX is built from the same blocks for offices that edit reports in Word."""
+"""Renderers: one :class:`~.builder.Report`, three formats. HTML is the screen layout (the portal shows it, the
+approver previews it); the PDF is typeset from the same blocks by Typst (:mod:`.typeset`, chosen over printing the
+HTML with WeasyPrint for speed, see its docstring); DOCX is built from them too, for offices that edit in Word."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import io
 
 from django.template.loader import render_to_string
 
-from dudao.documents import cjk_document, html_to_pdf
+from dudao.documents import cjk_document
 
 from .builder import Case, Chart, Note, Paragraph, Report, Table
 
@@ -19,7 +20,9 @@ def to_html(report: Report) -> str:
 
 
 def to_pdf(report: Report) -> bytes:
-    return html_to_pdf(to_html(report))
+    from .typeset import to_pdf as typeset  # imported lazily: the Typst library is needed only for a PDF
+
+    return typeset(report)
 
 
 def _field(paragraph, instruction: str, placeholder: str = "") -> None:
