@@ -7,7 +7,7 @@ import io
 
 from django.template.loader import render_to_string
 
-from dudao.documents import cjk_document, html_to_pdf
+from dudao.documents import cjk_document, html_to_pdf, printable
 
 from .builder import Case, Chart, Note, Paragraph, Report, Table
 
@@ -96,6 +96,7 @@ def to_docx(report: Report) -> bytes:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
+    report = printable(report)  # old texts may hold control characters, which Word's XML cannot carry
     doc = cjk_document()
     doc.styles["Normal"].font.size = Pt(12)
     _official_page(doc)
