@@ -223,7 +223,7 @@ def _mb(size: int) -> str:
     return f"{size / 2**20:.1f} MB"
 
 
-def check_office_zip(fileobj: Any, *, limit: int = MAX_UPLOAD_BYTES, expanded: int = MAX_EXPANDED_BYTES) -> None:
+def check_office_zip(fileobj: Any, *, limit: int = MAX_UPLOAD_BYTES, expanded: int | None = None) -> None:
     """Refuses an .xlsx/.docx that is too large, or that would expand into too much, before anything parses it.
 
     An Office file is a zip of XML parts. The central directory at the end of the zip lists each part's compressed
@@ -236,6 +236,7 @@ def check_office_zip(fileobj: Any, *, limit: int = MAX_UPLOAD_BYTES, expanded: i
     A file that is not a zip at all is left to the parser, which says that it cannot read it.
     """
     check_upload_size(fileobj, limit)
+    expanded = MAX_EXPANDED_BYTES if expanded is None else expanded
     source = io.BytesIO(bytes(fileobj)) if isinstance(fileobj, bytes | bytearray) else fileobj
     try:
         with zipfile.ZipFile(source) as archive:
