@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from dudao import fonts
 from dudao.errors import UNPROCESSABLE, DudaoError
+from dudao.rounding import fixed
 
 if TYPE_CHECKING:
     from docx.document import Document as WordDocument
@@ -220,7 +221,7 @@ def check_upload_size(fileobj: Any, limit: int = MAX_UPLOAD_BYTES) -> None:
 
 
 def _mb(size: int) -> str:
-    return f"{size / 2**20:.1f} MB"
+    return f"{fixed(size / 2**20, 1)} MB"
 
 
 def check_office_zip(fileobj: Any, *, limit: int = MAX_UPLOAD_BYTES, expanded: int | None = None) -> None:
