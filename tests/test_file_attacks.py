@@ -278,7 +278,7 @@ def test_sheet_declaring_more_rows_than_the_importer_takes_is_refused_unread(wor
 
 
 def test_statistics_sheet_hiding_its_size_is_stopped_while_streaming(world, monkeypatch):
-    def write(stream):  # no <dimension>: only counting while reading finds the size out
+    def write(stream):  # no <dimension>, and the pre-parse count switched off: the reader's own count stops it
         stream.write(HEAD)
         for r in range(1, 101):
             stream.write(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>'.encode())
@@ -286,6 +286,7 @@ def test_statistics_sheet_hiding_its_size_is_stopped_while_streaming(world, monk
 
     data = with_sheet(workbook_bytes(), write)
     monkeypatch.setattr(tables, "MAX_SHEET_ROWS", 50)
+    monkeypatch.setattr(documents, "check_sheet_dimensions", lambda *args, **kwargs: None)
     with pytest.raises(DudaoError, match="超过 50 行"):
         tables.read_rows(data, "t.xlsx")
 
@@ -379,3 +380,18 @@ def old_value(world, code, text):
     """A value stored before input was checked (written straight to the table, as old data was)."""
     element = next(m.element for m in world.dataset.members.select_related("element") if m.element.code == code)
     DataValue.objects.create(element=element, period=world.campaign.period, org=world.school_a, value=text)
+
+
+def test_sheet_hiding_its_size_is_counted_unparsed_and_refused_within_a_second(world, monkeypatch):
+    rows = excel.MAX_UPLOAD_ROWS + 1
+
+    def write(stream):  # no <dimension>, and numbers that pack only ~10-fold: neither ratio nor range tells
+        stream.write(HEAD)
+        for r in range(1, rows + 1):
+            stream.write(f'<row r="{r}"><c r="A{r}"><v>{r * 7919 % 10007}</v></c></row>'.encode())
+        stream.write(TAIL)
+
+    data = with_sheet(workbook_bytes(), write)
+    monkeypatch.setattr(excel, "load_workbook", never_parsed)
+    seconds, message = timed(lambda: excel.import_school(world.sub_a, io.BytesIO(data), world.users["collector"]))
+    assert seconds < 1 and f"{rows} 行" in message

@@ -278,12 +278,33 @@ def check_office_zip(fileobj: Any, *, limit: int = MAX_UPLOAD_BYTES, expanded: i
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"(?:[A-Z]+\d+:)?([A-Z]+)(\d+)\"")
 
 
+_ROW_TAGS = (b"<row ", b"<row>", b":row ")  # with or without a namespace prefix (<x:row …>)
+_CELL_TAGS = (b"<c ", b"<c>", b":c ")  # not ":c>": a prefixed closing tag (</x:c>) ends so
+
+
+def _count_tags(stream: Any) -> tuple[int, int]:
+    """Rows and cells in a sheet part, counted by tag with ``bytes.count`` in 1 MB chunks (~0.1 s per 64 MB).
+
+    A tag split across two chunks is counted once: each chunk is counted together with the last bytes of the one
+    before, minus what those bytes alone held (already counted).
+    """
+    rows = cells = 0
+    tail = b""
+    while chunk := stream.read(2**20):
+        window = tail + chunk
+        rows += sum(window.count(t) - tail.count(t) for t in _ROW_TAGS)
+        cells += sum(window.count(t) - tail.count(t) for t in _CELL_TAGS)
+        tail = chunk[-8:]
+    return rows, cells
+
+
 def check_sheet_dimensions(fileobj: Any, *, max_rows: int, max_columns: int) -> None:
     """Refuses a workbook whose sheets declare more rows or columns than the importer accepts, before parsing.
 
     Each sheet part states its used range (``<dimension ref="A1:AB5001"/>``) in its first bytes; reading those
-    needs no parse of the cells. The importers still count rows while reading, since a hand-made file may omit or
-    misstate the range; this check turns an honest oversized file away at once with a message naming its size.
+    needs no parse of the cells. A part without one (hand-made files) has its row and cell tags counted in the raw
+    XML instead, which is still no parse. The importers also count rows while reading, since a file may misstate
+    its range; this check turns an oversized file away at once with a message naming its size.
     """
     from openpyxl.utils import column_index_from_string
 
@@ -296,9 +317,12 @@ def check_sheet_dimensions(fileobj: Any, *, max_rows: int, max_columns: int) -> 
                 with archive.open(part) as stream:
                     head = stream.read(4096)
                 match = _DIMENSION.search(head)
-                if match is None:
-                    continue
-                rows, columns = int(match.group(2)), column_index_from_string(match.group(1).decode())
+                if match is not None:
+                    rows, columns = int(match.group(2)), column_index_from_string(match.group(1).decode())
+                else:  # no declared range: count the <row> and <c> tags in the raw XML (no parse, ~0.2 s per 64 MB)
+                    with archive.open(part) as stream:
+                        rows, cells = _count_tags(stream)
+                    columns = -(-cells // max(rows, 1))  # cells per row on average
                 if rows > max_rows or columns > max_columns:
                     raise refused(
                         _("表格过大（%(rows)s 行、%(columns)s 列；最多 %(max_rows)s 行、%(max_columns)s 列），未读取。")
