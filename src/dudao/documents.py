@@ -1,22 +1,33 @@
-"""Document output shared by every app that prints (报告、评估报告、年终交账): PDF from HTML, Word with CJK fonts.
+"""Documents in and out, shared by every app: PDF from HTML, Word with CJK fonts, Excel cells, and the checks an
+uploaded Office file (.xlsx, .docx) passes before any parser opens it.
 
 It sits below the apps (like ``dudao.errors``) so that the quality report, evaluation reports and the plan summary
-print the same way without one app importing another's renderer.
+print the same way without one app importing another's renderer, and so that every export writes text the one safe
+way (:func:`clean_text`, :func:`text_cell`, :func:`append_row`) and every upload meets the same limits
+(:func:`check_office_zip`).
 """
 
 from __future__ import annotations
 
 import atexit
+import copy
+import dataclasses
+import io
+import re
 import threading
-from typing import TYPE_CHECKING
+import zipfile
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
 from dudao import fonts
-from dudao.errors import DudaoError
+from dudao.errors import UNPROCESSABLE, DudaoError
+from dudao.rounding import fixed
 
 if TYPE_CHECKING:
     from docx.document import Document as WordDocument
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
@@ -99,3 +110,232 @@ def html_to_pdf(html: str) -> bytes:
     sheet, config = _font_stylesheet()
     pdf: bytes = HTML(string=html).write_pdf(stylesheets=[sheet], font_config=config)
     return pdf
+
+
+# ----------------------------------------------------------------------------- text written into Office files
+
+# Characters XML 1.0 cannot carry: C0 controls other than tab, line feed and carriage return, lone surrogates, and
+# U+FFFE/U+FFFF. lxml (python-docx) and openpyxl refuse them with an exception, so one old value holding U+0001 or
+# U+000B (pasted from another program) used to turn a whole export into a 500.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+# A spreadsheet reads text starting with one of these as a formula (=, + and - as arithmetic, @ as a function call in
+# older Excel), and tab / carriage return are the OWASP "CSV injection" list's remaining leads.
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without the characters an Office file cannot hold (see ``_NOT_XML``); everything else untouched.
+
+    Input is refused with such characters; this is for values stored before that rule, so that an export of old
+    data still succeeds rather than failing as a whole.
+    """
+    return _NOT_XML.sub("", text)
+
+
+def printable(value: Any) -> Any:
+    """A copy of a document model (dataclasses, lists, tuples, dicts) whose every string went through
+    :func:`clean_text`; other values (numbers, dates, PNG bytes) are kept as they are.
+
+    Renderers call it once on what they print, instead of wrapping each of the dozens of places that hand text to
+    python-docx, so a new field cannot be forgotten.
+    """
+    if isinstance(value, str):
+        return clean_text(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        duplicate = copy.copy(value)
+        for f in dataclasses.fields(value):
+            object.__setattr__(duplicate, f.name, printable(getattr(value, f.name)))
+        return duplicate
+    if isinstance(value, list):
+        return [printable(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(printable(v) for v in value)
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    return value
+
+
+def text_cell(sheet: Worksheet, text: str) -> Cell:
+    """A cell holding ``text`` as text, whatever it starts with (formula injection, OWASP).
+
+    The cell is typed as a string and carries Excel's quote prefix — what Excel itself stores when someone types
+    ``'=1+1`` — so ``=HYPERLINK(…)`` or ``+cmd|…`` shows as typed, is never calculated, and stays text when the
+    cell is edited. The text itself is kept (no visible apostrophe is added), so a downloaded template that is
+    uploaded again gives back the same value.
+    """
+    from openpyxl.cell.cell import Cell
+
+    cell = Cell(sheet)
+    cell.value = clean_text(text)
+    cell.data_type = "s"  # openpyxl types a leading "=" as a formula; this cell is text, whatever it starts with
+    if cell.value.startswith(FORMULA_LEADS):
+        cell.quotePrefix = True
+    return cell
+
+
+def safe_value(sheet: Worksheet, value: Any) -> Any:
+    """What to write for ``value``: a :func:`text_cell` for text, the value itself for numbers, dates and None."""
+    return text_cell(sheet, value) if isinstance(value, str) else value
+
+
+def append_row(sheet: Worksheet, values: Any) -> None:
+    """``sheet.append(values)`` for exports: every text goes through :func:`text_cell`.
+
+    Every .xlsx the application writes appends its rows through here (a test greps for ``.append(`` on sheets).
+    """
+    sheet.append([safe_value(sheet, v) for v in values])
+
+
+# ----------------------------------------------------------------------------- Office files uploaded
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # an upload (xlsx, docx, pdf, csv) larger than this is refused unread
+MAX_ENTRIES = 1000  # a workbook has a dozen parts; thousands of entries only cost time to list and open
+MAX_EXPANDED_BYTES = 64 * 1024 * 1024  # all parts together, uncompressed: ~1.5 million filled cells
+MAX_RATIO = 100  # a part expanding more than 100-fold is a bomb (Apache POI refuses the same, 1 % minimum ratio)
+RATIO_FROM_BYTES = 1024 * 1024  # small parts (styles, an empty sheet) may compress better; their size is harmless
+
+
+def refused(message: str) -> DudaoError:
+    """The upload was refused before it was read; nothing was saved."""
+    return DudaoError(message, errors=[message], status=UNPROCESSABLE)
+
+
+def upload_size(fileobj: Any) -> int | None:
+    """The size of an uploaded file (Django's ``UploadedFile.size``, else by seeking), read position kept at 0."""
+    size = getattr(fileobj, "size", None)
+    if size is None and isinstance(fileobj, bytes | bytearray):
+        return len(fileobj)
+    if size is None and hasattr(fileobj, "seek"):
+        size = fileobj.seek(0, io.SEEK_END)
+        fileobj.seek(0)
+    return size
+
+
+def check_upload_size(fileobj: Any, limit: int = MAX_UPLOAD_BYTES) -> None:
+    size = upload_size(fileobj)
+    if size is not None and size > limit:
+        raise refused(
+            _("文件过大（%(size)s，上限 %(limit)s MB），未读取。") % {"size": _mb(size), "limit": limit // 2**20}
+        )
+
+
+def _mb(size: int) -> str:
+    return f"{fixed(size / 2**20, 1)} MB"
+
+
+def check_office_zip(fileobj: Any, *, limit: int = MAX_UPLOAD_BYTES, expanded: int | None = None) -> None:
+    """Refuses an .xlsx/.docx that is too large, or that would expand into too much, before anything parses it.
+
+    An Office file is a zip of XML parts. The central directory at the end of the zip lists each part's compressed
+    and uncompressed size, so reading it costs milliseconds whatever the file holds; Python's ``zipfile`` (which
+    openpyxl and python-docx read through) never yields more than the listed size of a part (it stops there and
+    fails the CRC check), so these figures bound the work the parser will do. A "decompression bomb" — a few MB of
+    zeros or repeated cells expanding to a gigabyte — fails the ratio or the total and is refused in well under a
+    second, instead of costing half a minute of CPU and a gigabyte of memory to parse and then reject.
+
+    A file that is not a zip at all is left to the parser, which says that it cannot read it.
+    """
+    check_upload_size(fileobj, limit)
+    expanded = MAX_EXPANDED_BYTES if expanded is None else expanded
+    source = io.BytesIO(bytes(fileobj)) if isinstance(fileobj, bytes | bytearray) else fileobj
+    try:
+        with zipfile.ZipFile(source) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return
+    finally:
+        if hasattr(source, "seek"):
+            source.seek(0)
+    if len(parts) > MAX_ENTRIES:
+        raise refused(
+            _("文件结构异常（压缩包内有 %(count)s 个部件，上限 %(limit)s），未读取。")
+            % {"count": len(parts), "limit": MAX_ENTRIES}
+        )
+    total = 0
+    for part in parts:
+        total += part.file_size
+        if part.file_size > RATIO_FROM_BYTES and part.file_size > MAX_RATIO * max(part.compress_size, 1):
+            raise refused(
+                _(
+                    "文件解压后异常膨胀（%(name)s 由 %(packed)s 解压为 %(size)s，超过 %(ratio)s 倍），"
+                    "疑为压缩炸弹，未读取。"
+                )
+                % {
+                    "name": part.filename,
+                    "packed": _mb(part.compress_size),
+                    "size": _mb(part.file_size),
+                    "ratio": MAX_RATIO,
+                }
+            )
+    if total > expanded:
+        raise refused(
+            _("文件解压后过大（%(size)s，上限 %(limit)s MB），请拆分后分批上传。")
+            % {"size": _mb(total), "limit": expanded // 2**20}
+        )
+
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"(?:[A-Z]+\d+:)?([A-Z]+)(\d+)\"")
+
+
+_ROW_TAGS = (b"<row ", b"<row>", b":row ")  # with or without a namespace prefix (<x:row …>)
+_CELL_TAGS = (b"<c ", b"<c>", b":c ")  # not ":c>": a prefixed closing tag (</x:c>) ends so
+
+
+def _count_tags(stream: Any) -> tuple[int, int]:
+    """Rows and cells in a sheet part, counted by tag with ``bytes.count`` in 1 MB chunks (~0.1 s per 64 MB).
+
+    A tag split across two chunks is counted once: each chunk is counted together with the last bytes of the one
+    before, minus what those bytes alone held (already counted).
+    """
+    rows = cells = 0
+    tail = b""
+    while chunk := stream.read(2**20):
+        window = tail + chunk
+        rows += sum(window.count(t) - tail.count(t) for t in _ROW_TAGS)
+        cells += sum(window.count(t) - tail.count(t) for t in _CELL_TAGS)
+        tail = chunk[-8:]
+    return rows, cells
+
+
+def check_sheet_dimensions(fileobj: Any, *, max_rows: int, max_columns: int) -> None:
+    """Refuses a workbook whose sheets declare more rows or columns than the importer accepts, before parsing.
+
+    Each sheet part states its used range (``<dimension ref="A1:AB5001"/>``) in its first bytes; reading those
+    needs no parse of the cells. A part without one (hand-made files) has its row and cell tags counted in the raw
+    XML instead, which is still no parse. The importers also count rows while reading, since a file may misstate
+    its range; this check turns an oversized file away at once with a message naming its size.
+    """
+    from openpyxl.utils import column_index_from_string
+
+    source = io.BytesIO(bytes(fileobj)) if isinstance(fileobj, bytes | bytearray) else fileobj
+    try:
+        with zipfile.ZipFile(source) as archive:
+            for part in archive.infolist():
+                if not (part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml")):
+                    continue
+                with archive.open(part) as stream:
+                    head = stream.read(4096)
+                match = _DIMENSION.search(head)
+                if match is not None:
+                    rows, columns = int(match.group(2)), column_index_from_string(match.group(1).decode())
+                else:  # no declared range: count the <row> and <c> tags in the raw XML (no parse, ~0.2 s per 64 MB)
+                    with archive.open(part) as stream:
+                        rows, cells = _count_tags(stream)
+                    columns = -(-cells // max(rows, 1))  # cells per row on average
+                if rows > max_rows or columns > max_columns:
+                    raise refused(
+                        _("表格过大（%(rows)s 行、%(columns)s 列；最多 %(max_rows)s 行、%(max_columns)s 列），未读取。")
+                        % {"rows": rows, "columns": columns, "max_rows": max_rows, "max_columns": max_columns}
+                    )
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return  # not a readable zip: the parser says so in its own words
+    finally:
+        if hasattr(source, "seek"):
+            source.seek(0)
+
+
+def check_xlsx_upload(fileobj: Any, *, max_rows: int, max_columns: int, limit: int = MAX_UPLOAD_BYTES) -> None:
+    """Every check an uploaded workbook passes before openpyxl opens it: size, zip parts, declared sheet size."""
+    check_office_zip(fileobj, limit=limit)
+    check_sheet_dimensions(fileobj, max_rows=max_rows, max_columns=max_columns)

@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from dudao import faults
+from dudao import documents, faults
 from dudao.collection import workflows
 from dudao.errors import UNPROCESSABLE, DudaoError
 from dudao.orgs.access import has_role
@@ -67,7 +67,7 @@ def _write_meta(wb: Workbook, kind: str, campaign: Campaign, org_code: str) -> N
         ("period", campaign.period.code),
         ("org", org_code),
     ):
-        meta.append(row)
+        documents.append_row(meta, row)
     meta.sheet_state = "hidden"
 
 
@@ -77,19 +77,20 @@ def school_template(submission: Submission) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    ws.append(["编码", "项目", "单位", "类型", "填报值"])
+    documents.append_row(ws, ["编码", "项目", "单位", "类型", "填报值"])
     for cell in ws[1]:
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
     for m in _members(campaign):
         current = values.get(m.element.code)
-        ws.append(
+        documents.append_row(
+            ws,
             [
                 m.element.code,
                 f"{m.section_name} · {m.element.name}",
                 m.element.unit,
                 m.element.get_value_type_display(),
                 _cell_value(m.element, current.value) if current else None,
-            ]
+            ],
         )
         ws.cell(ws.max_row, 5).alignment = Alignment(wrap_text=not m.element.is_numeric)
     for col, width in zip("ABCDE", (26, 44, 8, 8, 40)):
@@ -107,12 +108,14 @@ def _cell_value(element, text: str):
 
 
 def _open(fileobj) -> Workbook:
-    size = getattr(fileobj, "size", None)
-    if size is None and hasattr(fileobj, "seek"):
-        size = fileobj.seek(0, io.SEEK_END)
-        fileobj.seek(0)
-    if size is not None and size > MAX_UPLOAD_BYTES:
-        raise rejected([f"文件过大（超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB）"])
+    """The uploaded workbook, after the checks that need no parsing (size, zip parts, declared sheet size).
+
+    openpyxl builds every cell in memory here, so a file that would expand into more than a filled district sheet
+    is refused by :func:`documents.check_xlsx_upload` first, in milliseconds.
+    """
+    documents.check_xlsx_upload(
+        fileobj, max_rows=MAX_UPLOAD_ROWS, max_columns=MAX_UPLOAD_COLUMNS, limit=MAX_UPLOAD_BYTES
+    )
     try:
         return load_workbook(fileobj, read_only=False, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError) as exc:
@@ -188,21 +191,22 @@ def district_template(campaign: Campaign, org, user) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    ws.append(["学校代码", "学校名称", *[m.element.code for m in members]])
-    ws.append(
-        ["", "", *[f"{m.element.name}（{m.element.unit}）" if m.element.unit else m.element.name for m in members]]
+    documents.append_row(ws, ["学校代码", "学校名称", *[m.element.code for m in members]])
+    documents.append_row(
+        ws, ["", "", *[f"{m.element.name}（{m.element.unit}）" if m.element.unit else m.element.name for m in members]]
     )
     for row in ws.iter_rows(min_row=1, max_row=2):
         for cell in row:
             cell.font, cell.fill = Font(bold=True), HEADER_FILL
     for sub in district_submissions(campaign, org, user):
         values = services.values_of(sub)
-        ws.append(
+        documents.append_row(
+            ws,
             [sub.org.code, sub.org.name]
             + [
                 _cell_value(m.element, values[m.element.code].value) if m.element.code in values else None
                 for m in members
-            ]
+            ],
         )
     ws.freeze_panes = "C3"
     ws.column_dimensions["B"].width = 32

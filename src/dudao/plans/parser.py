@@ -10,13 +10,20 @@ wrapped line from being mistaken for a task.
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import cn2an
+from django.utils.translation import gettext as _
 
+from dudao import documents
 from dudao.errors import DudaoError
+
+MAX_FILE_BYTES = 10 * 1024 * 1024  # a work plan is tens of pages: well under 1 MB as text or Word, a few MB as PDF
+MAX_PDF_PAGES = 200
+MAX_TEXT_CHARS = 1_000_000  # ~ 600 pages of Chinese text
 
 CN_NUMERAL = "一二三四五六七八九十"
 SECTION = re.compile(rf"^([{CN_NUMERAL}]{{1,3}})\s*[、.．]\s*(.+)$")
@@ -96,11 +103,26 @@ class ParsedPlan:
 
 
 def read_text(path: str | Path) -> str:
+    """The text of a plan file, refused before it is opened when too large (or, for Word, a zip bomb)."""
     path = Path(path)
     suffix = path.suffix.lower()
+    with path.open("rb") as fh:
+        documents.check_upload_size(fh, MAX_FILE_BYTES)
+    text = _read_text(path, suffix)
+    if len(text) > MAX_TEXT_CHARS:
+        raise documents.refused(
+            _("文件文字过多（%(count)s 字，上限 %(limit)s 字），未导入。")
+            % {"count": len(text), "limit": MAX_TEXT_CHARS}
+        )
+    return text
+
+
+def _read_text(path: Path, suffix: str) -> str:
     if suffix == ".docx":
         from docx import Document
 
+        with path.open("rb") as fh:
+            documents.check_office_zip(fh, limit=MAX_FILE_BYTES)
         try:
             document = Document(str(path))
         except Exception as exc:  # python-docx raises several private types on a corrupt file
@@ -111,7 +133,14 @@ def read_text(path: str | Path) -> str:
 
         try:
             with pdfplumber.open(str(path)) as pdf:
+                if len(pdf.pages) > MAX_PDF_PAGES:
+                    raise documents.refused(
+                        _("PDF 页数过多（%(count)s 页，上限 %(limit)s 页），未导入。")
+                        % {"count": len(pdf.pages), "limit": MAX_PDF_PAGES}
+                    )
                 return "\n".join(page.extract_text() or "" for page in pdf.pages)
+        except DudaoError:
+            raise
         except Exception as exc:
             raise DudaoError(f"无法读取 PDF 文件：{type(exc).__name__}") from None
     if suffix in (".txt", ".text", ""):
@@ -132,8 +161,18 @@ def parse_file(path: str | Path) -> ParsedPlan:
 # ----------------------------------------------------------------------------- parsing
 
 
-def _numeral(text: str) -> int:
-    return int(cn2an.cn2an(text, "smart"))
+def _numeral(text: str, line_no: int, line: str) -> int:
+    """The number of a heading (一、 / （十二）); a numeral cn2an cannot read (十十) is an error naming its line."""
+    try:
+        return int(cn2an.cn2an(text, "smart"))
+    except (ValueError, TypeError, KeyError, IndexError):
+        raise unreadable(line_no, line, _("无法识别的编号“%(numeral)s”") % {"numeral": text}) from None
+
+
+def unreadable(line_no: int, line: str, problem: str) -> DudaoError:
+    """The parser could not read line ``line_no`` (1-based, in the file's own text): say which, and what it says."""
+    shown = line if len(line) <= 40 else line[:40] + "…"
+    return DudaoError(f"{problem}：{shown}", locator=_("第 %(line)s 行") % {"line": line_no})
 
 
 def _clean(line: str) -> str:
@@ -141,13 +180,14 @@ def _clean(line: str) -> str:
     return SPACE_BETWEEN.sub("", line)
 
 
-def _physical_lines(text: str) -> list[str]:
+def _physical_lines(text: str) -> list[tuple[int, str]]:
+    """The non-blank lines that are not page numbers, each with its line number in the file (for messages)."""
     lines = []
-    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
         line = _clean(raw)
         if not line or PAGE_NUMBER.match(line):
             continue
-        lines.append(line)
+        lines.append((number, line))
     return lines
 
 
@@ -183,12 +223,18 @@ def _targets(body: str) -> list[Target]:
 def parse(text: str) -> ParsedPlan:
     if not isinstance(text, str):
         raise DudaoError("输入不是文本")
-    lines = _physical_lines(text)
-    if not lines:
+    numbered = _physical_lines(text)
+    if not numbered:
         raise DudaoError("文件中没有文字")
+    lines = [line for _no, line in numbered]
+    line_nos = [no for no, _line in numbered]
     # 1. split header from body: the body starts at the first section heading 一、
     first_section = next(
-        (i for i, line in enumerate(lines) if (heading := SECTION.match(line)) and _numeral(heading.group(1)) == 1),
+        (
+            i
+            for i, line in enumerate(lines)
+            if (heading := SECTION.match(line)) and _numeral(heading.group(1), line_nos[i], line) == 1
+        ),
         None,
     )
     if first_section is None:
@@ -210,7 +256,11 @@ def parse(text: str) -> ParsedPlan:
         issuer = next((m.group(1) for line in header if (m := ISSUER_LINE.match(line))), None)
     date = None
     if m := DATE.search(header_text):
-        date = f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+        try:
+            date = datetime.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+        except ValueError:
+            at = header_text.count("\n", 0, m.start())
+            raise unreadable(line_nos[at], header[at], _("日期“%(date)s”不存在") % {"date": m.group(0)}) from None
     title = _title(header)
 
     # 2. rebuild logical lines in the body
@@ -239,15 +289,15 @@ def parse(text: str) -> ParsedPlan:
         elif current and current["kind"] == "subsection":
             sections[-1].subsections[-1].title = current["text"].strip()
 
-    for line in body_lines:
+    for index, line in enumerate(body_lines, start=first_section):
         sm, ssm, tm = SECTION.match(line), SUBSECTION.match(line), TASK.match(line)
-        if sm and _numeral(sm.group(1)) == expected_section:
+        if sm and _numeral(sm.group(1), line_nos[index], line) == expected_section:
             close()
             sections.append(Section(no=expected_section, title=""))
             current = {"kind": "section", "text": sm.group(2)}
             expected_section += 1
             expected_subsection = 1
-        elif ssm and sections and _numeral(ssm.group(1)) == expected_subsection:
+        elif ssm and sections and _numeral(ssm.group(1), line_nos[index], line) == expected_subsection:
             close()
             sections[-1].subsections.append(Subsection(no=expected_subsection, title=""))
             current = {"kind": "subsection", "text": ssm.group(2)}

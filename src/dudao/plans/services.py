@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dudao.errors import UNPROCESSABLE, DudaoError, forbidden
 from dudao.history import set_author
@@ -64,12 +65,16 @@ def can_report(user, assignment: Assignment) -> bool:
 def import_plan(parsed: ParsedPlan, year: int, user=None, source_name: str = "") -> Plan:
     if not 1990 <= year <= 2100:
         raise DudaoError(f"年度不合理：{year}")
+    try:
+        issued = date.fromisoformat(parsed.date) if parsed.date else None
+    except ValueError:  # the parser refuses an impossible date; a ParsedPlan built elsewhere may still hold one
+        raise DudaoError(_("发文日期“%(date)s”不存在") % {"date": parsed.date}) from None
     plan = Plan.objects.create(
         year=year,
-        title=parsed.title or f"{year}年工作要点",
-        doc_number=parsed.doc_number or "",
-        issuer=parsed.issuer or "",
-        date=date.fromisoformat(parsed.date) if parsed.date else None,
+        title=(parsed.title or f"{year}年工作要点")[:200],
+        doc_number=(parsed.doc_number or "")[:64],
+        issuer=(parsed.issuer or "")[:64],
+        date=issued,
         source_name=source_name[:200],
         parsed=parsed.to_json(),
         imported_by=user,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
 
-from dudao.documents import cjk_document, html_to_pdf
+from dudao.documents import cjk_document, clean_text, html_to_pdf, printable
 
 from .models import Plan
 from .services import BoardRow, board
@@ -91,8 +91,8 @@ def to_pdf(plan: Plan) -> bytes:
 
 def to_docx(plan: Plan) -> bytes:
     doc = cjk_document()
-    doc.add_heading(f"《{plan.title}》年终完成情况", level=0)
-    sections = build(plan)
+    doc.add_heading(f"《{clean_text(plan.title)}》年终完成情况", level=0)
+    sections = printable(build(plan))  # units' narratives may hold control characters, which Word's XML cannot carry
     t = totals(sections)
     doc.add_paragraph(
         f"共 {sum(t.values())} 项任务：已完成 {t['completed']} 项，推进中 {t['in_progress']} 项，"

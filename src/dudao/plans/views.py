@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from dudao import documents
 from dudao.context import navigation
 from dudao.errors import DudaoError
 from dudao.listing import listing
@@ -18,7 +19,7 @@ from dudao.orgs.selectors import departments_and_districts, unit
 
 from . import services, similarity, summary
 from .models import Assignment, Plan, Reminder, Task, TaskLink
-from .parser import parse_file
+from .parser import MAX_FILE_BYTES, parse_file
 from .vocabulary import Status
 
 CONTENT_TYPES = {
@@ -89,10 +90,11 @@ def plan_import(request):
         return redirect("plans:list")
     suffix = Path(upload.name).suffix.lower()
     with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-        for chunk in upload.chunks():
-            tmp.write(chunk)
-        tmp.flush()
         try:
+            documents.check_upload_size(upload, MAX_FILE_BYTES)  # before copying it anywhere
+            for chunk in upload.chunks():
+                tmp.write(chunk)
+            tmp.flush()
             parsed = parse_file(tmp.name)
             plan = services.import_plan(parsed, year, request.user, source_name=upload.name)
         except DudaoError as exc:

@@ -8,7 +8,7 @@ import io
 
 from django.template.loader import render_to_string
 
-from dudao.documents import cjk_document
+from dudao.documents import cjk_document, printable
 
 from .builder import Case, Chart, Note, Paragraph, Report, Table
 
@@ -99,6 +99,7 @@ def to_docx(report: Report) -> bytes:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
+    report = printable(report)  # old texts may hold control characters, which Word's XML cannot carry
     doc = cjk_document()
     doc.styles["Normal"].font.size = Pt(12)
     _official_page(doc)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import atexit
 import hashlib
 import io
-import re
 import shutil
 import threading
 from datetime import datetime
@@ -30,7 +29,7 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 
 from dudao import fonts
-from dudao.documents import SANS, SERIF, require_fonts
+from dudao.documents import SANS, SERIF, clean_text, require_fonts
 
 from .builder import Case, Chart, Note, Paragraph, Report, Table
 
@@ -39,9 +38,6 @@ if TYPE_CHECKING:
 
 ACCENT = 'rgb("#1f4e79")'
 MONO = "DejaVu Sans Mono"  # embedded in Typst itself: the hashes are Latin, no CJK font needed
-
-# characters a PDF cannot show and Typst would print as empty glyphs: C0 controls but tab/newline, DEL
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 PREAMBLE = f"""
 #set document(title: TITLE, author: ISSUER, date: DATE)
@@ -62,7 +58,7 @@ PREAMBLE = f"""
 
 def literal(text: object) -> str:
     """``text`` as a Typst string literal: read as text, never as markup (a school may type ``#``, ``*`` or ``$``)."""
-    value = _CONTROL.sub("", str(text))
+    value = clean_text(str(text))  # controls stored before input refused them would print as empty glyphs
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\n", "\\n")
     return f'"{escaped}"'
 

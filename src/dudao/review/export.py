@@ -10,6 +10,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from dudao.documents import append_row
+
 from .rates import Rate, Rates
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -21,12 +23,12 @@ def _pct(value) -> float | None:
 
 def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list]) -> None:
     ws = wb.create_sheet(title)
-    ws.append(header)
+    append_row(ws, header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
     for row in rows:
-        ws.append(row)
+        append_row(ws, row)
     for i, name in enumerate(header, 1):
         ws.column_dimensions[get_column_letter(i)].width = max(10, len(name) * 2 + 2)
     ws.freeze_panes = "A2"

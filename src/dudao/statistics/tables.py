@@ -13,11 +13,14 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from dudao import documents
 from dudao.errors import UNPROCESSABLE, DudaoError
 
 MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 20000
-MAX_COLUMNS = 50
+MAX_ROWS = 20000  # filled rows kept
+MAX_COLUMNS = 50  # columns read; more are ignored
+MAX_SHEET_ROWS = 2 * MAX_ROWS  # rows read at all, blank or not: the sheet is refused past this
+MAX_SHEET_COLUMNS = 1000  # a sheet declaring more columns than this is refused unread
 
 Rows = list[tuple[int, list[object]]]
 
@@ -33,8 +36,7 @@ def read_rows(uploaded, name: str | None = None) -> Rows:
     data = uploaded.read() if hasattr(uploaded, "read") else bytes(uploaded)
     if isinstance(data, str):
         data = data.encode("utf-8")
-    if len(data) > MAX_BYTES:
-        raise unreadable(f"文件过大（超过 {MAX_BYTES // 1024 // 1024} MB）")
+    documents.check_upload_size(data, MAX_BYTES)
     if suffix == ".csv":
         rows = _csv_rows(data)
     elif suffix == ".xlsx":
@@ -57,10 +59,14 @@ def _csv_rows(data: bytes) -> Rows:
     except UnicodeDecodeError:
         raise unreadable("CSV 文件须为 UTF-8 编码（可带 BOM）；请在 Excel 中“另存为 CSV UTF-8”") from None
     reader = csv.reader(io.StringIO(text, newline=""))
-    return [(n, list(row[:MAX_COLUMNS])) for n, row in enumerate(reader, start=1)]
+    try:
+        return [(n, list(row[:MAX_COLUMNS])) for n, row in enumerate(reader, start=1)]
+    except csv.Error as exc:  # a field over csv's size limit, an unterminated quote at the end of the file
+        raise unreadable(f"CSV 文件第 {reader.line_num} 行无法读取（{exc}）") from None
 
 
 def _xlsx_rows(data: bytes) -> Rows:
+    documents.check_xlsx_upload(data, max_rows=MAX_SHEET_ROWS, max_columns=MAX_SHEET_COLUMNS, limit=MAX_BYTES)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError) as exc:
@@ -69,6 +75,11 @@ def _xlsx_rows(data: bytes) -> Rows:
         raise unreadable(f"文件无法读取，请上传 .xlsx 文件（{type(exc).__name__}）") from None
     try:
         sheet = workbook.worksheets[0]
-        return [(n, list(row)) for n, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), 1)]
+        rows: Rows = []
+        for n, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), 1):
+            if n > MAX_SHEET_ROWS:  # the sheet did not declare its size (or understated it): stop reading here
+                raise unreadable(f"表格过大（超过 {MAX_SHEET_ROWS} 行），未导入")
+            rows.append((n, list(row)))
+        return rows
     finally:
         workbook.close()
