@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dudao.middleware.ContentSecurityPolicyMiddleware",  # no inline script (see CONTENT_SECURITY_POLICY there)
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files with DEBUG off, without a separate web server
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dudao.middleware.LanguageChoiceMiddleware",
@@ -214,7 +215,7 @@ else:
 # REST API: token (scripts) or session (the pages' own fetches) authentication, JSON only, one error shape.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "dudao.api.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -225,6 +226,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "dudao.api.schema.DudaoAutoSchema",
     "EXCEPTION_HANDLER": "dudao.api.errors.handle",
 }
+# API tokens expire this many days after they were issued (dudao.api.tokens); a user rotates theirs on /accounts/token/.
+DUDAO_API_TOKEN_DAYS = int(os.environ.get("DUDAO_API_TOKEN_DAYS", "90"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Dudao 督导 API",
     "DESCRIPTION": (
