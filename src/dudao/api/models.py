@@ -10,6 +10,8 @@ class TokenUse(models.Model):
     token = models.OneToOneField("authtoken.Token", on_delete=models.CASCADE, primary_key=True, related_name="use")
     last_used = models.DateTimeField("最近使用")
 
+    objects: "models.Manager[TokenUse]" = models.Manager()
+
     class Meta:
         verbose_name = "令牌使用"
         verbose_name_plural = verbose_name

@@ -23,7 +23,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from .models import TokenUse
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 USE_RESOLUTION = timedelta(minutes=1)
 
@@ -50,15 +50,15 @@ class TokenInfo:
     last_used: datetime | None
 
 
-def info(user: AbstractBaseUser) -> TokenInfo | None:
-    token = Token.objects.filter(user=user).select_related("use").first()
+def info(user: User) -> TokenInfo | None:
+    token = Token.objects.filter(user=user).select_related("use").first()  # type: ignore[misc]  # reverse one-to-one
     if token is None:
         return None
     use = getattr(token, "use", None)
     return TokenInfo(token.created, expires_at(token), is_expired(token), use.last_used if use else None)
 
 
-def issue(user: AbstractBaseUser) -> Token:
+def issue(user: User) -> Token:
     """The user's token if it is still valid, else a new one (an expired token is replaced, never handed out)."""
     token = Token.objects.filter(user=user).first()
     if token is not None and not is_expired(token):
@@ -66,7 +66,7 @@ def issue(user: AbstractBaseUser) -> Token:
     return rotate(user)
 
 
-def rotate(user: AbstractBaseUser) -> Token:
+def rotate(user: User) -> Token:
     """A new key for ``user``; the previous one (if any) is deleted in the same transaction and fails from now on."""
     with transaction.atomic():
         Token.objects.filter(user=user).delete()
