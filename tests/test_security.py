@@ -194,3 +194,23 @@ def test_public_api_lists_only_published_reports(demo):
     listed = APIClient().get("/api/reports/?limit=1000").json()["results"]
     assert listed and {r["status"] for r in listed} <= {"published", "superseded"}
     assert not {r["id"] for r in listed} & set(pending)
+
+
+def test_check_deploy_is_clean_for_the_demo_server_as_run_sh_starts_it():
+    """run.sh: DEBUG off on plain HTTP at 127.0.0.1 — only the HTTPS-only checks are silenced there, nothing else."""
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
+        env=_production_env(DUDAO_PLAIN_HTTP="1", DUDAO_ALLOWED_HOSTS="127.0.0.1,localhost"),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+    code = "from django.conf import settings as s; print(sorted(s.SILENCED_SYSTEM_CHECKS))"
+    silenced = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        env=_production_env(DUDAO_PLAIN_HTTP="1"),
+        capture_output=True,
+        text=True,
+    )
+    assert silenced.stdout.strip() == str(["security.W004", "security.W008", "security.W012", "security.W016"])

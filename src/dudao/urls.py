@@ -7,12 +7,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from dudao.accounts import ThrottledLoginView
+from dudao.api import pages as api_pages
 from dudao.inbox import views as inbox
 
 urlpatterns = [
     path("", inbox.home, name="home"),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/token/", api_pages.token_page, name="api_token"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("dudao.api.urls")),

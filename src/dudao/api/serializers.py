@@ -221,3 +221,4 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expires = serializers.DateTimeField(help_text="令牌失效时间（签发后 DUDAO_API_TOKEN_DAYS 天）")

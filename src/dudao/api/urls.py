@@ -1,5 +1,5 @@
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
 
@@ -7,8 +7,10 @@ app_name = "api"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # the split view serves Swagger UI's start-up code as a script file (docs/?script=): the CSP forbids inline script
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("auth/token/", views.obtain_token, name="token"),
+    path("auth/token/rotate/", views.rotate_token, name="token_rotate"),
     path("orgs/", views.OrgList.as_view(), name="orgs"),
     path("orgs/<str:code>/", views.OrgDetail.as_view(), name="org"),
     path("datasets/", views.DataSetList.as_view(), name="datasets"),

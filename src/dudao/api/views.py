@@ -8,7 +8,6 @@ from django.contrib.auth import authenticate
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -26,6 +25,7 @@ from dudao.portal.selectors import public_publications
 from dudao.review import workflow
 
 from . import serializers as s
+from . import tokens
 
 if TYPE_CHECKING:
     from dudao.collection.models import Period, Submission
@@ -66,8 +66,17 @@ def obtain_token(request):
     security.record(username, ip, succeeded=user is not None)
     if user is None or not user.is_active:
         return Response({"detail": "用户名或密码错误"}, status=status.HTTP_401_UNAUTHORIZED)
-    token, _ = Token.objects.get_or_create(user=user)
-    return Response({"token": token.key})
+    token = tokens.issue(user)
+    return Response({"token": token.key, "expires": tokens.expires_at(token)})
+
+
+@extend_schema(request=None, responses={200: s.TokenSerializer}, tags=["auth"])
+@api_view(["POST"])
+def rotate_token(request):
+    """Replace the caller's token with a new one; the old key is refused from this moment (also a way to revoke a
+    leaked key: rotate and discard the answer)."""
+    token = tokens.rotate(request.user)
+    return Response({"token": token.key, "expires": tokens.expires_at(token)})
 
 
 # ----------------------------------------------------------------------------- catalog
