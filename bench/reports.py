@@ -15,7 +15,7 @@ Side by side in one run, on the demo's 2020 school reports (published snapshots,
                 so none profits from a warmer cache (why tuning WeasyPrint was not enough), and chart drawing
                 variants;
   * workers   — reports/s (build + charts + Typst PDF, as ``render.to_pdf``) with 1 worker and with N worker
-                processes (forked after the warm-up), and the speedup ratio (target ≥ 0.8 × N);
+                processes (spawned, each warmed up first), and the speedup ratio (target ≥ 0.8 × N);
   * profile   — cProfile of one school PDF, the top time sinks.
 Targets: ≤ 0.36 core-s per school PDF (3,300 school reports in 10 minutes on 2 cores); speedup ≥ 0.8 × N.
 """
@@ -238,9 +238,9 @@ def _render_one(pk: int, year: str) -> int:
 
 
 def _worker(pks, year, rounds, barrier, out):
-    from django.db import connections
+    import django
 
-    connections.close_all()  # a fresh SQLite connection per process, never the parent's
+    django.setup()  # a fresh interpreter (spawned): DUDAO_VAR_DIR and the settings module come from the environment
     _render_one(pks[0], year)  # warm-up: fonts, templates
     barrier.wait()
     start = time.perf_counter()
@@ -255,11 +255,11 @@ def _worker(pks, year, rounds, barrier, out):
 
 def throughput(pks: list[int], year: str, workers: int, rounds: int) -> dict:
     """Every worker renders the same school list `rounds` times (as a batch of workers × len(pks) × rounds reports);
-    wall time from the common start after warm-up to the last worker's end."""
-    from django.db import connections
+    wall time from the common start after warm-up to the last worker's end.
 
-    connections.close_all()
-    ctx = multiprocessing.get_context("fork")
+    Workers are spawned, not forked, as ``dudao render_batch`` starts them: Typst's thread pool in this process
+    (started by the stages above) would not survive a fork."""
+    ctx = multiprocessing.get_context("spawn")
     barrier, out = ctx.Barrier(workers), ctx.Queue()
     procs = [ctx.Process(target=_worker, args=(pks, year, rounds, barrier, out)) for _ in range(workers)]
     for p in procs:
@@ -363,7 +363,7 @@ def _workers_and_profile(args, measured: list[int]) -> None:
     one = throughput(measured, args.year, 1, args.rounds)
     many = throughput(measured, args.year, args.workers, args.rounds)
     speedup = many["per_s"] / one["per_s"]
-    print(f"Throughput (build + charts + Typst PDF, forked workers, after warm-up; {os.cpu_count()} cores here):")
+    print(f"Throughput (build + charts + Typst PDF, spawned workers, after warm-up; {os.cpu_count()} cores here):")
     print(f"  1 worker   {one['per_s']:6.2f} reports/s   ({one['reports']} reports, {one['core_s']:.3f} core-s each)")
     print(
         f"  {args.workers} workers  {many['per_s']:6.2f} reports/s   ({many['reports']} reports, "
