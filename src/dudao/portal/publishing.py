@@ -49,6 +49,13 @@ def may_request(user, org) -> bool:
     return org.level in (Level.SCHOOL, Level.DISTRICT, Level.CITY) and has_role(user, org, *REQUEST_ROLES)
 
 
+def may_request_schools(user, org) -> bool:
+    """A batch of every school report under ``org`` (a district or the city): the offices only. A district's clerk
+    asks for the district's own report (:func:`may_request`), not for its schools' — each school request of the batch
+    would be refused anyway, after a batch run had been filed in the clerk's name (#16)."""
+    return org.level in (Level.DISTRICT, Level.CITY) and has_role(user, org, *REQUEST_ROLES)
+
+
 def may_approve(user, publication: Publication) -> bool:
     """City admins approve anything; a district reviewer approves its district's and its schools' reports."""
     org = publication.org

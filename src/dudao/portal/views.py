@@ -182,7 +182,7 @@ def desk(request):
             "coverage": cover,
             "periods": periods,
             "batches": batches,
-            "batch_units": [u for u in requestable if u.level != Level.SCHOOL],
+            "batch_units": [u for u in requestable if publishing.may_request_schools(request.user, u)],
         },
     )
 
@@ -256,7 +256,7 @@ def desk_review(request, pk, decision):
 def batch_start(request):
     org = _found(orgs.unit(request.POST.get("org", "")))
     period = _found(selectors.period(request.POST.get("period", "")))
-    if org.level == Level.SCHOOL or not publishing.may_request(request.user, org):
+    if not publishing.may_request_schools(request.user, org):
         raise Http404
     batch = tasks.start(org, period, request.user)
     return redirect("portal:batch", pk=batch.pk)
@@ -267,7 +267,7 @@ def batch_start(request):
 def batch_retry(request, pk):
     """Run an interrupted (worker killed) or failed batch again; what was finished stays finished."""
     run = get_object_or_404(BatchRun.objects.select_related("org"), pk=pk, org__in=visible_units(request.user))
-    if not publishing.may_request(request.user, run.org):
+    if not publishing.may_request_schools(request.user, run.org):
         raise Http404
     if not run.may_retry():
         messages.error(request, "该批次仍在进行或已完成，无需重新运行")
