@@ -14,6 +14,7 @@ The attack of #16 is replayed by name: the read-only 分析员 files 督办 prog
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -671,6 +672,60 @@ def test_write_endpoint_refuses_every_other_role(demo, name):
     assert response.status_code in entry.ok, (name, entry.allowed, response.status_code)
     if entry.changes:
         assert snapshot(entry.watch(ctx)) != before, f"{name}: {entry.allowed}'s representative write changed nothing"
+
+
+# ----------------------------------------------------------------------------------------------- reads and the admin
+
+SAMPLE = {"pk": "1", "code": "310101", "fmt": "html", "org_code": "310000", "period_code": "2020", "scheme": "hei"}
+
+
+def sample_url(route: str) -> str:
+    """A concrete path for a route, with plausible demo values for its parameters."""
+    text = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SAMPLE.get(m.group(1), "1"), route)
+    text = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: SAMPLE.get(m.group(1), "1"), text)
+    return "/" + text.lstrip("^").rstrip("$")
+
+
+def test_read_endpoints_write_nothing_when_posted_to_and_the_api_ones_refuse_writes(demo):
+    """An endpoint classified as a read must not write whatever method it is sent; the API's reads answer 405."""
+    page, api = client_for("city_admin", api=False), client_for("city_admin", api=True)
+    before = snapshot([])
+    tried = 0
+    for name, route in endpoints():
+        if EXEMPT.get(name) is not READ:
+            continue
+        url = sample_url(route)
+        if name.startswith("api:"):
+            for method in ("post", "put", "patch", "delete"):
+                response = getattr(api, method)(url, {}, format="json")
+                assert response.status_code == 405, (name, method, response.status_code)
+                tried += 1
+        else:
+            response = page.post(url, {})
+            assert response.status_code < 500, (name, response.status_code)
+            tried += 1
+    assert snapshot([]) == before
+    assert tried > 50
+
+
+def test_no_demo_login_reaches_the_admin(demo):
+    """The Django admin (``admin:*``, not in the table) is the catalogue maintainer's: only staff reach it, and no
+    demo login but the superuser is staff — so a POST to any admin URL is sent to the admin's login and writes
+    nothing."""
+    User = get_user_model()
+    assert set(User.objects.filter(is_staff=True).values_list("username", flat=True)) == {"admin"}
+    own_session = ("admin:login", "admin:logout")  # signing in and out of the admin: one's own session
+    admin_routes = [route for name, route in endpoints() if admin_endpoint(name) and name not in own_session]
+    assert len(admin_routes) > 40
+    before = snapshot([])
+    for login in ("city_admin", "analyst", "3101010001-collector"):
+        client = client_for(login, api=False)
+        for route in admin_routes:
+            response = client.post(sample_url(route), {})
+            assert response.status_code in (302, 404), (login, route, response.status_code)
+            if response.status_code == 302:
+                assert response["Location"].startswith(reverse("admin:login")), (login, route)
+    assert snapshot([]) == before
 
 
 # ----------------------------------------------------------------------------------------------- the attack of #16
