@@ -287,7 +287,6 @@ WRITES: dict[str, Write] = {
         data=lambda c: {"reason": "矩阵测试重开"},
         writers=frozenset({"city_admin"}),
         allowed="city_admin",
-        message_refusal=True,
         watch=lambda c: [model("collection.Submission").objects.filter(pk=c.accepted_sub.pk)],
     ),
     "review:coverage_remind": Write(
@@ -444,14 +443,12 @@ WRITES: dict[str, Write] = {
         # clerk its own 区级年报 (publishing.may_request); someone else approves
         writers=frozenset({"d310101", "d310101-clerk", "city_admin", "analyst"}),
         allowed="d310101",
-        message_refusal=True,
     ),
     "portal:desk_review": Write(
         url=lambda c: reverse("portal:desk_review", args=[c.pending_publication.pk, "approve"]),
         data=lambda c: {"note": "矩阵测试发布"},
         writers=frozenset({"city_admin"}),  # d310101 requested it: four eyes
         allowed="city_admin",
-        message_refusal=True,
         watch=lambda c: [model("portal.Publication").objects.filter(pk=c.pending_publication.pk)],
     ),
     "portal:batch_start": Write(

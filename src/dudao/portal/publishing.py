@@ -226,7 +226,7 @@ def approve(publication: Publication, user, note: str = "") -> Publication:
     if publication.status != Publication.Status.PENDING:
         raise conflict("只有待审核的版本可以发布")
     if publication.requested_by_id == user.pk:
-        raise DudaoError("发布须由申请人以外的人员审核")
+        raise forbidden("发布须由申请人以外的人员审核")  # four eyes: an authorization rule, answered 403
     if not may_approve(user, publication):
         raise forbidden("您无权审核发布该报告")
     html_of(publication)  # a version requested before previews were frozen: freeze it now, before it goes public

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dudao.collection import selectors
-from dudao.errors import DudaoError
+from dudao.errors import FORBIDDEN, DudaoError
 from dudao.listing import listing
 from dudao.orgs import selectors as orgs
 from dudao.orgs.access import visible_units
@@ -207,6 +207,8 @@ def desk_request(request):
         pub = publishing.request(org, period, request.user, reason=request.POST.get("reason", ""))
         messages.success(request, f"已提交发布申请：{pub.title}（第{pub.version}版），待审核")
     except DudaoError as exc:
+        if exc.status == FORBIDDEN:  # not this user's to request: the 403 page, as for every refused write
+            raise
         messages.error(request, exc.message)
         return redirect(f"{reverse('portal:desk')}?org={org.code}&period={period.code}")
     return redirect("portal:desk")
@@ -247,6 +249,8 @@ def desk_review(request, pk, decision):
         else:
             raise Http404
     except DudaoError as exc:
+        if exc.status == FORBIDDEN:
+            raise
         messages.error(request, str(exc))
     return redirect("portal:desk")
 
