@@ -31,7 +31,10 @@ if TYPE_CHECKING:
     from dudao.orgs.models import OrgUnit
 
 SUPERVISOR_ROLES = (Role.CITY_ADMIN, Role.INSPECTOR)
-UNIT_ROLES = (Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.COLLECTOR, Role.ANALYST)
+# The roles through which a responsible unit files progress and answers 督办 — its writing roles. Held at the city,
+# CITY_ADMIN also makes the city's plan administrators writers for every unit below. Not ANALYST: the 分析员 reads
+# every plan (``sees_all_plans``) but writes none (#16: an analyst could file progress and answer reminders).
+UNIT_ROLES = (Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.COLLECTOR)
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$|^(\d{4})Q([1-4])$")
 
 

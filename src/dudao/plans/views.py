@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from dudao import documents
 from dudao.context import navigation
-from dudao.errors import DudaoError
+from dudao.errors import FORBIDDEN, DudaoError
 from dudao.listing import listing
 from dudao.orgs.access import visible_units
 from dudao.orgs.selectors import departments_and_districts, unit
@@ -177,6 +177,13 @@ def _links_shown(user, task):
     ) | TaskLink.objects.filter(later=task, earlier__plan__in=readable).select_related("earlier__plan")
 
 
+def _refused(exc: DudaoError) -> None:
+    """A refusal (not this user's to do) is the 403 error page, as for any write a role may not make; only a
+    mistake the user can correct comes back to the task page as a message."""
+    if exc.status == FORBIDDEN:
+        raise exc
+
+
 def _back(task_id):
     return redirect("plans:task", pk=task_id)
 
@@ -193,6 +200,7 @@ def task_assign(request, pk):
         services.assign(task, org, request.POST.get("role", "lead"), deadline, request.user)
         messages.success(request, f"已分解给 {org.name}")
     except DudaoError as exc:
+        _refused(exc)
         messages.error(request, str(exc))
     except ValueError:
         messages.error(request, "请填写完成时限")
@@ -229,6 +237,7 @@ def task_remind(request, pk):
         services.remind(assignment, request.POST.get("text", ""), request.user)
         messages.success(request, "督办提醒已发出")
     except DudaoError as exc:
+        _refused(exc)
         messages.error(request, str(exc))
     return _back(assignment.task_id)
 
@@ -241,6 +250,7 @@ def reminder_answer(request, pk):
         services.answer(reminder, request.POST.get("answer", ""), request.user)
         messages.success(request, "已回复")
     except DudaoError as exc:
+        _refused(exc)
         messages.error(request, str(exc))
     return _back(reminder.assignment.task_id)
 

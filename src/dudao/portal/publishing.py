@@ -49,6 +49,13 @@ def may_request(user, org) -> bool:
     return org.level in (Level.SCHOOL, Level.DISTRICT, Level.CITY) and has_role(user, org, *REQUEST_ROLES)
 
 
+def may_request_schools(user, org) -> bool:
+    """A batch of every school report under ``org`` (a district or the city): the offices only. A district's clerk
+    asks for the district's own report (:func:`may_request`), not for its schools' — each school request of the batch
+    would be refused anyway, after a batch run had been filed in the clerk's name (#16)."""
+    return org.level in (Level.DISTRICT, Level.CITY) and has_role(user, org, *REQUEST_ROLES)
+
+
 def may_approve(user, publication: Publication) -> bool:
     """City admins approve anything; a district reviewer approves its district's and its schools' reports."""
     org = publication.org
@@ -219,7 +226,7 @@ def approve(publication: Publication, user, note: str = "") -> Publication:
     if publication.status != Publication.Status.PENDING:
         raise conflict("只有待审核的版本可以发布")
     if publication.requested_by_id == user.pk:
-        raise DudaoError("发布须由申请人以外的人员审核")
+        raise forbidden("发布须由申请人以外的人员审核")  # four eyes: an authorization rule, answered 403
     if not may_approve(user, publication):
         raise forbidden("您无权审核发布该报告")
     html_of(publication)  # a version requested before previews were frozen: freeze it now, before it goes public

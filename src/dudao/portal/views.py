@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dudao.collection import selectors
-from dudao.errors import DudaoError
+from dudao.errors import FORBIDDEN, DudaoError
 from dudao.listing import listing
 from dudao.orgs import selectors as orgs
 from dudao.orgs.access import visible_units
@@ -182,7 +182,7 @@ def desk(request):
             "coverage": cover,
             "periods": periods,
             "batches": batches,
-            "batch_units": [u for u in requestable if u.level != Level.SCHOOL],
+            "batch_units": [u for u in requestable if publishing.may_request_schools(request.user, u)],
         },
     )
 
@@ -207,6 +207,8 @@ def desk_request(request):
         pub = publishing.request(org, period, request.user, reason=request.POST.get("reason", ""))
         messages.success(request, f"已提交发布申请：{pub.title}（第{pub.version}版），待审核")
     except DudaoError as exc:
+        if exc.status == FORBIDDEN:  # not this user's to request: the 403 page, as for every refused write
+            raise
         messages.error(request, exc.message)
         return redirect(f"{reverse('portal:desk')}?org={org.code}&period={period.code}")
     return redirect("portal:desk")
@@ -247,6 +249,8 @@ def desk_review(request, pk, decision):
         else:
             raise Http404
     except DudaoError as exc:
+        if exc.status == FORBIDDEN:
+            raise
         messages.error(request, str(exc))
     return redirect("portal:desk")
 
@@ -256,7 +260,7 @@ def desk_review(request, pk, decision):
 def batch_start(request):
     org = _found(orgs.unit(request.POST.get("org", "")))
     period = _found(selectors.period(request.POST.get("period", "")))
-    if org.level == Level.SCHOOL or not publishing.may_request(request.user, org):
+    if not publishing.may_request_schools(request.user, org):
         raise Http404
     batch = tasks.start(org, period, request.user)
     return redirect("portal:batch", pk=batch.pk)
@@ -267,7 +271,7 @@ def batch_start(request):
 def batch_retry(request, pk):
     """Run an interrupted (worker killed) or failed batch again; what was finished stays finished."""
     run = get_object_or_404(BatchRun.objects.select_related("org"), pk=pk, org__in=visible_units(request.user))
-    if not publishing.may_request(request.user, run.org):
+    if not publishing.may_request_schools(request.user, run.org):
         raise Http404
     if not run.may_retry():
         messages.error(request, "该批次仍在进行或已完成，无需重新运行")

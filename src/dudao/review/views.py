@@ -75,6 +75,8 @@ def act(request, pk, action):
         )
         messages.success(request, "操作成功")
     except DudaoError as exc:
+        if exc.status == FORBIDDEN:  # not this user's step: the 403 page, as for every refused write
+            raise
         messages.error(request, str(exc))
     return redirect("review:submission", pk=sub.pk)
 

@@ -1,0 +1,749 @@
+"""Role × endpoint matrix (#16 item 1): every URL pattern of the project is classified here, and every endpoint that
+accepts a write (POST/PUT/PATCH/DELETE, pages and API alike) is tried by every demo login.
+
+For a write endpoint, each login that is not among its writers must be refused — 403, 404 or a redirect to the login
+page (or, where the table says the page answers refusals that way, a redirect carrying an error message) — and the
+database must be unchanged: the row count of every table (the audit-history tables included, so an UPDATE of an
+audited row shows) and the rows the entry names. One writer must then succeed on the same representative case.
+
+The URLconf is walked with Django's resolver; a pattern without an entry fails ``test_every_endpoint_is_classified``,
+so a new endpoint cannot ship without someone deciding who may write through it.
+
+The attack of #16 is replayed by name: the read-only 分析员 files 督办 progress and answers a reminder, and is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.messages import constants as message_levels
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from dudao.demo.load import DEMO_LOGINS
+
+pytestmark = pytest.mark.django_db
+
+# every demo login but the superuser (the catalogue maintainer may do anything), plus a second district, so that
+# "a district reviewer, but of another district" is tried too
+LOGINS = [name for name, _ in DEMO_LOGINS if name != "admin"] + ["d310104"]
+CITY_OFFICE = {"city_admin", "zjc"}  # zjc holds city_admin at 市教委职业教育处, which is under the city: not above it
+
+
+def model(label: str):
+    return apps.get_model(label)
+
+
+class Ctx:
+    """Representative objects of the demo that the entries' URLs and bodies name (looked up on first use)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] = {}
+
+    def _get(self, key: str, make: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def user(self, username: str):
+        return get_user_model().objects.get(username=username)
+
+    @property
+    def sub(self):
+        """中华职业学校's open 2021 vocational submission (still a draft)."""
+        return self._get(
+            "sub",
+            lambda: model("collection.Submission").objects.get(
+                org__code="3101010001", campaign__dataset__code="vocational_quality", campaign__period__code="2021"
+            ),
+        )
+
+    @property
+    def accepted_sub(self):
+        """The same school's accepted 2020 submission (nobody edits it; a city admin may reopen it)."""
+        return self._get(
+            "accepted_sub",
+            lambda: model("collection.Submission").objects.get(
+                org__code="3101010001", campaign__dataset__code="vocational_quality", campaign__period__code="2020"
+            ),
+        )
+
+    @property
+    def work_plan(self):
+        return self._get("work_plan", lambda: model("plans.Plan").objects.get(year=2020))
+
+    def assignment(self, task_no: int, org_code: str):
+        return model("plans.Assignment").objects.get(task__plan=self.work_plan, task__no=task_no, org__code=org_code)
+
+    @property
+    def district_assignment(self):
+        """Task 28, led by 宝山 (310110): lagging, with an open reminder."""
+        return self._get("district_assignment", lambda: self.assignment(28, "310110"))
+
+    @property
+    def reminder(self):
+        return self._get(
+            "reminder", lambda: model("plans.Reminder").objects.filter(assignment=self.district_assignment).get()
+        )
+
+    @property
+    def chapter(self):
+        """A chapter of the city's 2020 report with a picked case, returned to its compilers (editable again)."""
+
+        def make():
+            from dudao.compiling import services
+
+            found = (
+                model("compiling.Chapter")
+                .objects.filter(org__code="310000", period__code="2020", parts__cases__isnull=False)
+                .order_by("pk")
+                .first()
+            )
+            return services.return_(found, self.user("city_admin"), "矩阵测试：退回修改")
+
+        return self._get("chapter", make)
+
+    @property
+    def part(self):
+        return self._get("part", lambda: self.chapter.parts.filter(cases__isnull=False).order_by("pk").first())
+
+    @property
+    def case_pick(self):
+        return self._get("case_pick", lambda: model("compiling.CasePick").objects.filter(part=self.part).first())
+
+    def chapter_args(self, *more) -> list:
+        return ["310000", "2020", self.chapter.key, *more]
+
+    @property
+    def pending_publication(self):
+        """A pending request to publish 黄浦's 2020 report, filed by its reviewer (approved by someone else)."""
+
+        def make():
+            from dudao.portal import publishing
+
+            district, period = (
+                model("orgs.OrgUnit").objects.get(code="310101"),
+                model("collection.Period").objects.get(code="2020"),
+            )
+            return publishing.request(district, period, self.user("d310101"), notify=False)
+
+        return self._get("pending_publication", make)
+
+    @property
+    def failed_batch(self):
+        """An interrupted batch run of 黄浦's 2020 school reports, to be retried."""
+
+        def make():
+            BatchRun = model("portal.BatchRun")
+            return BatchRun.objects.create(
+                org=model("orgs.OrgUnit").objects.get(code="310101"),
+                period=model("collection.Period").objects.get(code="2020"),
+                status=BatchRun.Status.FAILED,
+                requested_by=self.user("d310101"),
+            )
+
+        return self._get("failed_batch", make)
+
+    @property
+    def rectification(self):
+        def make():
+            from django.utils import timezone
+
+            from dudao.evaluation import registry
+            from dudao.evaluation.schemes import district_duty as duty
+
+            Rect = model("evaluation.Rectification")
+            found = Rect.objects.filter(district__code="310104", status="open").first()
+            if found is None:
+                spec = registry.get("district_duty").spec
+                period = model("collection.Period").objects.get(code="2020")
+                district = model("orgs.OrgUnit").objects.get(code="310104")
+                duty.record_scores(spec, period, district, "onsite", {"A1": "3"}, self.user("inspector"))
+                duty.raise_findings(spec, period, district, self.user("inspector"), timezone.localdate())
+                found = Rect.objects.filter(district__code="310104", status="open").first()
+            return found
+
+        return self._get("rectification", make)
+
+    def notification_of(self, username: str):
+        def make():
+            from dudao.notifications.services import notify
+            from dudao.notifications.vocabulary import Kind
+
+            notify([self.user(username)], Kind.REMINDER, "矩阵测试", "正文", "/")
+            return model("notifications.Notification").objects.filter(user__username=username).latest("pk")
+
+        return self._get(f"note-{username}", make)
+
+
+@dataclass
+class Write:
+    """One write endpoint: a representative request, who may make it (``writers``), and one of them to succeed."""
+
+    url: Callable[[Ctx], str]
+    data: Callable[[Ctx], dict] = lambda c: {}
+    writers: frozenset[str] = frozenset()
+    allowed: str = ""  # the writer whose request must succeed
+    method: str = "post"
+    api: bool = False
+    # the page answers a refusal with a redirect back and an error message rather than a 403 (kept where a user
+    # who may write sees the same message for a step that is not possible now)
+    message_refusal: bool = False
+    watch: Callable[[Ctx], list] = lambda c: []  # rows that must not change on a refusal (UPDATEs of unaudited rows)
+    ok: tuple[int, ...] = (200, 302)
+    changes: bool = True  # the writer's representative request changes the database (else: it is only answered)
+
+
+@dataclass
+class Exempt:
+    """An endpoint that is not an authorization-relevant write, and why."""
+
+    why: str
+    methods: tuple[str, ...] = field(default=("get",))
+
+
+READ = Exempt("reads only (GET); a POST is refused or answered as a GET without writing")
+
+
+def values(qs) -> list:
+    return list(qs.order_by("pk").values_list())
+
+
+WRITES: dict[str, Write] = {
+    # ------------------------------------------------------------------------------------------ plans (#16 item 1)
+    "plans:report": Write(
+        url=lambda c: reverse("plans:report", args=[c.district_assignment.pk]),
+        data=lambda c: {"period": "2021Q1", "status": "in_progress", "narrative": "矩阵测试进展"},
+        writers=frozenset({"city_admin"}),  # 宝山's reviewer is not a demo login; 黄浦's is another district
+        allowed="city_admin",
+    ),
+    "plans:answer": Write(
+        url=lambda c: reverse("plans:answer", args=[c.reminder.pk]),
+        data=lambda c: {"answer": "矩阵测试回复"},
+        writers=frozenset({"city_admin"}),
+        allowed="city_admin",
+        watch=lambda c: [model("plans.Reminder").objects.filter(pk=c.reminder.pk)],
+    ),
+    "plans:remind": Write(
+        url=lambda c: reverse("plans:remind", args=[c.district_assignment.pk]),
+        data=lambda c: {"text": "矩阵测试督办"},
+        writers=frozenset({"city_admin", "inspector"}),
+        allowed="inspector",
+    ),
+    "plans:assign": Write(
+        url=lambda c: reverse("plans:assign", args=[c.district_assignment.task_id]),
+        data=lambda c: {"org": "310101", "role": "co", "deadline": "2021-06-30"},
+        writers=frozenset({"city_admin", "inspector"}),
+        allowed="city_admin",
+    ),
+    "plans:import": Write(
+        url=lambda c: reverse("plans:import"),
+        data=lambda c: {
+            "year": "2030",
+            "file": SimpleUploadedFile("p.txt", "2030年工作要点\n一、总体\n1. 矩阵测试任务。\n".encode()),
+        },
+        writers=frozenset({"city_admin", "inspector"}),
+        allowed="city_admin",
+    ),
+    # ------------------------------------------------------------------------------------------ collection, review
+    "collection:save_value": Write(
+        url=lambda c: reverse("collection:save_value", args=[c.sub.pk, "students_total"]),
+        data=lambda c: {"value": "1234"},
+        writers=frozenset({"3101010001-collector", "d310101", "city_admin"}),
+        allowed="3101010001-collector",
+        watch=lambda c: [model("collection.DataValue").objects.filter(org=c.sub.org, period=c.sub.campaign.period)],
+    ),
+    "collection:explain": Write(
+        url=lambda c: reverse("collection:explain", args=[c.sub.pk]),
+        data=lambda c: {"key": "no_such_warning", "text": "矩阵测试说明"},
+        writers=frozenset({"3101010001-collector", "d310101", "city_admin"}),
+        allowed="3101010001-collector",
+        changes=False,  # an empty draft has no warning to explain: the writer is answered, not refused
+        watch=lambda c: [model("collection.Explanation").objects.filter(submission=c.sub)],
+    ),
+    "collection:school_upload": Write(
+        url=lambda c: reverse("collection:school_upload", args=[c.sub.pk]),
+        data=lambda c: {"file": school_workbook(c)},
+        writers=frozenset({"3101010001-collector", "d310101", "city_admin"}),
+        allowed="3101010001-collector",
+    ),
+    "collection:district_upload": Write(
+        url=lambda c: reverse("collection:district_upload", args=[c.sub.campaign_id, "310101"]),
+        data=lambda c: {"file": district_workbook(c)},
+        writers=frozenset({"d310101", "city_admin"}),
+        allowed="d310101",
+        changes=False,  # the district's template as downloaded: accepted, nothing new to store
+    ),
+    "review:act": Write(
+        url=lambda c: reverse("review:act", args=[c.accepted_sub.pk, "reopen"]),
+        data=lambda c: {"reason": "矩阵测试重开"},
+        writers=frozenset({"city_admin"}),
+        allowed="city_admin",
+        watch=lambda c: [model("collection.Submission").objects.filter(pk=c.accepted_sub.pk)],
+    ),
+    "review:coverage_remind": Write(
+        url=lambda c: reverse("review:coverage_remind", args=[c.sub.campaign_id]),
+        data=lambda c: {"org": "310101"},
+        writers=frozenset({"d310101", "city_admin"}),
+        allowed="d310101",
+    ),
+    # ------------------------------------------------------------------------------------------ API
+    "api:submission_values": Write(
+        url=lambda c: reverse("api:submission_values", args=[c.sub.pk]),
+        data=lambda c: {"values": {"students_total": "1234"}},
+        writers=frozenset({"3101010001-collector", "d310101", "city_admin"}),
+        allowed="3101010001-collector",
+        method="patch",
+        api=True,
+        watch=lambda c: [model("collection.DataValue").objects.filter(org=c.sub.org, period=c.sub.campaign.period)],
+    ),
+    "api:submission_action": Write(
+        url=lambda c: reverse("api:submission_action", args=[c.accepted_sub.pk, "reopen"]),
+        data=lambda c: {"reason": "矩阵测试重开"},
+        writers=frozenset({"city_admin"}),
+        allowed="city_admin",
+        api=True,
+        watch=lambda c: [model("collection.Submission").objects.filter(pk=c.accepted_sub.pk)],
+    ),
+    # ------------------------------------------------------------------------------------------ statistics
+    "statistics:import": Write(
+        url=lambda c: reverse("statistics:import"),
+        data=lambda c: {
+            "name": "矩阵测试统计",
+            "publisher": "上海市教育委员会",
+            "published_on": "2021-03-31",
+            "link": "",
+            "period": "2020",
+            "file": SimpleUploadedFile("t.csv", "单位代码,指标代码,数值\n310101,stat_voc_schools,4\n".encode()),
+        },
+        writers=frozenset({"city_admin", "compiler"}),
+        allowed="compiler",
+    ),
+    # ------------------------------------------------------------------------------------------ compiling
+    "compiling:part_save": Write(
+        url=lambda c: reverse("compiling:part_save", args=c.chapter_args()),
+        data=lambda c: {"title": "", "text": "矩阵测试段落。", "version": c.chapter.version},
+        writers=frozenset({"compiler"}),
+        allowed="compiler",
+    ),
+    "compiling:part_edit": Write(
+        url=lambda c: reverse("compiling:part_edit", args=c.chapter_args(c.part.pk)),
+        data=lambda c: {"title": "", "text": "矩阵测试改写。", "version": c.chapter.version},
+        writers=frozenset({"compiler"}),
+        allowed="compiler",
+        watch=lambda c: [model("compiling.Part").objects.filter(pk=c.part.pk)],
+    ),
+    "compiling:part_remove": Write(
+        url=lambda c: reverse("compiling:part_remove", args=c.chapter_args(c.part.pk)),
+        data=lambda c: {"version": c.chapter.version},
+        writers=frozenset({"compiler"}),
+        allowed="compiler",
+        message_refusal=True,
+    ),
+    "compiling:case_pick": Write(
+        url=lambda c: reverse("compiling:case_pick", args=c.chapter_args()),
+        data=lambda c: {"part": c.part.pk, **unpicked_case(c)},
+        writers=frozenset({"compiler"}),
+        allowed="compiler",
+        message_refusal=True,
+    ),
+    "compiling:case_edit": Write(
+        url=lambda c: reverse("compiling:case_edit", args=c.chapter_args(c.case_pick.pk)),
+        data=lambda c: {
+            "title": "矩阵测试案例",
+            "body": "正文。",
+            "credit": "矩阵测试学校",
+            "version": c.chapter.version,
+        },
+        writers=frozenset({"compiler"}),
+        allowed="compiler",
+        message_refusal=True,
+        watch=lambda c: [model("compiling.CasePick").objects.filter(pk=c.case_pick.pk)],
+    ),
+    "compiling:case_remove": Write(
+        url=lambda c: reverse("compiling:case_remove", args=c.chapter_args(c.case_pick.pk)),
+        data=lambda c: {"version": c.chapter.version},
+        writers=frozenset({"compiler"}),
+        allowed="compiler",
+        message_refusal=True,
+    ),
+    "compiling:review": Write(
+        url=lambda c: reverse("compiling:review", args=c.chapter_args("submit")),
+        writers=frozenset({"compiler"}),
+        allowed="compiler",
+        watch=lambda c: [model("compiling.Chapter").objects.filter(pk=c.chapter.pk)],
+    ),
+    # ------------------------------------------------------------------------------------------ evaluation
+    "evaluation:hei_weights": Write(
+        url=lambda c: reverse("evaluation:hei_weights"),
+        data=lambda c: {
+            "org": "310000U001",
+            "period": "2020",
+            "papers_per_faculty": 30,
+            "research_per_faculty": 20,
+            "employment_rate": 10,
+            "satisfaction": 5,
+            "output_per_funding": 15,
+            "research_growth": 10,
+            "employment_gain": 10,
+        },
+        writers=frozenset({"310000U001-principal", "city_admin"}),
+        allowed="310000U001-principal",
+    ),
+    "evaluation:duty_scores": Write(
+        url=lambda c: reverse("evaluation:duty_scores"),
+        data=lambda c: {"org": "310104", "period": "2020", "source": "onsite", "A1": "3"},
+        writers=frozenset({"inspector", "city_admin"}),
+        allowed="inspector",
+    ),
+    "evaluation:duty_findings": Write(
+        url=lambda c: reverse("evaluation:duty_findings"),
+        data=lambda c: {"org": "310104", "period": "2020"},
+        writers=frozenset({"inspector", "city_admin"}),
+        allowed="inspector",
+        changes=False,  # findings are raised from low scores; the demo's may all be raised already
+    ),
+    "evaluation:revisit": Write(
+        url=lambda c: reverse("evaluation:revisit", args=[c.rectification.pk]),
+        data=lambda c: {"verdict": "close", "note": "矩阵测试回访", "on": "2021-06-01"},
+        writers=frozenset({"inspector", "city_admin"}),
+        allowed="inspector",
+        watch=lambda c: [model("evaluation.Rectification").objects.filter(pk=c.rectification.pk)],
+    ),
+    "evaluation:visit": Write(
+        url=lambda c: reverse("evaluation:visit"),
+        data=lambda c: {
+            "org": "310104",
+            "period": "2020",
+            "school": "3101041001",
+            "theme": "myopia",
+            "on": "2020-12-01",
+            "eye_exercises": "1",
+            "screening": "1",
+            "outdoor_minutes": "90",
+            "lighting": "1",
+            "homework_control": "1",
+        },
+        writers=frozenset({"inspector", "city_admin"}),
+        allowed="inspector",
+    ),
+    # ------------------------------------------------------------------------------------------ portal
+    "portal:desk_request": Write(
+        url=lambda c: reverse("portal:desk_request"),
+        data=lambda c: {"org": "310101", "period": "2020", "reason": "矩阵测试：更正后重新发布"},
+        # the analyst requests the city's publication by design (portal.publishing.REQUEST_ROLES); the district's
+        # clerk its own 区级年报 (publishing.may_request); someone else approves
+        writers=frozenset({"d310101", "d310101-clerk", "city_admin", "analyst"}),
+        allowed="d310101",
+    ),
+    "portal:desk_review": Write(
+        url=lambda c: reverse("portal:desk_review", args=[c.pending_publication.pk, "approve"]),
+        data=lambda c: {"note": "矩阵测试发布"},
+        writers=frozenset({"city_admin"}),  # d310101 requested it: four eyes
+        allowed="city_admin",
+        watch=lambda c: [model("portal.Publication").objects.filter(pk=c.pending_publication.pk)],
+    ),
+    "portal:batch_start": Write(
+        url=lambda c: reverse("portal:batch_start"),
+        data=lambda c: {"org": "310101", "period": "2020"},
+        writers=frozenset({"d310101", "city_admin", "analyst"}),
+        allowed="d310101",
+    ),
+    "portal:batch_retry": Write(
+        url=lambda c: reverse("portal:batch_retry", args=[c.failed_batch.pk]),
+        writers=frozenset({"d310101", "city_admin", "analyst"}),
+        allowed="d310101",
+        watch=lambda c: [model("portal.BatchRun").objects.filter(pk=c.failed_batch.pk)],
+    ),
+    # ------------------------------------------------------------------------------------------ notifications
+    "notifications:read": Write(
+        url=lambda c: reverse("notifications:read", args=[c.notification_of("inspector").pk]),
+        writers=frozenset({"inspector"}),  # one's own messages only
+        allowed="inspector",
+        watch=lambda c: [model("notifications.Notification").objects.filter(pk=c.notification_of("inspector").pk)],
+    ),
+}
+
+POST_READS = "answers a POST without writing"
+EXEMPT: dict[str, Exempt] = {
+    "login": Exempt("signing in: anyone, throttled (tests/test_security.py)", ("get", "post")),
+    "logout": Exempt("signing out: one's own session", ("post",)),
+    "set_language": Exempt("one's own language cookie", ("post",)),
+    "api:token": Exempt("a token from one's own password, throttled (tests/test_api.py)", ("post",)),
+    "api:^(?P<rest>.*)$": Exempt("the API's 404 for any unknown path and method", ("get", "post", "put", "delete")),
+    "notifications:read_all": Exempt("marks the caller's own messages read, no one else's", ("post",)),
+    "notifications:preferences": Exempt("the caller's own preferences", ("get", "post")),
+    "portal:verify": Exempt(f"核验 a file's hash: {POST_READS}", ("get", "post")),
+    "portal:verify_publication": Exempt(f"核验 a file's hash: {POST_READS}", ("get", "post")),
+    "compiling:preview": Exempt(f"renders a part's tokens as the compiler types: {POST_READS}", ("post",)),
+    **{
+        name: READ
+        for name in (
+            "home",
+            "api:schema",
+            "api:docs",
+            "api:orgs",
+            "api:org",
+            "api:datasets",
+            "api:dataset",
+            "api:campaigns",
+            "api:campaign",
+            "api:submissions",
+            "api:submission",
+            "api:indicators",
+            "api:reports",
+            "api:report",
+            "api:plans",
+            "api:plan",
+            "api:evaluation",
+            "collection:findings",
+            "collection:school_template",
+            "collection:district_template",
+            "review:submission",
+            "review:coverage",
+            "review:coverage_xlsx",
+            "indicators:cockpit",
+            "indicators:cockpit_data",
+            "statistics:list",
+            "statistics:detail",
+            "plans:list",
+            "plans:plan",
+            "plans:board",
+            "plans:summary",
+            "plans:task",
+            "evaluation:index",
+            "evaluation:scheme",
+            "evaluation:report",
+            "portal:index",
+            "portal:district",
+            "portal:report",
+            "portal:pdf",
+            "portal:desk",
+            "portal:desk_coverage",
+            "portal:desk_preview",
+            "portal:desk_preview_pdf",
+            "portal:batch",
+            "compiling:index",
+            "compiling:workspace",
+            "compiling:report",
+            "compiling:chapter",
+            "notifications:list",
+        )
+    },
+    # a GET that links the two plans' tasks on first comparison (a derived cache, re-computable, no user content)
+    "plans:compare": Exempt("reads; computes and keeps the cross-year task links on the first comparison"),
+}
+
+
+def school_workbook(c: Ctx) -> SimpleUploadedFile:
+    """The school's own template with one value filled in."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from dudao.collection import excel
+
+    book = load_workbook(BytesIO(excel.school_template(c.sub)))
+    sheet = book.worksheets[0]
+    for row in sheet.iter_rows():
+        if any(cell.value == "students_total" for cell in row):
+            row[-1].value = 1234
+            break
+    out = BytesIO()
+    book.save(out)
+    return SimpleUploadedFile("school.xlsx", out.getvalue())
+
+
+def district_workbook(c: Ctx) -> SimpleUploadedFile:
+    from dudao.collection import excel
+
+    district = model("orgs.OrgUnit").objects.get(code="310101")
+    data = excel.district_template(c.sub.campaign, district, c.user("d310101"))
+    return SimpleUploadedFile("district.xlsx", data)
+
+
+def unpicked_case(c: Ctx) -> dict:
+    """A reviewed case of the city's 2020 schools that no chapter has picked yet."""
+    from dudao.collection import selectors as collection
+
+    period = model("collection.Period").objects.get(code="2020")
+    city = model("orgs.OrgUnit").objects.get(code="310000")
+    picked = set(model("compiling.CasePick").objects.values_list("source_org__code", "source_key"))
+    for case in collection.cases(period, under=city):
+        if (case.org_code, case.key) not in picked:
+            return {"source": case.org_code, "slot": case.key}
+    return {"source": "", "slot": ""}
+
+
+# ----------------------------------------------------------------------------------------------- the URLconf walk
+
+
+def endpoints(resolver=None, prefix: str = "", namespace: str = "") -> list[tuple[str, str]]:
+    """(name, route) of every URL pattern, ``namespace:name`` as ``reverse`` spells it."""
+    found = []
+    for p in (resolver or get_resolver()).url_patterns:
+        if isinstance(p, URLResolver):
+            found += endpoints(p, prefix + str(p.pattern), namespace + (f"{p.namespace}:" if p.namespace else ""))
+        elif isinstance(p, URLPattern):
+            found.append((namespace + (p.name or str(p.pattern)), prefix + str(p.pattern)))
+    return found
+
+
+def admin_endpoint(name: str) -> bool:
+    return name.startswith("admin:")
+
+
+def test_every_endpoint_is_classified():
+    names = {name for name, _ in endpoints()}
+    unclassified = sorted(n for n in names if n not in WRITES and n not in EXEMPT and not admin_endpoint(n))
+    assert not unclassified, f"classify these endpoints in tests/test_authz_matrix.py: {unclassified}"
+    stale = sorted((set(WRITES) | set(EXEMPT)) - names)
+    assert not stale, f"entries for endpoints that no longer exist: {stale}"
+    assert len(WRITES) >= 1
+
+
+# ----------------------------------------------------------------------------------------------- the matrix
+
+
+def snapshot(watched: list) -> tuple:
+    counts = tuple(
+        (m._meta.label, m._base_manager.count())
+        for m in apps.get_models(include_auto_created=True)
+        if m._meta.managed and not m._meta.proxy and m._meta.label not in ("sessions.Session",)
+    )
+    return counts, tuple(tuple(values(qs)) for qs in watched)
+
+
+def client_for(username: str, api: bool):
+    client = APIClient() if api else Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    return client
+
+
+def send(client, entry: Write, ctx: Ctx):
+    data = entry.data(ctx)
+    kwargs = {"format": "json"} if entry.api else {}
+    return getattr(client, entry.method)(entry.url(ctx), data, **kwargs)
+
+
+def refused(response, entry: Write) -> bool:
+    if response.status_code in (401, 403, 404):
+        return True
+    if response.status_code == 302:
+        if response["Location"].startswith(reverse("login")):
+            return True
+        if entry.message_refusal:
+            stored = list(response.wsgi_request._messages)
+            return any(m.level == message_levels.ERROR for m in stored)
+    return False
+
+
+@pytest.mark.parametrize("name", sorted(WRITES))
+def test_write_endpoint_refuses_every_other_role(demo, name):
+    entry, ctx = WRITES[name], Ctx()
+    assert entry.allowed in entry.writers
+    entry.url(ctx), entry.data(ctx), entry.watch(ctx)  # the representative objects exist before the first snapshot
+    problems = []
+    for login in LOGINS:
+        if login in entry.writers:
+            continue
+        client = client_for(login, entry.api)
+        before = snapshot(entry.watch(ctx))
+        response = send(client, entry, ctx)
+        if not refused(response, entry):
+            problems.append(f"{login}: answered {response.status_code} {response.get('Location', '')}")
+        if snapshot(entry.watch(ctx)) != before:
+            problems.append(f"{login}: the database changed")
+    assert not problems, f"{name}: {problems}"
+    client = client_for(entry.allowed, entry.api)
+    before = snapshot(entry.watch(ctx))
+    response = send(client, entry, ctx)
+    assert response.status_code in entry.ok, (name, entry.allowed, response.status_code)
+    if entry.changes:
+        assert snapshot(entry.watch(ctx)) != before, f"{name}: {entry.allowed}'s representative write changed nothing"
+
+
+# ----------------------------------------------------------------------------------------------- reads and the admin
+
+SAMPLE = {"pk": "1", "code": "310101", "fmt": "html", "org_code": "310000", "period_code": "2020", "scheme": "hei"}
+
+
+def sample_url(route: str) -> str:
+    """A concrete path for a route, with plausible demo values for its parameters."""
+    text = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SAMPLE.get(m.group(1), "1"), route)
+    text = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: SAMPLE.get(m.group(1), "1"), text)
+    return "/" + text.lstrip("^").rstrip("$")
+
+
+def test_read_endpoints_write_nothing_when_posted_to_and_the_api_ones_refuse_writes(demo):
+    """An endpoint classified as a read must not write whatever method it is sent; the API's reads answer 405."""
+    page, api = client_for("city_admin", api=False), client_for("city_admin", api=True)
+    before = snapshot([])
+    tried = 0
+    for name, route in endpoints():
+        if EXEMPT.get(name) is not READ:
+            continue
+        url = sample_url(route)
+        if name.startswith("api:"):
+            for method in ("post", "put", "patch", "delete"):
+                response = getattr(api, method)(url, {}, format="json")
+                assert response.status_code == 405, (name, method, response.status_code)
+                tried += 1
+        else:
+            response = page.post(url, {})
+            assert response.status_code < 500, (name, response.status_code)
+            tried += 1
+    assert snapshot([]) == before
+    assert tried > 50
+
+
+def test_no_demo_login_reaches_the_admin(demo):
+    """The Django admin (``admin:*``, not in the table) is the catalogue maintainer's: only staff reach it, and no
+    demo login but the superuser is staff — so a POST to any admin URL is sent to the admin's login and writes
+    nothing."""
+    User = get_user_model()
+    assert set(User.objects.filter(is_staff=True).values_list("username", flat=True)) == {"admin"}
+    own_session = ("admin:login", "admin:logout")  # signing in and out of the admin: one's own session
+    admin_routes = [route for name, route in endpoints() if admin_endpoint(name) and name not in own_session]
+    assert len(admin_routes) > 40
+    before = snapshot([])
+    for login in ("city_admin", "analyst", "3101010001-collector"):
+        client = client_for(login, api=False)
+        for route in admin_routes:
+            response = client.post(sample_url(route), {})
+            assert response.status_code in (302, 404), (login, route, response.status_code)
+            if response.status_code == 302:
+                assert response["Location"].startswith(reverse("admin:login")), (login, route)
+    assert snapshot([]) == before
+
+
+# ----------------------------------------------------------------------------------------------- the attack of #16
+
+
+def test_analyst_files_plan_progress_and_answers_a_reminder_and_is_refused(demo):
+    ctx = Ctx()
+    analyst = client_for("analyst", api=False)
+    reports = model("plans.ProgressReport").objects.filter(assignment=ctx.district_assignment)
+    before = reports.count()
+    response = analyst.post(
+        reverse("plans:report", args=[ctx.district_assignment.pk]),
+        {"period": "2021Q1", "status": "done", "narrative": "分析员代报的进展"},
+    )
+    assert response.status_code == 403 and reports.count() == before
+    response = analyst.post(reverse("plans:answer", args=[ctx.reminder.pk]), {"answer": "分析员代答"})
+    assert response.status_code == 403
+    ctx.reminder.refresh_from_db()
+    assert ctx.reminder.answered_at is None and ctx.reminder.answer == ""
+    # the analyst still reads the plan and the task, and is offered no progress form there
+    assert analyst.get(reverse("plans:plan", args=[ctx.work_plan.pk])).status_code == 200
+    page = analyst.get(reverse("plans:task", args=[ctx.district_assignment.task_id]))
+    assert page.status_code == 200
+    assert reverse("plans:report", args=[ctx.district_assignment.pk]) not in page.content.decode()
