@@ -478,6 +478,10 @@ EXEMPT: dict[str, Exempt] = {
     "logout": Exempt("signing out: one's own session", ("post",)),
     "set_language": Exempt("one's own language cookie", ("post",)),
     "api:token": Exempt("a token from one's own password, throttled (tests/test_api.py)", ("post",)),
+    "api:token_rotate": Exempt("rotates the caller's own token only (tests/test_tokens.py)", ("post",)),
+    "api_token": Exempt(
+        "the caller's own token page and rotation, CSRF-checked (tests/test_tokens.py)", ("get", "post")
+    ),
     "api:^(?P<rest>.*)$": Exempt("the API's 404 for any unknown path and method", ("get", "post", "put", "delete")),
     "notifications:read_all": Exempt("marks the caller's own messages read, no one else's", ("post",)),
     "notifications:preferences": Exempt("the caller's own preferences", ("get", "post")),
