@@ -103,6 +103,14 @@ def check_text(value: str, *, field: str = "", max_length: int = MAX_FIELD_LENGT
     return value
 
 
+def checks_its_own_text(view):
+    """Marks a view that passes every posted text through :func:`check_text` itself, so it can show the problem next
+    to the field (the collection form's autosave answers 422 with the field re-rendered) instead of the request guard
+    refusing the whole request first."""
+    view.checks_its_own_text = True
+    return view
+
+
 def request_text_errors(fields: dict[str, list[str]]) -> dict[str, str]:
     """field → problem for every submitted text (a form post's or a JSON body's strings) that no field may take."""
     errors = {}

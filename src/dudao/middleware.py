@@ -100,7 +100,7 @@ class InputGuardMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.method not in ("POST", "PUT", "PATCH"):
+        if request.method not in ("POST", "PUT", "PATCH") or getattr(view_func, "checks_its_own_text", False):
             return None
         if request.content_type == "application/json":
             try:
@@ -114,5 +114,6 @@ class InputGuardMiddleware:
             return None
         error = DudaoError("；".join(f"{name}：{problem}" for name, problem in errors.items()), errors=errors)
         if "api" in request.resolver_match.namespaces:
-            return JsonResponse({"detail": str(error), "errors": error.field_errors()}, status=error.status)
+            body = {"detail": str(error), "errors": error.field_errors()}
+            return JsonResponse(body, status=error.status, json_dumps_params={"ensure_ascii": False})
         return error_page(request, error)

@@ -55,7 +55,7 @@ def clean_answers(spec: dict, theme_code: str, raw: dict) -> dict:
             try:
                 number = parse_number(value, field=item["code"], minimum=0)
             except DudaoError as exc:
-                errors.append(f"{item['text']}：{exc.message}")
+                errors.append(f"{item['text']}：请填写非负数字（{exc.message}）")
                 continue
             if number is None:
                 errors.append(f"{item['text']}：请填写非负数字")
