@@ -355,3 +355,24 @@ def test_the_guard_finds_strings_anywhere_in_a_json_body():
         "values.b[1].c": ["c", "z"],
         "reason": ["reason", "r"],
     }
+
+
+@pytest.mark.parametrize("raw", ["NaN", "inf", "1e400", str(2**53 + 1)])
+def test_numbers_in_plan_progress_actuals_are_refused_with_the_field(world, raw):
+    from datetime import date
+
+    from django.core.management import call_command
+
+    from dudao.plans import services as plans
+    from dudao.plans.models import Plan, ProgressReport
+
+    from .test_plans import PLAN_2024
+
+    call_command("plans", "import", str(PLAN_2024), "--year", "2024")
+    task = Plan.objects.get(year=2024).tasks.get(no=1)
+    target = task.targets.first()
+    co = plans.assign(task, world.huangpu, "co", date(2024, 12, 31), world.users["city_admin"])
+    with pytest.raises(DudaoError) as info:
+        plans.report_progress(co, "2024Q1", "in_progress", "推进中", world.users["district_reviewer"], {target.pk: raw})
+    assert set(info.value.errors) == {f"actual_{target.pk}"}
+    assert not ProgressReport.objects.exists()
