@@ -376,3 +376,16 @@ def test_numbers_in_plan_progress_actuals_are_refused_with_the_field(world, raw)
         plans.report_progress(co, "2024Q1", "in_progress", "推进中", world.users["district_reviewer"], {target.pk: raw})
     assert set(info.value.errors) == {f"actual_{target.pk}"}
     assert not ProgressReport.objects.exists()
+
+
+@pytest.mark.parametrize("raw", ["NaN", "1e400", "abc", str(2**70), "-1"])
+def test_ids_and_years_posted_as_numbers_are_answered_not_crashed(world, client, raw):
+    from dudao.plans.models import Plan
+
+    from .test_plans import PLAN_2024
+
+    client.force_login(world.users["city_admin"])
+    assert client.get(reverse("plans:compare"), {"a": raw, "b": raw}).status_code == 200
+    with open(PLAN_2024, "rb") as fh:
+        response = client.post(reverse("plans:import"), {"year": raw, "file": fh})
+    assert response.status_code == 302 and not Plan.objects.exists()

@@ -81,6 +81,16 @@ def parse_number(
     return number
 
 
+def parse_id(raw: object) -> int | None:
+    """A row id from a query string or a form (``?a=12``, ``part=3``): a positive integer a database column holds,
+    else ``None`` (the caller answers "not found") — ``abc``, ``NaN`` or 10³⁰ never reach a query."""
+    try:
+        number = parse_number(raw, integer=True, minimum=1)
+    except DudaoError:
+        return None
+    return int(number) if number is not None else None
+
+
 def length_problem(value: str, max_length: int) -> str:
     if len(value) > max_length:
         return _("文字过长（不超过 %(n)s 字，现为 %(m)s 字）") % {"n": max_length, "m": len(value)}
