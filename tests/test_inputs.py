@@ -30,7 +30,18 @@ from dudao.statistics.services import import_table
 
 from .test_excel import fill_school, to_bytes, workbook_from
 
-NUMBER_ATTACKS = ["NaN", "nan", "sNaN", "inf", "-Infinity", "1e400", str(2**53 + 1), "1e15", "12345678901234.56"]
+NUMBER_ATTACKS = [
+    "NaN",
+    "nan",
+    "sNaN",
+    "inf",
+    "-Infinity",
+    "1e400",
+    "1e999999999999999999",  # beyond Decimal's own exponent limit (Overflow, not InvalidOperation)
+    str(2**53 + 1),
+    "1e15",
+    "12345678901234.56",
+]
 CONTROL_ATTACKS = ["甲\x01乙", "甲\x0b乙", "\x00", "a\x7f", "a\x1fb"]
 MEGABYTE = "长" * 1_000_000
 
@@ -57,10 +68,13 @@ def test_parse_number_refuses_non_finite_huge_and_imprecise_numbers(raw):
         ("0.125", {"places": 2}, Decimal("0.13")),  # half-up, as every figure is shown
         (" ", {}, None),
         (3.0, {}, Decimal(3)),
+        ("0e999999999", {}, Decimal(0)),  # a zero whose plain notation would be a billion digits long
+        ("1e-999999999", {}, Decimal(0)),
     ],
 )
 def test_parse_number_takes_ordinary_numbers(raw, kwargs, expected):
-    assert inputs.parse_number(raw, **kwargs) == expected
+    number = inputs.parse_number(raw, **kwargs)
+    assert number == expected and (number is None or len(f"{number:f}") < 30)
 
 
 def test_parse_number_applies_the_declared_range():

@@ -2,7 +2,7 @@
 
 Numbers (:func:`parse_number`). A figure must be finite and within its declared range; ``NaN``, ``inf`` and
 ``1e400`` are refused, not stored or turned into a 500. Beyond any declared range, every number stays below
-:data:`MAX_MAGNITUDE` (10¹⁵) with at most :data:`MAX_DIGITS` (15) significant digits: SQLite keeps a decimal column
+:data:`MAX_EXPONENT` (below 10¹⁵) with at most :data:`MAX_DIGITS` (15) significant digits: SQLite keeps a decimal column
 as a 64-bit float, which holds 15 significant digits exactly and integers only up to 2⁵³, so 2⁵³+1 would come back
 as 2⁵³ — refused instead of silently changed. The collection form, its autosave, the Excel upload, the API, the
 statistics import and the evaluation and plan forms all call it (the collection through
@@ -19,15 +19,16 @@ to every text cell, and :func:`check_model_text` to every model's text fields on
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from dudao.errors import DudaoError
 from dudao.rounding import half_up
 
-MAX_MAGNITUDE = Decimal(10) ** 15
+MAX_EXPONENT = 15  # |x| < 10¹⁵
 MAX_DIGITS = 15
+STORED_PLACES = 6  # every DecimalField of the project keeps 6 decimals
 MAX_FIELD_LENGTH = 20000  # the longest text any field takes (a report chapter's paragraph, a school's narrative)
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -46,7 +47,8 @@ def parse_number(
     places: int | None = None,
 ) -> Decimal | None:
     """``raw`` (typed text, an Excel cell's value, a JSON value) as a finite number in [minimum, maximum], rounded
-    half-up to ``places`` when given; ``None`` for blank input. Thousands separators (, ，) are allowed.
+    half-up to ``places`` (default: the 6 decimals a decimal column keeps); ``None`` for blank input. Thousands
+    separators (, ，) are allowed.
 
     Raises :class:`DudaoError` naming ``field`` (its ``errors`` = {field: message}) for anything else."""
     if raw is None or isinstance(raw, bool):
@@ -60,22 +62,22 @@ def parse_number(
         return None
     try:
         number = Decimal(text.replace(",", "").replace("，", ""))
-    except InvalidOperation:
+    except ArithmeticError:  # InvalidOperation for "abc", Overflow for an exponent beyond Decimal's own limits
         raise _refuse(_("应为数字，收到“%(text)s”") % {"text": text[:20]}, field) from None
     if not number.is_finite():
         raise _refuse(_("应为有限数字"), field)
+    if not number.is_zero() and number.adjusted() >= MAX_EXPONENT:  # |x| ≥ 10¹⁵, without arithmetic that overflows
+        raise _refuse(_("数值过大（绝对值应小于 10 的 15 次方）"), field)
     if integer and number != number.to_integral_value():
         raise _refuse(_("应为整数"), field)
     if minimum is not None and number < Decimal(str(minimum)):
         raise _refuse(_("不能小于 %(n)s") % {"n": f"{Decimal(str(minimum)).normalize():f}"}, field)
     if maximum is not None and number > Decimal(str(maximum)):
         raise _refuse(_("不能大于 %(n)s") % {"n": f"{Decimal(str(maximum)).normalize():f}"}, field)
-    if abs(number) >= MAX_MAGNITUDE:
-        raise _refuse(_("数值过大（绝对值应小于 10 的 15 次方）"), field)
-    if places is not None:
-        rounded = half_up(number, places)  # 四舍五入 like every figure shown (dudao.rounding)
-        assert rounded is not None
-        number = rounded
+    # 四舍五入 like every figure shown (dudao.rounding); also ends "1e-999999999" and "0e999999999", whose plain
+    # notation would be a billion digits long
+    number = half_up(number, STORED_PLACES if places is None else places)
+    assert number is not None
     if len(number.normalize().as_tuple().digits) > MAX_DIGITS:
         raise _refuse(_("有效数字过多（不超过 15 位）"), field)
     return number
