@@ -76,11 +76,11 @@ def parse_number(
         raise _refuse(_("不能大于 %(n)s") % {"n": f"{Decimal(str(maximum)).normalize():f}"}, field)
     # 四舍五入 like every figure shown (dudao.rounding); also ends "1e-999999999" and "0e999999999", whose plain
     # notation would be a billion digits long
-    number = half_up(number, STORED_PLACES if places is None else places)
-    assert number is not None
-    if len(number.normalize().as_tuple().digits) > MAX_DIGITS:
+    rounded = half_up(number, STORED_PLACES if places is None else places)
+    assert rounded is not None  # half_up gives None only for None
+    if len(rounded.normalize().as_tuple().digits) > MAX_DIGITS:
         raise _refuse(_("有效数字过多（不超过 15 位）"), field)
-    return number
+    return rounded
 
 
 def parse_id(raw: object) -> int | None:
