@@ -9,6 +9,14 @@ from . import security
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
+    # Django's password field has no limit; every form field has one (dudao.inputs, tests/test_inputs.py)
+    password = forms.CharField(
+        label=AuthenticationForm.base_fields["password"].label,
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
     def clean(self):
         username = (self.cleaned_data.get("username") or "").strip()
         ip = security.client_ip(self.request) if self.request else None

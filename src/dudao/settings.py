@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "dudao.middleware.DudaoErrorMiddleware",
+    "dudao.middleware.InputGuardMiddleware",  # no control characters, no megabyte strings (dudao.inputs)
 ]
 
 ROOT_URLCONF = "dudao.urls"

@@ -23,7 +23,7 @@ class DataElement(models.Model):
     minimum = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
     maximum = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
     required = models.BooleanField(default=True)
-    help_text = models.TextField(blank=True)
+    help_text = models.TextField(blank=True, max_length=2000)
 
     class Meta:
         verbose_name = _("数据元")
@@ -146,7 +146,7 @@ class DataValue(models.Model):
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="values")
     org = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="values")
     category_option = models.CharField(max_length=64, blank=True, default="")
-    value = models.TextField(blank=True)
+    value = models.TextField(blank=True, max_length=20000)
     number = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -170,7 +170,7 @@ class Explanation(models.Model):
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="explanations")
     key = models.CharField(max_length=128)  # rule code or "outlier:<element>"
-    text = models.TextField()
+    text = models.TextField(max_length=20000)
     history = HistoricalRecords()
 
     class Meta:

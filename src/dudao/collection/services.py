@@ -19,10 +19,11 @@ from django.utils import timezone
 
 from dudao.errors import DudaoError, forbidden
 from dudao.history import set_author
+from dudao.inputs import check_text, parse_number
 from dudao.orgs.access import can_view, has_role
 from dudao.orgs.selectors import city
 from dudao.orgs.vocabulary import Role
-from dudao.rounding import fixed, half_up
+from dudao.rounding import fixed
 
 from . import selectors, signals, workflows
 from .campaigns import open_campaign
@@ -42,7 +43,11 @@ Key = TypeVar("Key", bound=Hashable)
 
 
 def parse_value(element: DataElement, raw) -> tuple[str, Decimal | None]:
-    """Normalise user input for ``element``: returns (text, number). Empty input clears the value."""
+    """Normalise user input for ``element``: returns (text, number). Empty input clears the value.
+
+    Numbers go through :func:`dudao.inputs.parse_number` (finite, within the element's declared range, at most 15
+    significant digits) and text through :func:`dudao.inputs.check_text` (no control characters, at most
+    :data:`MAX_TEXT`): the form's autosave, the Excel upload, the API and the statistics import all call this."""
     if raw is None:
         return "", None
     if isinstance(raw, float) and raw.is_integer():
@@ -51,32 +56,23 @@ def parse_value(element: DataElement, raw) -> tuple[str, Decimal | None]:
     if text == "":
         return "", None
     if not element.is_numeric:
-        if len(text) > MAX_TEXT:
-            raise DudaoError(f"文字过长（不超过 {MAX_TEXT} 字）")
+        check_text(text, max_length=MAX_TEXT)
         if element.value_type == ValueType.TEXT and "\n" in text:
             raise DudaoError("此项为单行文本")
         return text, None
-    cleaned = text.replace(",", "").replace("，", "")
+    cleaned = text
     if element.value_type == ValueType.PERCENT and cleaned.endswith("%"):
         cleaned = cleaned[:-1].strip()
-    try:
-        number = Decimal(cleaned)
-    except InvalidOperation:
-        raise DudaoError(f"应为数字，收到“{text[:20]}”") from None
-    if not number.is_finite():
-        raise DudaoError("应为有限数字")
-    if element.value_type == ValueType.INTEGER and number != number.to_integral_value():
-        raise DudaoError("应为整数")
-    if element.minimum is not None and number < element.minimum:
-        raise DudaoError(f"不能小于 {element.minimum.normalize():f}")
-    if element.maximum is not None and number > element.maximum:
-        raise DudaoError(f"不能大于 {element.maximum.normalize():f}")
-    if abs(number) >= Decimal(10) ** 17:
-        raise DudaoError("数值过大")
-    places = element.decimals if element.value_type != ValueType.INTEGER else 0
-    rounded = half_up(number, places)  # 四舍五入 like every figure shown (dudao.rounding), not Decimal's half-even
-    assert rounded is not None
-    return f"{rounded:f}", rounded
+    integer = element.value_type == ValueType.INTEGER
+    number = parse_number(
+        cleaned,
+        minimum=element.minimum,
+        maximum=element.maximum,
+        integer=integer,
+        places=0 if integer else element.decimals,
+    )
+    assert number is not None
+    return f"{number:f}", number
 
 
 def display_value(element: DataElement, text: str) -> str:
@@ -378,8 +374,7 @@ def explain(submission: Submission, key: str, text: str, user) -> Explanation:
     text = (text or "").strip()
     if not text:
         raise DudaoError("说明不能为空")
-    if len(text) > MAX_TEXT:
-        raise DudaoError(f"说明过长（不超过 {MAX_TEXT} 字）")
+    check_text(text, field="text", max_length=MAX_TEXT)
     if key not in {f.key for f in check_submission(submission) if f.severity == "warning"}:
         raise DudaoError("该项目前没有需要说明的警告")
     obj = Explanation.objects.filter(submission=submission, key=key).first() or Explanation(

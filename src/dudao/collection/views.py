@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dudao.errors import FORBIDDEN, DudaoError, forbidden
+from dudao.inputs import checks_its_own_text
 from dudao.orgs.access import top_units, visible_units
 from dudao.orgs.selectors import unit
 from dudao.orgs.vocabulary import Level
@@ -68,6 +69,7 @@ def findings(request, pk):
     return render(request, "collection/_findings.html", findings_context(sub, services.can_edit(request.user, sub)))
 
 
+@checks_its_own_text  # parse_value checks the text; its problem shows next to the field
 @login_required
 @require_POST
 def save_value(request, pk, code):

@@ -29,7 +29,7 @@ class Chapter(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    return_reason = models.TextField(blank=True)
+    return_reason = models.TextField(blank=True, max_length=2000)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -51,7 +51,7 @@ class Part(models.Model):
     chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="parts")
     order = models.PositiveIntegerField(default=0)
     title = models.CharField(max_length=200, blank=True)
-    text = models.TextField(blank=True)
+    text = models.TextField(blank=True, max_length=20000)
     history = HistoricalRecords()
 
     class Meta:
@@ -70,7 +70,7 @@ class CasePick(models.Model):
     source_org = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+")
     source_key = models.CharField(max_length=32)  # the source's case slot, e.g. "case_1"
     title = models.CharField(max_length=200)
-    body = models.TextField()
+    body = models.TextField(max_length=20000)
     credit = models.CharField(max_length=200)  # the school or district printed with the case
     history = HistoricalRecords()
 

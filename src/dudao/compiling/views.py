@@ -19,6 +19,7 @@ from dudao.collection import selectors as collection
 from dudao.errors import DudaoError, forbidden
 from dudao.indicators.definitions import catalog
 from dudao.indicators.query import readings
+from dudao.inputs import parse_id
 from dudao.orgs import selectors as orgs
 from dudao.orgs.access import memberships
 from dudao.reports import references
@@ -230,7 +231,7 @@ def part_remove(request, org_code, period_code, key, pk):
 def case_pick(request, org_code, period_code, key):
     org, period = _scope(request, org_code, period_code)
     found = _chapter(org, period, key)
-    part = get_object_or_404(Part, pk=request.POST.get("part") or 0, chapter=found)
+    part = get_object_or_404(Part, pk=parse_id(request.POST.get("part")) or 0, chapter=found)
     source, slot = request.POST.get("source", ""), request.POST.get("slot", "")
     case = next((c for c in collection.cases(period, under=org) if c.org_code == source and c.key == slot), None)
     if case is None:

@@ -33,7 +33,7 @@ class DutyScore(models.Model):
     item = models.SlugField(max_length=32)
     source = models.SlugField(max_length=32)
     score = models.DecimalField(max_digits=6, decimal_places=2)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=2000)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     entered_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -55,7 +55,7 @@ class Rectification(models.Model):
     period = models.ForeignKey("collection.Period", on_delete=models.CASCADE)
     district = models.ForeignKey("orgs.OrgUnit", on_delete=models.CASCADE, related_name="rectifications")
     item = models.SlugField(max_length=32, blank=True)
-    finding = models.TextField()
+    finding = models.TextField(max_length=5000)
     deadline = models.DateField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -79,7 +79,7 @@ class Revisit(models.Model):
     visited_on = models.DateField()
     inspector = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     closed = models.BooleanField()
-    note = models.TextField()
+    note = models.TextField(max_length=2000)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -94,7 +94,7 @@ class Visit(models.Model):
     inspector = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     visited_on = models.DateField()
     answers = models.JSONField(default=dict)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=2000)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -109,10 +109,10 @@ class FollowUp(models.Model):
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="follow_ups")
     item = models.SlugField(max_length=32)
-    issue = models.TextField()
+    issue = models.TextField(max_length=5000)
     due = models.DateField()
     resolved_on = models.DateField(null=True, blank=True)
-    resolution = models.TextField(blank=True)
+    resolution = models.TextField(blank=True, max_length=5000)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

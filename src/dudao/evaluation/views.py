@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from dudao.collection import selectors
 from dudao.documents import html_to_pdf
 from dudao.errors import DudaoError
+from dudao.inputs import parse_number
 from dudao.orgs.access import has_role
 from dudao.orgs.selectors import unit
 from dudao.orgs.vocabulary import Level, Role
@@ -174,11 +175,15 @@ def hei_weights(request):
         raise Http404
     chosen, errors = {}, []
     for row in rows:
-        raw = request.POST.get(row["code"], "").strip()
         try:
-            chosen[row["code"]] = float(raw)
-        except ValueError:
-            errors.append(f"{row['name']}：“{raw}”不是数字")
+            number = parse_number(request.POST.get(row["code"], ""), field=row["code"], minimum=0, maximum=100)
+        except DudaoError as exc:
+            errors.append(f"{row['name']}：{exc.message}")
+            continue
+        if number is None:
+            errors.append(f"{row['name']}：请填写权重")
+        else:
+            chosen[row["code"]] = float(number)
     if errors:
         messages.error(request, "权重未保存：" + "；".join(errors))
         return redirect(_back("hei", org, period))

@@ -12,7 +12,7 @@ class Notification(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32, choices=Kind.choices)
     title = models.CharField(_("标题"), max_length=200)
-    body = models.TextField(_("内容"), blank=True)
+    body = models.TextField(_("内容"), blank=True, max_length=20000)
     link = models.CharField(max_length=500, blank=True)  # a site path built with reverse(), never an absolute URL
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)

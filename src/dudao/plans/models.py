@@ -45,7 +45,7 @@ class Task(models.Model):
     section_no = models.PositiveSmallIntegerField()
     subsection_no = models.PositiveSmallIntegerField(null=True, blank=True)
     title = models.CharField(max_length=500)
-    body = models.TextField()
+    body = models.TextField(max_length=100000)
     history = HistoricalRecords()
 
     class Meta:
@@ -99,7 +99,7 @@ class ProgressReport(models.Model):
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="reports")
     period = models.CharField(_("报告期"), max_length=16)  # "2020-06" (monthly) or "2020Q2" (quarterly)
     status = models.CharField(max_length=16, choices=Status.choices)
-    narrative = models.TextField(_("进展情况"))
+    narrative = models.TextField(_("进展情况"), max_length=20000)
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reported_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
@@ -118,10 +118,10 @@ class Reminder(models.Model):
     """督办: a supervisor's reminder that the unit must answer."""
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="reminders")
-    text = models.TextField()
+    text = models.TextField(max_length=2000)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    answer = models.TextField(blank=True)
+    answer = models.TextField(blank=True, max_length=2000)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from dudao.errors import UNPROCESSABLE, DudaoError, forbidden
 from dudao.history import set_author
+from dudao.inputs import parse_number, text_problem
 from dudao.notifications.services import notify
 from dudao.notifications.vocabulary import Kind
 from dudao.orgs.access import has_role, visible_units
@@ -26,6 +27,8 @@ from dudao.orgs.vocabulary import Level, Role
 from .models import Assignment, Plan, ProgressReport, Reminder, Section, Target, TargetActual, Task
 from .parser import ParsedPlan
 from .vocabulary import Status
+
+MAX_NARRATIVE = 20000  # ProgressReport.narrative's max_length
 
 if TYPE_CHECKING:
     from dudao.orgs.models import OrgUnit
@@ -130,6 +133,8 @@ def report_progress(
     narrative = (narrative or "").strip()
     if not narrative:
         errors["narrative"] = "请填写进展情况"
+    elif text_problem(narrative, MAX_NARRATIVE):
+        errors["narrative"] = text_problem(narrative, MAX_NARRATIVE)
     targets = {t.id: t for t in assignment.task.targets.all()}
     values = {}
     for key, raw in (actuals or {}).items():
@@ -140,9 +145,12 @@ def report_progress(
             errors[f"actual_{key}"] = f"目标 {key} 不属于该任务"
             continue
         try:
-            values[target.id] = float(str(raw).replace(",", ""))
-        except ValueError:
-            errors[f"actual_{key}"] = f"“{target.text}”的实际值应为数字"
+            number = parse_number(raw, field=f"actual_{key}")
+        except DudaoError as exc:
+            errors[f"actual_{key}"] = f"“{target.text}”的实际值{exc.message}"
+            continue
+        if number is not None:
+            values[target.id] = float(number)
     if errors:
         raise DudaoError("；".join(errors.values()), errors=errors, status=UNPROCESSABLE)
     with transaction.atomic():

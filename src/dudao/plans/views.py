@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from dudao import documents
 from dudao.context import navigation
 from dudao.errors import FORBIDDEN, DudaoError
+from dudao.inputs import parse_id, parse_number
 from dudao.listing import listing
 from dudao.orgs.access import visible_units
 from dudao.orgs.selectors import departments_and_districts, unit
@@ -81,8 +82,10 @@ def plan_import(request):
         raise Http404
     upload = request.FILES.get("file")
     try:
-        year = int(request.POST.get("year", ""))
-    except ValueError:
+        year = parse_number(request.POST.get("year", ""), field="year", integer=True, minimum=2000, maximum=2100)
+    except DudaoError:
+        year = None
+    if year is None:
         messages.error(request, "请填写年度")
         return redirect("plans:list")
     if upload is None:
@@ -96,7 +99,7 @@ def plan_import(request):
                 tmp.write(chunk)
             tmp.flush()
             parsed = parse_file(tmp.name)
-            plan = services.import_plan(parsed, year, request.user, source_name=upload.name)
+            plan = services.import_plan(parsed, int(year), request.user, source_name=upload.name)
         except DudaoError as exc:
             messages.error(request, f"{upload.name}：{exc}")
             return redirect("plans:list")
@@ -272,8 +275,8 @@ def compare(request):
     if not _may_see(request.user):
         raise Http404
     plans = Plan.objects.all()
-    a = plans.filter(pk=request.GET.get("a") or 0).first()
-    b = plans.filter(pk=request.GET.get("b") or 0).first()
+    a = plans.filter(pk=parse_id(request.GET.get("a")) or 0).first()
+    b = plans.filter(pk=parse_id(request.GET.get("b")) or 0).first()
     pairs = []
     if a and b and a.pk != b.pk:
         earlier, later = (a, b) if a.year <= b.year else (b, a)

@@ -25,14 +25,18 @@ class Publication(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     title = models.CharField(max_length=200)
     content = models.JSONField(help_text="the report snapshot (reports.builder.Report.to_json)")
-    html = models.TextField(blank=True, help_text="frozen when requested: what the approver previews is published")
+    html = models.TextField(
+        blank=True, max_length=20_000_000, help_text="frozen when requested: what the approver previews is published"
+    )
     # The printed file lives in storage (STORAGES["default"]), its SHA-256 here: the database stays small, and the
     # hash lets anyone check a downloaded file against what was published. The HTML stays in the row — it is text,
     # the approver's preview and the source every later print comes from, and it is backed up with the data.
     pdf_file = models.FileField(upload_to="publications/", max_length=255, blank=True, help_text="printed from html")
     pdf_sha256 = models.CharField(max_length=64, blank=True, db_index=True, help_text="SHA-256 of the stored PDF (hex)")
     coverage_reason = models.TextField(
-        blank=True, help_text="why a district/city report was requested below the coverage minimum (data note)"
+        blank=True,
+        max_length=2000,
+        help_text="why a district/city report was requested below the coverage minimum (data note)",
     )
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
@@ -41,7 +45,7 @@ class Publication(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=2000)
 
     class Meta:
         ordering = ["org__path", "-version"]
@@ -74,7 +78,7 @@ class BatchRun(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True, max_length=2000)
     progressed_at = models.DateTimeField(null=True, blank=True, help_text="last sign of life from the worker")
 
     class Meta:
@@ -115,7 +119,7 @@ class BatchItem(models.Model):
     claimed_by = models.CharField(max_length=200, blank=True, help_text="host:pid of the worker holding the claim")
     claimed_at = models.DateTimeField(null=True, blank=True)
     publication = models.ForeignKey(Publication, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True, max_length=2000)
 
     class Meta:
         ordering = ["batch", "id"]

@@ -12,7 +12,7 @@ class Transition(models.Model):
     to_state = models.CharField(max_length=32)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, max_length=2000)
 
     class Meta:
         ordering = ["at", "id"]
@@ -32,10 +32,10 @@ class Statement(models.Model):
     signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     signer_name = models.CharField(_("签署人"), max_length=64)
     signed_at = models.DateTimeField(auto_now_add=True)
-    text = models.TextField(default=STATEMENT_TEXT)
+    text = models.TextField(default=STATEMENT_TEXT, max_length=5000)
     values_sha256 = models.CharField(max_length=64)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_reason = models.TextField(blank=True)
+    revoked_reason = models.TextField(blank=True, max_length=2000)
 
     class Meta:
         ordering = ["-signed_at", "-id"]

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dudao.errors import DudaoError
+from dudao.inputs import parse_number
 from dudao.rounding import fixed, rounded
 
 from ..common import districts
@@ -76,14 +77,12 @@ def _checked(spec: dict, source: str, scores: Mapping[str, object]) -> dict[str,
         if raw in (None, ""):
             continue
         try:
-            value = Decimal(str(raw).strip())
-        except ArithmeticError:
-            errors.append(f"{code} {item['name']}：“{raw}”不是数字")
+            value = parse_number(raw, field=code, minimum=0, maximum=item["max"])
+        except DudaoError as exc:
+            errors.append(f"{code} {item['name']}：{exc.message}（分值应在 0—{item['max']} 之间）")
             continue
-        if not value.is_finite() or not 0 <= value <= item["max"]:
-            errors.append(f"{code} {item['name']}：分值应在 0—{item['max']} 之间")
-            continue
-        clean[code] = value
+        if value is not None:
+            clean[code] = value
     if errors:
         raise DudaoError("；".join(errors))
     return clean

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from dudao.errors import DudaoError
+from dudao.inputs import parse_number
 from dudao.orgs.access import has_role
 from dudao.orgs.selectors import in_groups, schools_under
 from dudao.rounding import fixed, rounded
@@ -53,12 +53,14 @@ def clean_answers(spec: dict, theme_code: str, raw: dict) -> dict:
                 errors.append(f"{item['text']}：应为“是”或“否”")
         else:
             try:
-                number = Decimal(str(value).strip())
-                if not number.is_finite() or number < 0:
-                    raise InvalidOperation
-                answers[item["code"]] = float(number)
-            except (InvalidOperation, ValueError):
+                number = parse_number(value, field=item["code"], minimum=0)
+            except DudaoError as exc:
+                errors.append(f"{item['text']}：请填写非负数字（{exc.message}）")
+                continue
+            if number is None:
                 errors.append(f"{item['text']}：请填写非负数字")
+            else:
+                answers[item["code"]] = float(number)
     if errors:
         raise DudaoError("；".join(errors))
     return answers
