@@ -51,7 +51,7 @@ class TokenInfo:
 
 
 def info(user: User) -> TokenInfo | None:
-    token = Token.objects.filter(user=user).select_related("use").first()  # type: ignore[misc]  # reverse one-to-one
+    token = Token.objects.filter(user=user).select_related("use").first()  # reverse one-to-one (TokenUse.token)
     if token is None:
         return None
     use = getattr(token, "use", None)
