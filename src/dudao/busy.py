@@ -19,6 +19,7 @@ import sys
 from django.db import OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext
 from django.views import defaults
 
@@ -38,12 +39,19 @@ def is_lock_timeout(exc: BaseException | None) -> bool:
     return False
 
 
+def _is_api(request) -> bool:
+    try:  # the API's URLconf ends in a catch-all, so every path under it resolves into its namespace
+        return resolve(request.path_info).namespace == "api"
+    except Resolver404:
+        return False
+
+
 def server_error(request, template_name: str = defaults.ERROR_500_TEMPLATE_NAME):
     exc = sys.exc_info()[1]
     if not is_lock_timeout(exc):
         return defaults.server_error(request, template_name)
     logger.warning("database busy, answered 503: %s %s (%s)", request.method, request.path, exc)
-    if request.path.startswith("/api/"):
+    if _is_api(request):
         response: HttpResponse = JsonResponse({"detail": gettext("服务繁忙，请稍后重试。")}, status=503)
     elif request.headers.get("HX-Request"):
         response = HttpResponse(

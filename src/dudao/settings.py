@@ -120,11 +120,11 @@ def database_from_url(url: str | None) -> dict:
         #   is durable across application crashes and costs no fsync per commit (WAL's recommended pairing).
         # - IMMEDIATE: a transaction takes the write lock when it begins and waits there for its turn, instead of
         #   failing at once when its first read turns into a write (SQLITE_BUSY without waiting).
-        # - busy timeout: how long to queue for the lock. A page request waits a few seconds at most and is then
-        #   answered 503 + Retry-After (dudao.busy), not left hanging; the CLI and batch workers (dudao.cli sets
-        #   DUDAO_SQLITE_TIMEOUT=30 for them) may wait longer.
+        # - busy timeout: how long to queue for the lock (a process's own threads queue in turn: dudao.sqlite). A
+        #   page request waits a few seconds at most and is then answered 503 + Retry-After (dudao.busy), not left
+        #   hanging; the CLI and batch workers (dudao.cli sets DUDAO_SQLITE_TIMEOUT=30 for them) may wait longer.
         return {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "dudao.sqlite",  # Django's sqlite3 backend, writers of one process queued in turn
             "NAME": VAR_DIR / "dudao.sqlite3",
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
