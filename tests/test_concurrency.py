@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection, connections, transaction
 from django.test import Client
 
 from dudao import busy, security
@@ -126,3 +126,31 @@ def test_30_parallel_wrong_passwords_check_only_max_failures_passwords(world, li
     assert checked == security.MAX_FAILURES  # only these had their password checked; the other 25 were locked out
     assert LoginAttempt.objects.filter(username="a-collector", succeeded=False).count() == security.MAX_FAILURES
     assert sign_in("pw-12345-dudao") == (200, True)  # and the right password does not get through now
+
+
+def test_a_long_writer_of_the_same_process_makes_others_wait_no_longer_than_the_busy_timeout(world):
+    """Threads of one process queue in turn (dudao.sqlite) — for the busy timeout at most, as for other processes."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the in-process writers' queue is the SQLite backend's")
+    timeout = connection.settings_dict["OPTIONS"]["timeout"]
+    outcome = {}
+
+    def second_writer():
+        started = time.monotonic()
+        try:
+            with transaction.atomic():
+                DataValue.objects.count()
+        except OperationalError as exc:
+            outcome["error"] = exc
+        outcome["waited"] = time.monotonic() - started
+        connections.close_all()
+
+    with transaction.atomic():  # the first writer keeps its transaction open
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        thread.join()
+    assert busy.is_lock_timeout(outcome["error"])
+    assert timeout - 0.5 < outcome["waited"] < timeout + 1
+    outcome.clear()
+    second_writer()  # the first writer done, the second gets through at once
+    assert "error" not in outcome and outcome["waited"] < 1
