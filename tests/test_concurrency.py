@@ -35,13 +35,19 @@ def signed_in_headers(user) -> dict[str, str]:
     return {"Cookie": f"sessionid={client.cookies['sessionid'].value}; csrftoken={CSRF}", "X-CSRFToken": CSRF}
 
 
-def fire_together(calls):
-    """Run the callables in parallel threads, all released at the same moment; their results in order."""
+def fire_together(base_url, calls):
+    """Run ``call(client)`` for every call in parallel threads, all released at the same moment; results in order.
+
+    Each thread first opens its keep-alive connection with a GET, so the attack is the requests arriving together,
+    not 48 connects at once overflowing the test server's listen backlog (10)."""
     barrier = threading.Barrier(len(calls))
 
     def run(call):
-        barrier.wait()
-        return call()
+        with httpx.Client(timeout=60) as client:
+            client.get(f"{base_url}/accounts/login/")
+            client.cookies.clear()
+            barrier.wait()
+            return call(client)
 
     with ThreadPoolExecutor(len(calls)) as pool:
         return list(pool.map(run, calls))
@@ -56,15 +62,15 @@ def test_48_parallel_autosaves_by_several_users_lose_nothing_and_never_fail(worl
         for n, code in enumerate(numeric):
             value = str(VALID[code] + sub.pk + n)  # a distinct value per (school, field): a lost write shows
 
-            def call(sub=sub, code=code, value=value, headers=headers):
+            def call(client, sub=sub, code=code, value=value, headers=headers):
                 url = f"{live_server.url}/submissions/{sub.pk}/values/{code}/"
                 t0 = time.monotonic()
-                response = httpx.post(url, data={"value": value}, headers=headers, timeout=60)
+                response = client.post(url, data={"value": value}, headers=headers)
                 return sub.org_id, code, value, response.status_code, time.monotonic() - t0
 
             calls.append(call)
     assert len(calls) == 48
-    results = fire_together(calls)
+    results = fire_together(live_server.url, calls)
     statuses = [status for *_, status, _ in results]
     assert statuses.count(200) == 48, statuses
     stored = {
@@ -111,8 +117,8 @@ def test_a_held_write_lock_answers_503_with_retry_after_within_seconds(world, li
 
 
 def test_30_parallel_wrong_passwords_check_only_max_failures_passwords(world, live_server):
-    def sign_in(password):
-        response = httpx.post(
+    def sign_in(password, client=httpx):
+        response = client.post(
             f"{live_server.url}/accounts/login/",
             data={"username": "a-collector", "password": password, "csrfmiddlewaretoken": CSRF},
             headers={"Cookie": f"csrftoken={CSRF}"},
@@ -120,7 +126,7 @@ def test_30_parallel_wrong_passwords_check_only_max_failures_passwords(world, li
         )
         return response.status_code, security.LOCKED_MESSAGE in response.text
 
-    answers = fire_together([lambda: sign_in("wrong-guess")] * 30)
+    answers = fire_together(live_server.url, [lambda client: sign_in("wrong-guess", client)] * 30)
     assert {status for status, _ in answers} == {200}  # the form again, never a server error
     checked = [locked for _, locked in answers].count(False)
     assert checked == security.MAX_FAILURES  # only these had their password checked; the other 25 were locked out
