@@ -290,6 +290,8 @@ def main() -> None:
         "DUDAO_SSL_REDIRECT": "0",
         "DUDAO_CONN_MAX_AGE": "60",
         "DUDAO_ALLOWED_HOSTS": "127.0.0.1",
+        # the server runs this checkout's code, as the set-up here does (not whatever copy is installed)
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")])),
     }
     os.environ.update(env)
     import django
