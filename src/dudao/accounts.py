@@ -20,15 +20,16 @@ class ThrottledAuthenticationForm(AuthenticationForm):
     def clean(self):
         username = (self.cleaned_data.get("username") or "").strip()
         ip = security.client_ip(self.request) if self.request else None
-        if username and security.is_locked(username, ip):
+        if not username:
+            return super().clean()
+        if not security.begin_attempt(username, ip):
             raise forms.ValidationError(gettext(security.LOCKED_MESSAGE), code="locked")
         try:
             cleaned = super().clean()
         except forms.ValidationError:
-            if username:
-                security.record(username, ip, succeeded=False)
+            security.end_attempt(username, ip, succeeded=False)
             raise
-        security.record(username, ip, succeeded=True)
+        security.end_attempt(username, ip, succeeded=True)
         return cleaned
 
 

@@ -20,6 +20,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(fonts(args[1:]))
     if args[:1] == ["serve"]:  # friendly alias
         args = ["runserver", *args[1:]]
+    if args[:1] != ["runserver"]:
+        # batch work (workers, imports, migrations) may queue longer for SQLite's write lock than a page request,
+        # which answers 503 after a few seconds instead (settings.database_from_url)
+        os.environ.setdefault("DUDAO_SQLITE_TIMEOUT", "30")
     execute_from_command_line(["dudao", *args])
 
 

@@ -1,7 +1,7 @@
 """Sign-in throttling (登录限流): after ``MAX_FAILURES`` failed attempts within ``WINDOW`` for one user name — or
 ``MAX_FAILURES_PER_IP`` from one address, which stops spraying many names — further attempts are refused without
-checking the password, until the window has passed. A success does not wipe the record (it is an audit trail) but
-only failures after the last success count for that user name.
+checking the password, until ``WINDOW`` has passed since the count began. A success clears the name's count (only
+failures after the last success count against it); every attempt stays in the audit trail (``LoginAttempt``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from dudao.orgs import selectors, services
+from dudao.orgs import services
 
 MAX_FAILURES = 5
 MAX_FAILURES_PER_IP = 30
@@ -24,14 +24,25 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def is_locked(username: str, ip: str | None) -> bool:
-    since = timezone.now() - WINDOW
-    if selectors.failed_sign_ins(username, since) >= MAX_FAILURES:
-        return True
-    if not ip:
-        return False
-    return selectors.failed_sign_ins_from(ip, since) >= MAX_FAILURES_PER_IP
+def _keys(username: str, ip: str | None) -> list[tuple[str, int]]:
+    keys = [(f"user:{username[:150]}", MAX_FAILURES)]
+    if ip:
+        keys.append((f"ip:{ip}", MAX_FAILURES_PER_IP))
+    return keys
 
 
-def record(username: str, ip: str | None, succeeded: bool) -> None:
+def begin_attempt(username: str, ip: str | None) -> bool:
+    """Take a slot for one attempt, before the password is checked; ``False`` = locked, refuse without checking.
+
+    Checking "fewer than 5 failures?" and recording the failure afterwards let 30 parallel wrong passwords all pass
+    the check; here the attempt is counted as a failure in the same step that checks the count (a conditional
+    update, :func:`dudao.orgs.services.take_sign_in_slots`), and :func:`end_attempt` gives it back on success."""
+    return services.take_sign_in_slots(_keys(username, ip), timezone.now() - WINDOW)
+
+
+def end_attempt(username: str, ip: str | None, succeeded: bool) -> None:
+    """The password was checked: keep the audit record; a success clears the name's count and frees the address's
+    slot."""
+    keys = [key for key, _ in _keys(username, ip)]
+    services.settle_sign_in_slots(keys, succeeded, reset=keys[:1])
     services.record_sign_in(username, ip, succeeded)

@@ -119,12 +119,25 @@ def database_from_url(url: str | None) -> dict:
     """Translate ``DUDAO_DATABASE_URL`` into Django's DATABASES entry (SQLite when unset)."""
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        # Several processes (batch workers) write to one file: a transaction takes the write lock when it begins
-        # (IMMEDIATE) and waits for it up to 30 s, instead of failing at once when a read turns into a write.
+        # Many writers share one file (web threads, gunicorn workers, batch workers):
+        # - WAL: readers never wait for the writer nor it for them; only writers queue, one at a time. NORMAL sync
+        #   is durable across application crashes and costs no fsync per commit (WAL's recommended pairing).
+        # - IMMEDIATE: a transaction takes the write lock when it begins and waits there for its turn, instead of
+        #   failing at once when its first read turns into a write (SQLITE_BUSY without waiting).
+        # - busy timeout: how long to queue for the lock (a process's own threads queue in turn: dudao.sqlite). A
+        #   page request waits a few seconds at most and is then answered 503 + Retry-After (dudao.busy), not left
+        #   hanging; the CLI and batch workers (dudao.cli sets DUDAO_SQLITE_TIMEOUT=30 for them) may wait longer.
         return {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "dudao.sqlite",  # Django's sqlite3 backend, writers of one process queued in turn
             "NAME": VAR_DIR / "dudao.sqlite3",
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30},
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": float(os.environ.get("DUDAO_SQLITE_TIMEOUT", "3")),
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            },
+            # Tests use a file too (not Django's shared in-memory database): a live server's threads then hold
+            # connections of their own and queue for the write lock as production's do.
+            "TEST": {"NAME": VAR_DIR / "test-dudao.sqlite3"},
         }
     parts = urlparse(url)
     if parts.scheme not in ("postgres", "postgresql"):

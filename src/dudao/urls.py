@@ -28,3 +28,6 @@ urlpatterns = [
     path("compiling/", include("dudao.compiling.urls")),
     path("notifications/", include("dudao.notifications.urls")),
 ]
+
+# a database busy beyond the request's wait answers 503 + Retry-After; any other failure the plain 500 page
+handler500 = "dudao.busy.server_error"

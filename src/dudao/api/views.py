@@ -60,10 +60,10 @@ def obtain_token(request):
     form = s.TokenRequestSerializer(data=request.data)
     form.is_valid(raise_exception=True)
     username, ip = form.validated_data["username"], security.client_ip(request)
-    if security.is_locked(username, ip):
+    if not security.begin_attempt(username, ip):
         return Response({"detail": security.LOCKED_MESSAGE}, status=status.HTTP_429_TOO_MANY_REQUESTS)
     user = authenticate(request, username=username, password=form.validated_data["password"])
-    security.record(username, ip, succeeded=user is not None)
+    security.end_attempt(username, ip, succeeded=user is not None)
     if user is None or not user.is_active:
         return Response({"detail": "用户名或密码错误"}, status=status.HTTP_401_UNAUTHORIZED)
     token = tokens.issue(user)

@@ -101,3 +101,20 @@ class LoginAttempt(models.Model):
     class Meta:
         verbose_name = _("登录记录")
         verbose_name_plural = _("登录记录")
+
+
+class SignInCounter(models.Model):
+    """Failed sign-ins counted per key (``user:<name>`` or ``ip:<address>``) since ``since`` — the throttle's state.
+
+    :class:`LoginAttempt` is the audit trail; this is what the lock-out decides on, because a count of attempt rows
+    cannot be checked and increased in one step: parallel attempts would all read "4 failures" and all pass. One row
+    per key is taken with a conditional ``UPDATE … SET failures = failures + 1 WHERE failures < limit``, which every
+    database applies atomically (see :func:`dudao.orgs.services.take_sign_in_slots`)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    since = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("登录限流计数")
+        verbose_name_plural = _("登录限流计数")

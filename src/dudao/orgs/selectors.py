@@ -8,12 +8,11 @@ functions, :mod:`.access` (who may see what) or :mod:`.services` (writes), so th
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
 
-from .models import LoginAttempt, Membership, OrgGroup, OrgUnit
+from .models import Membership, OrgGroup, OrgUnit
 from .vocabulary import Level
 
 Units = QuerySet[OrgUnit, OrgUnit]
@@ -127,24 +126,6 @@ def group_names(set_codes: Iterable[str]) -> dict[tuple[str, str], str]:
 def groups_in_use(set_code: str) -> QuerySet[OrgGroup, OrgGroup]:
     """The groups of ``set_code`` with at least one unit (a filter that offers an empty choice finds nothing)."""
     return OrgGroup.objects.filter(group_set__code=set_code, units__isnull=False).distinct()
-
-
-# --------------------------------------------------------------------------- sign-in attempts
-
-
-def failed_sign_ins(username: str, since: datetime) -> int:
-    """Failed sign-ins under ``username`` since ``since`` — only those after the name's last success in that time."""
-    recent = LoginAttempt.objects.filter(at__gte=since)
-    last_ok = recent.filter(username=username, succeeded=True).order_by("-at").values_list("at", flat=True).first()
-    failed = recent.filter(username=username, succeeded=False)
-    if last_ok:
-        failed = failed.filter(at__gt=last_ok)
-    return failed.count()
-
-
-def failed_sign_ins_from(ip: str, since: datetime) -> int:
-    """Failed sign-ins from ``ip`` since ``since``, under any name (what stops spraying many names)."""
-    return LoginAttempt.objects.filter(at__gte=since, ip=ip, succeeded=False).count()
 
 
 # --------------------------------------------------------------------------- role holders
