@@ -203,7 +203,7 @@ def test_map_renders_and_a_district_drills_down(transactional_db, live_server, m
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("request", lambda r: requests.append(r.url))
         page.goto(f"{live_server.url}/dashboard/?indicator=master_share&period=2021")
-        page.wait_for_function("window.dudaoDashboard !== undefined && window.dudaoDashboard.map !== undefined")
+        page.wait_for_function("() => window.dudaoDashboard !== undefined && window.dudaoDashboard.map !== undefined")
         assert page.locator("#map canvas").count() == 1 and page.locator("#comparison canvas").count() == 1
         assert any(url.endswith(geo.MAP_STATIC) for url in requests)
         assert all(url.startswith(live_server.url) for url in requests)  # boundaries and scripts vendored, no CDN
@@ -218,10 +218,10 @@ def test_map_renders_and_a_district_drills_down(transactional_db, live_server, m
         )
         page.mouse.click(x, y)
         page.wait_for_url("**/dashboard/?org=310117*")
-        page.wait_for_function("window.dudaoDashboard !== undefined")
+        page.wait_for_function("() => window.dudaoDashboard !== undefined")
         assert page.evaluate("window.dudaoDashboard.scope") == "松江区" and page.locator("#map").count() == 0
         page.click("nav.trail a:text('上海市')")  # and back up
-        page.wait_for_function("window.dudaoDashboard !== undefined && window.dudaoDashboard.scope === '上海市'")
+        page.wait_for_function("() => window.dudaoDashboard !== undefined && window.dudaoDashboard.scope === '上海市'")
         page.wait_for_timeout(1500)  # the bars' and map's animations
         page.screenshot(path=str(SCREENSHOT), full_page=True)
         assert errors == []

@@ -82,12 +82,12 @@ def test_cockpit_draws_echarts(transactional_db, live_server, computed):
         scripts = []
         page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
         page.goto(f"{live_server.url}/dashboard/")
-        page.wait_for_function("window.dudaoDashboard !== undefined")
+        page.wait_for_function("() => window.dudaoDashboard !== undefined")
         assert page.evaluate("window.dudaoDashboard.trend.values") == [18.0]
         assert page.locator("#trend canvas").count() == 1 and page.locator("#comparison canvas").count() == 1
         assert all(url.startswith(live_server.url) for url in scripts)  # vendored, no CDN
         page.select_option("select[name=affiliation]", "industry")
-        page.wait_for_function("window.dudaoDashboard.schools === 1")
+        page.wait_for_function("() => window.dudaoDashboard.schools === 1")
         browser.close()
     from django.db import connections
 

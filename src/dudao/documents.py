@@ -16,6 +16,7 @@ import io
 import re
 import threading
 import zipfile
+import zlib
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
@@ -242,7 +243,7 @@ def check_office_zip(fileobj: Any, *, limit: int = MAX_UPLOAD_BYTES, expanded: i
     try:
         with zipfile.ZipFile(source) as archive:
             parts = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError):
         return
     finally:
         if hasattr(source, "seek"):
@@ -328,7 +329,7 @@ def check_sheet_dimensions(fileobj: Any, *, max_rows: int, max_columns: int) -> 
                         _("表格过大（%(rows)s 行、%(columns)s 列；最多 %(max_rows)s 行、%(max_columns)s 列），未读取。")
                         % {"rows": rows, "columns": columns, "max_rows": max_rows, "max_columns": max_columns}
                     )
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError):
         return  # not a readable zip: the parser says so in its own words
     finally:
         if hasattr(source, "seek"):
