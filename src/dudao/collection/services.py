@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 from django.db import transaction
 from django.utils import timezone
 
+from dudao import concurrency
 from dudao.errors import DudaoError, forbidden
 from dudao.history import set_author
 from dudao.orgs.access import can_view, has_role
@@ -128,11 +129,22 @@ def edit_refusal(user, submission: Submission) -> str:
     return "无权修改该单位数据"
 
 
-def save_values(submission: Submission, raw_values: dict[str, object], user, reason: str = "") -> list[DataValue]:
+def save_values(
+    submission: Submission,
+    raw_values: dict[str, object],
+    user,
+    reason: str = "",
+    versions: Mapping[str, object] | None = None,
+) -> list[DataValue]:
     """Validate every value first, then write them all in one transaction — or nothing.
 
     Raises :class:`DudaoError` with ``errors`` = {code: message} when any value is bad, and one with status 403 when
     the submission's state does not allow edits or the user may not edit it.
+
+    ``versions`` (element code → the value's version as the form or client read it, 0 for "no value yet") makes the
+    save optimistic: a value someone else saved since is refused with :class:`~dudao.concurrency.StaleEdit` (409),
+    which shows their value and this user's per field, and nothing is written. A code without a version (the Excel
+    import, loaders, API clients that send none) writes as before.
     """
     if not can_edit(user, submission):
         raise forbidden(edit_refusal(user, submission))
@@ -167,6 +179,9 @@ def save_values(submission: Submission, raw_values: dict[str, object], user, rea
                 period=submission.campaign.period, org=submission.org, element__code__in=parsed, category_option=""
             )
         }
+        sent = versions or {}
+        expected = {code: concurrency.expected_version(sent[code]) for code in parsed if code in sent}
+        _refuse_stale(elements, parsed, raw_values, existing, expected, user)
         for code, (text, number) in parsed.items():
             current = existing.get(code)
             if current is None:
@@ -175,6 +190,16 @@ def save_values(submission: Submission, raw_values: dict[str, object], user, rea
                 current = DataValue(element=elements[code], period=submission.campaign.period, org=submission.org)
             elif current.value == text:
                 continue
+            elif code in expected:  # the conditional UPDATE: the guard even for a writer that skips the row lock
+                concurrency.advance(
+                    current,
+                    expected[code],
+                    what=elements[code].name,
+                    labels={"value": elements[code].name},
+                    yours={"value": text},
+                )
+            else:
+                current.version += 1
             current.value, current.number = text, number
             set_author(current, user, reason[:100])
             current.save()
@@ -185,6 +210,34 @@ def save_values(submission: Submission, raw_values: dict[str, object], user, rea
             if selectors.counts(submission.org_id, submission.campaign.period_id):
                 signals.announce(submission.org_id, submission.campaign.period_id)
     return saved
+
+
+def _refuse_stale(elements, parsed, raw_values, existing, expected, user) -> None:
+    """Refuse the save when a value it changes was saved by someone else after the form read it (its version moved
+    on): one :class:`~dudao.concurrency.StaleEdit` naming every such field with both values.
+
+    No conflict (``expected`` is moved to the stored version): a stored value that already equals the typed one
+    (both people meant the same), and a value this user saved last — the autosave of a long text sends again while
+    its previous request, which the page gave up waiting for, was written; refusing would show the user their own
+    words as "someone else's"."""
+    stale = []
+    for code, version in expected.items():
+        current = existing.get(code)
+        stored_version = current.version if current is not None else 0
+        stored_text = current.value if current is not None else ""
+        if version == stored_version or stored_text == parsed[code][0]:
+            continue
+        latest = current.history.only("history_user_id").first() if current is not None else None
+        if latest is not None and latest.history_user_id == getattr(user, "pk", None):
+            expected[code] = stored_version  # this user's own earlier save: write over it
+        else:
+            stale.append(
+                concurrency.Difference(
+                    code, elements[code].name, display_value(elements[code], stored_text), str(raw_values[code]).strip()
+                )
+            )
+    if stale:
+        raise concurrency.StaleEdit("“" + "、".join(d.label for d in stale) + "”", stale)
 
 
 def load_values(period: Period, rows: Iterable[tuple[OrgUnit, str, Decimal | float | str]]) -> int:
