@@ -14,6 +14,9 @@ from dudao import concurrency
 from dudao.collection import services
 from dudao.collection.models import DataValue
 from dudao.errors import CONFLICT, DudaoError
+from dudao.orgs.vocabulary import Role
+
+from .conftest import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +164,58 @@ def test_save_values_with_a_stale_version_raises_stale_edit(world):
         )
     assert [(d.theirs, d.yours) for d in refused.value.differences] == [("1100", "1200")]
     assert _value(world) == "1100"
+
+
+# --------------------------------------------------------------------------- evaluation: 督政 scores, revisits
+
+
+def _duty(world):
+    from dudao.evaluation import registry
+
+    return registry.get("district_duty").spec
+
+
+def test_second_inspector_saving_duty_scores_from_a_stale_form_is_refused_with_both_scores(world):
+    from dudao.evaluation.models import DutyScore
+
+    spec = _duty(world)
+    second_inspector = make_user("inspector-2", world.city, Role.INSPECTOR)
+    item = spec["items"][0]["code"]
+    scheme = reverse("evaluation:scheme", args=["district_duty"]) + f"?org=310101&period={world.campaign.period.code}"
+    first, second = _browser(world.users["inspector"]), _browser(second_inspector)
+    form1 = first.get(scheme).content.decode()
+    form2 = second.get(scheme).content.decode()
+    field = f"version_onsite_{item}"
+    read1 = dict(re.findall(r'name="(version_[^"]+)" value="(\d+)"', form1))
+    read2 = dict(re.findall(r'name="(version_[^"]+)" value="(\d+)"', form2))
+    assert read1[field] == read2[field] == "0"
+    post = {"org": "310101", "period": world.campaign.period.code, "source": "onsite"}
+    first.post(reverse("evaluation:duty_scores"), {**post, **read1, item: "3"})
+    response = second.post(reverse("evaluation:duty_scores"), {**post, **read2, item: "2"}, follow=True)
+    page = response.content.decode()
+    assert "已被他人修改" in page and "3.00" in page and "“2”" in page  # theirs and mine
+    assert DutyScore.objects.get(district__code="310101", item=item, source="onsite").score == 3
+
+
+def test_two_revisits_of_one_rectification_from_the_same_page_the_second_is_refused(world):
+    from datetime import date
+
+    from dudao.evaluation.models import Rectification
+    from dudao.orgs.models import OrgUnit
+
+    rect = Rectification.objects.create(
+        period=world.campaign.period,
+        district=OrgUnit.objects.get(code="310101"),
+        item="A1",
+        finding="x",
+        deadline=date(2030, 1, 1),
+    )
+    from dudao.evaluation.schemes import district_duty as duty
+
+    read = rect.version
+    duty.revisit(rect, world.users["inspector"], True, "已整改", date(2030, 1, 2), read)
+    with pytest.raises(concurrency.StaleEdit) as refused:
+        duty.revisit(rect, world.users["city_admin"], False, "未整改", date(2030, 1, 3), read)
+    assert "已销号" in refused.value.message and "复查未通过" in refused.value.message
+    rect.refresh_from_db()
+    assert rect.status == Rectification.Status.CLOSED and rect.revisits.count() == 1

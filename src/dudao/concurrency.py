@@ -57,9 +57,8 @@ class StaleEdit(DudaoError):
             for d in differences
         )
         message = _("%(what)s已被他人修改，您的保存未生效，请核对后再保存") % {"what": what}
-        super().__init__(
-            f"{message}。{detail}" if detail else message, locator=VERSION_FIELD, status=CONFLICT, errors=errors
-        )
+        # no locator: the message names each field itself, and "version:" in front of it would only puzzle the user
+        super().__init__(f"{message}。{detail}" if detail else message, status=CONFLICT, errors=errors)
 
 
 def expected_version(raw: object) -> int:
@@ -127,6 +126,49 @@ def advance(
         raise refuse(what, expected, getattr(fresh, VERSION_FIELD), labels, stored, yours)
     setattr(instance, VERSION_FIELD, expected + 1)
     return expected + 1
+
+
+class Claims:
+    """:func:`advance` for a form of several rows (one score per item, one weight per indicator): each row is claimed
+    with its own expected version, every stale one is collected, and :meth:`check` refuses them all in one
+    :class:`StaleEdit` — the user sees every field someone else changed, not only the first.
+
+    A row whose stored value already equals the typed one is no conflict (both meant the same)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.stale: list[Difference] = []
+
+    def claim(
+        self,
+        instance: models.Model,
+        expected: int,
+        *,
+        field: str,
+        label: str,
+        yours: object,
+        theirs: Callable[[Any], object],
+    ) -> bool:
+        """Claim ``instance``'s next version if it is still at ``expected``; False (and noted) if not."""
+        manager = type(instance)._default_manager
+        filtered = manager.filter(pk=instance.pk, **{VERSION_FIELD: expected})
+        if filtered.update(**{VERSION_FIELD: F(VERSION_FIELD) + 1}):
+            setattr(instance, VERSION_FIELD, expected + 1)
+            return True
+        fresh = manager.get(pk=instance.pk)
+        self.stale.extend(differences({field: label}, {field: theirs(fresh)}, {field: yours}))
+        setattr(instance, VERSION_FIELD, getattr(fresh, VERSION_FIELD))
+        return False
+
+    def check(self) -> None:
+        if self.stale:
+            raise StaleEdit(self.what, self.stale)
+
+
+def versions_sent(data: Mapping[str, object], codes: list[str], prefix: str = "version_") -> dict[str, int]:
+    """``{code: expected version}`` from a form's hidden ``version_<code>`` fields (0 for a row not stored yet);
+    a code without its field is refused by :func:`expected_version`."""
+    return {code: expected_version(data.get(f"{prefix}{code}")) for code in codes}
 
 
 def etag(version: int) -> str:
