@@ -79,7 +79,7 @@ def _locked(
     *,
     yours: Mapping[str, object] | None = None,
     theirs: Any = None,
-    labels: Mapping[str, str] | None = None,
+    labels: Mapping[str, Any] | None = None,
 ) -> Chapter:
     """The chapter's row as stored now (locked for the transaction), its next version claimed.
 
