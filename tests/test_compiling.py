@@ -73,6 +73,26 @@ def test_a_stale_version_is_a_conflict_not_a_silent_overwrite(team):
     assert selectors.parts(chapter)[0].text == "第一位编撰人的修改。"
 
 
+def test_two_compilers_save_the_same_part_from_the_web_and_the_second_sees_both_texts(team, client):
+    """Lost update (issue #16 item 4) on a compiled part: both pages read version N; the second save is refused
+    with the first compiler's text and its own, its own stays in the form, and the database keeps the first."""
+    from django.test import Client
+
+    chapter = started(team)
+    part = selectors.parts(chapter)[0]
+    url = reverse("compiling:part_edit", args=[team.city.code, team.period.code, "2.3", part.pk])
+    read = chapter.version
+    first, second = Client(), Client()
+    first.force_login(team.compiler)
+    second.force_login(team.compiler_2)
+    assert first.post(url, {"title": "", "text": "甲的改写。", "version": read}).status_code == 302
+    response = second.post(url, {"title": "", "text": "乙的改写。", "version": read})
+    html = response.content.decode()
+    assert response.status_code == 409 and "甲的改写。" in html and "乙的改写。" in html
+    assert html.count("乙的改写。") >= 2  # in the message and kept in the textarea
+    assert selectors.parts(chapter)[0].text == "甲的改写。"
+
+
 def test_only_draft_or_returned_chapters_can_be_edited_and_a_returned_one_can_again(team):
     chapter = started(team)
     part = selectors.parts(chapter)[0]
@@ -309,23 +329,3 @@ def test_tokens_in_an_approved_chapter_carry_the_computed_city_value(demo):
     [paragraph] = part.blocks
     assert paragraph.text.startswith(f"全市中职学校共有全日制在校生{wording.with_unit(students)}，")
     assert wording.change(students, "2018") in paragraph.text and "{{" not in paragraph.text
-
-
-def test_two_compilers_save_the_same_part_from_the_web_and_the_second_sees_both_texts(team, client):
-    """Lost update (issue #16 item 4) on a compiled part: both pages read version N; the second save is refused
-    with the first compiler's text and its own, its own stays in the form, and the database keeps the first."""
-    from django.test import Client
-
-    chapter = started(team)
-    part = selectors.parts(chapter)[0]
-    url = reverse("compiling:part_edit", args=[team.city.code, team.period.code, "2.3", part.pk])
-    read = chapter.version
-    first, second = Client(), Client()
-    first.force_login(team.compiler)
-    second.force_login(team.compiler_2)
-    assert first.post(url, {"title": "", "text": "甲的改写。", "version": read}).status_code == 302
-    response = second.post(url, {"title": "", "text": "乙的改写。", "version": read})
-    html = response.content.decode()
-    assert response.status_code == 409 and "甲的改写。" in html and "乙的改写。" in html
-    assert html.count("乙的改写。") >= 2  # in the message and kept in the textarea
-    assert selectors.parts(chapter)[0].text == "甲的改写。"
