@@ -16,7 +16,7 @@ from dudao.collection.models import DataValue
 from dudao.errors import CONFLICT, DudaoError
 from dudao.orgs.vocabulary import Role
 
-from .conftest import make_user
+from .conftest import VALID, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -219,3 +219,20 @@ def test_two_revisits_of_one_rectification_from_the_same_page_the_second_is_refu
     assert "已销号" in refused.value.message and "复查未通过" in refused.value.message
     rect.refresh_from_db()
     assert rect.status == Rectification.Status.CLOSED and rect.revisits.count() == 1
+
+
+def test_two_people_explain_the_same_warning_from_the_same_page_and_the_second_sees_both(world):
+    services.save_values(world.sub_a, dict(VALID, starting_salary="500"), world.users["collector"])
+    page = reverse("review:submission", args=[world.sub_a.pk])
+    url = reverse("collection:explain", args=[world.sub_a.pk])
+    first, second = _browser(world.users["collector"]), _browser(world.users["district_reviewer"])
+    read = [
+        re.search(r'name="key" value="salary_range"><input type="hidden" name="version" value="(\d+)"', html).group(1)
+        for html in (first.get(page).content.decode(), second.get(page).content.decode())
+    ]
+    assert read == ["0", "0"]
+    first.post(url, {"key": "salary_range", "text": "实习津贴口径", "version": read[0]})
+    answer = second.post(url, {"key": "salary_range", "text": "含海外就业", "version": read[1]}, follow=True)
+    html = answer.content.decode()
+    assert "已被他人修改" in html and "实习津贴口径" in html and "含海外就业" in html
+    assert world.sub_a.explanations.get(key="salary_range").text == "实习津贴口径"

@@ -62,8 +62,8 @@ class StaleEdit(DudaoError):
 
 
 def expected_version(raw: object) -> int:
-    """The version a page or client sent (a hidden field, a JSON number, an ``If-Match`` value such as ``"3"`` or
-    ``W/"3"``); a missing or malformed one is refused — a save that does not say what it read cannot be checked."""
+    """The version a page or client sent (a hidden field, a JSON number; an entity tag such as ``"3"`` or ``W/"3"``
+    is read too); a missing or malformed one is refused — a save that does not say what it read cannot be checked."""
     text = str(raw if raw is not None else "").strip()
     if text.startswith("W/"):
         text = text[2:]
@@ -169,8 +169,3 @@ def versions_sent(data: Mapping[str, object], codes: list[str], prefix: str = "v
     """``{code: expected version}`` from a form's hidden ``version_<code>`` fields (0 for a row not stored yet);
     a code without its field is refused by :func:`expected_version`."""
     return {code: expected_version(data.get(f"{prefix}{code}")) for code in codes}
-
-
-def etag(version: int) -> str:
-    """The ``ETag`` header of a record at ``version`` (what an API client sends back in ``If-Match``)."""
-    return f'"{version}"'

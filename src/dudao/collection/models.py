@@ -174,6 +174,7 @@ class Explanation(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="explanations")
     key = models.CharField(max_length=128)  # rule code or "outlier:<element>"
     text = models.TextField()
+    version = models.PositiveIntegerField(default=1)  # dudao.concurrency: a stale form does not overwrite
     history = HistoricalRecords()
 
     class Meta:

@@ -311,6 +311,7 @@ class Finding:
     message: str
     elements: tuple[str, ...] = ()
     explanation: str = ""
+    version: int = 0  # the explanation's (0: none yet), sent back with an edit of it
 
     @property
     def needs_explanation(self) -> bool:
@@ -337,9 +338,14 @@ def check_submission(submission: Submission) -> list[Finding]:
         if not result:
             findings.append(Finding(rule.code, rule.severity, rule.message, tuple(sorted(expression.names))))
     findings.extend(outlier_findings(submission, numbers))
-    explanations = dict(Explanation.objects.filter(submission=submission).values_list("key", "text"))
+    explanations = {
+        key: (text, version)
+        for key, text, version in Explanation.objects.filter(submission=submission).values_list(
+            "key", "text", "version"
+        )
+    }
     for finding in findings:
-        finding.explanation = explanations.get(finding.key, "")
+        finding.explanation, finding.version = explanations.get(finding.key, ("", 0))
     return findings
 
 
@@ -425,9 +431,13 @@ def explain_warnings_for_loading(campaign: Campaign, text: str) -> int:
     return written
 
 
-def explain(submission: Submission, key: str, text: str, user) -> Explanation:
+@transaction.atomic
+def explain(submission: Submission, key: str, text: str, user, version: object = None) -> Explanation:
+    """Write the explanation of a warning. With ``version`` (the explanation's as the page read it, 0 for none) an
+    explanation someone else wrote meanwhile is not overwritten: refused (409) with theirs and this one."""
     if not can_edit(user, submission):
         raise forbidden(edit_refusal(user, submission))
+    expected = None if version is None else concurrency.expected_version(version)
     text = (text or "").strip()
     if not text:
         raise DudaoError("说明不能为空")
@@ -439,6 +449,10 @@ def explain(submission: Submission, key: str, text: str, user) -> Explanation:
         submission=submission, key=key
     )
     if obj.pk is None or obj.text != text:  # one history row per real change
+        if obj.pk is not None and expected is None:
+            obj.version += 1
+        elif obj.pk is not None and expected is not None:
+            concurrency.advance(obj, expected, what="说明", labels={"text": "说明"}, yours={"text": text})
         obj.text = text
         set_author(obj, user)
         obj.save()

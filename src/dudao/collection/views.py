@@ -113,7 +113,8 @@ def save_value(request, pk, code):
 def explain(request, pk):
     sub = visible_submission(request, pk)
     try:
-        services.explain(sub, request.POST.get("key", ""), request.POST.get("text", ""), request.user)
+        version = request.POST.get("version", "")  # the explanation's as the page read it (dudao.concurrency)
+        services.explain(sub, request.POST.get("key", ""), request.POST.get("text", ""), request.user, version)
         messages.success(request, "说明已保存")
     except DudaoError as exc:
         if exc.status == FORBIDDEN:
