@@ -274,3 +274,41 @@ def test_inbox_fits_a_phone(transactional_db, live_server, browser, world):
         assert page.locator(section).is_visible()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (username, width)
+
+
+# --------------------------------------------------------------------------- the attack, in two real browsers
+
+
+def _second_login(browser, live_server, username):
+    page = browser.new_context(locale="zh-CN").new_page()
+    page.set_default_timeout(15000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw-12345-dudao")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    return page
+
+
+def test_two_browsers_autosave_the_same_field_and_the_second_sees_both_values(
+    transactional_db, live_server, browser, world
+):
+    """Lost update (issue #16 item 4) through real htmx: the version rides along with the autosave (hx-include) and
+    the 409 answer is swapped into the field (the htmx config in base.html)."""
+    services.save_values(world.sub_a, {"students_total": 1000}, world.users["collector"])
+    url = f"{live_server.url}/submissions/{world.sub_a.pk}/"
+    first = _second_login(browser, live_server, "a-collector")
+    second = _second_login(browser, live_server, "huangpu")
+    first.goto(url)
+    second.goto(url)  # both forms read version 1
+    type_value(first, "students_total", "1100")
+    first.locator("#field-students_total .saved").wait_for()
+    type_value(second, "students_total", "1234")
+    refusal = second.locator("#field-students_total .error")
+    refusal.wait_for()
+    assert "1100" in refusal.inner_text() and "1234" in refusal.inner_text()
+    assert second.locator("#in-students_total").input_value() == "1234"  # nothing typed is lost
+    stored = DataValue.objects.get(org=world.school_a, element__code="students_total")
+    assert stored.value == "1100"  # the first save is what the database holds
+    for page in (first, second):
+        page.context.close()

@@ -66,8 +66,31 @@ def test_a_stale_version_is_a_conflict_not_a_silent_overwrite(team):
     error = refused(
         lambda: services.save_part(chapter, part, "", "第二位编撰人的修改。", team.compiler_2, read_by_second), 409
     )
-    assert error.message == "他人已修改此章节，请刷新后再改"
+    assert error.message.startswith("此章节已被他人修改，您的保存未生效")
+    # both texts, so the second compiler can merge instead of retyping
+    assert "第一位编撰人的修改。" in error.message and "第二位编撰人的修改。" in error.message
+    assert set(error.field_errors()) == {"text"}
     assert selectors.parts(chapter)[0].text == "第一位编撰人的修改。"
+
+
+def test_two_compilers_save_the_same_part_from_the_web_and_the_second_sees_both_texts(team, client):
+    """Lost update (issue #16 item 4) on a compiled part: both pages read version N; the second save is refused
+    with the first compiler's text and its own, its own stays in the form, and the database keeps the first."""
+    from django.test import Client
+
+    chapter = started(team)
+    part = selectors.parts(chapter)[0]
+    url = reverse("compiling:part_edit", args=[team.city.code, team.period.code, "2.3", part.pk])
+    read = chapter.version
+    first, second = Client(), Client()
+    first.force_login(team.compiler)
+    second.force_login(team.compiler_2)
+    assert first.post(url, {"title": "", "text": "甲的改写。", "version": read}).status_code == 302
+    response = second.post(url, {"title": "", "text": "乙的改写。", "version": read})
+    html = response.content.decode()
+    assert response.status_code == 409 and "甲的改写。" in html and "乙的改写。" in html
+    assert html.count("乙的改写。") >= 2  # in the message and kept in the textarea
+    assert selectors.parts(chapter)[0].text == "甲的改写。"
 
 
 def test_only_draft_or_returned_chapters_can_be_edited_and_a_returned_one_can_again(team):
@@ -231,7 +254,8 @@ def test_compiler_writes_and_submits_city_admin_approves_via_the_web(team, cases
         reverse("compiling:part_save", args=[city, period, "2.3"]),
         {"title": "", "text": "过期页面的修改。", "version": chapter.version},
     )
-    assert response.status_code == 409 and "他人已修改此章节" in response.content.decode()
+    assert response.status_code == 409 and "此章节已被他人修改" in response.content.decode()
+    assert "过期页面的修改。" in response.content.decode()  # what was typed stays in the form
     [part] = selectors.parts(chapter)
     preview = client.post(
         reverse("compiling:preview"), {"org": city, "period": period, "text": "比例{{employment_rate:change}}"}

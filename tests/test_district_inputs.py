@@ -165,7 +165,7 @@ def test_the_form_pages_work_for_a_district_submission(district, client):
     page = client.get(reverse("review:submission", args=[w.dsub.pk])).content.decode()
     assert "区财政投入中等职业教育经费" in page and "区级案例" in page
     url = reverse("collection:save_value", args=[w.dsub.pk, "district_funding"])
-    assert client.post(url, {"value": "9800.5"}).status_code == 200
+    assert client.post(url, {"value": "9800.5", "version": "0"}).status_code == 200
     assert client.post(url, {"value": "很多"}).status_code == 422
     save_values(w.dsub, FIGURES, w.clerk)
     client.post(reverse("review:act", args=[w.dsub.pk, "submit"]))

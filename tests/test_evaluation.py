@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 from datetime import date
 from io import StringIO
 
@@ -451,6 +452,9 @@ def test_university_weight_form(demo, client):
         "research_growth": 10,
         "employment_gain": 10,
     }
+    read = dict(re.findall(r'name="(version_[^"]+)" value="(\d+)"', page))  # the form's versions (all 0: defaults)
+    assert len(read) == 7 and set(read.values()) == {"0"}
+    base.update(read)
     response = client.post("/evaluation/hei/weights/", base, follow=True)
     assert "超出允许范围" in response.content.decode()
     assert not WeightChoice.objects.filter(org=fudan).exists()
@@ -460,6 +464,11 @@ def test_university_weight_form(demo, client):
     assert WeightChoice.objects.filter(org=fudan).count() == 7
     row = evaluate("hei", "2020", fudan.code)["universities"][0]
     assert row["own_weights"]
+    # lost update (issue #16 item 4): a second form read before that save is refused with both weights
+    stale = {**ok, "papers_per_faculty": 25, "research_per_faculty": 25}
+    response = client.post("/evaluation/hei/weights/", stale, follow=True).content.decode()
+    assert "已被他人修改" in response and "30.00" in response and "“25”" in response
+    assert WeightChoice.objects.get(org=fudan, indicator="papers_per_faculty").weight == 30
     _login(client, "3101011001-principal")  # not this university's
     assert client.post("/evaluation/hei/weights/", ok).status_code == 404
 
@@ -470,21 +479,23 @@ def test_inspector_forms_for_duty_and_visits(demo, client):
     denied = client.post("/evaluation/district_duty/scores/", {"org": "310104", "period": "2020", "source": "onsite"})
     assert denied.status_code == 404  # a district does not score itself on site
     _login(client, "inspector")
+    form = client.get("/evaluation/district_duty/?org=310104&period=2020").content.decode()
+    read = dict(re.findall(r'name="(version_[^"]+)" value="(\d+)"', form))  # each score's version, as the form sends
     response = client.post(
         "/evaluation/district_duty/scores/",
-        {"org": "310104", "period": "2020", "source": "onsite", "A1": "11", "A2": "4"},
+        {"org": "310104", "period": "2020", "source": "onsite", "A1": "11", "A2": "4", **read},
         follow=True,
     )
     assert "分值应在 0—10 之间" in response.content.decode()
     response = client.post(
         "/evaluation/district_duty/scores/",
-        {"org": "310104", "period": "2020", "source": "onsite", "A1": "3"},
+        {"org": "310104", "period": "2020", "source": "onsite", "A1": "3", **read},
         follow=True,
     )
     assert "已保存 1 项评分" in response.content.decode()
     client.post("/evaluation/district_duty/findings/", {"org": "310104", "period": "2020"})
     rect = Rectification.objects.get(district__code="310104", item="A1")
-    revisit = {"verdict": "close", "note": "已整改", "on": "2021-06-01"}
+    revisit = {"verdict": "close", "note": "已整改", "on": "2021-06-01", "version": rect.version}
     client.post(f"/evaluation/rectifications/{rect.pk}/revisit/", revisit)
     rect.refresh_from_db()
     assert rect.status == "closed" and rect.closed_on == date(2021, 6, 1)

@@ -79,7 +79,9 @@ def test_autosave(client, world, role):
     login(client, world, role)
     for target, allowed in cells(WRITE, role).items():
         sub = getattr(world, target)
-        response = client.post(reverse("collection:save_value", args=[sub.pk, "books"]), {"value": "123"})
+        response = client.post(
+            reverse("collection:save_value", args=[sub.pk, "books"]), {"value": "123", "version": "0"}
+        )
         stored = DataValue.objects.filter(org=sub.org, element__code="books").first()
         if allowed == "W":
             assert response.status_code == 200, (role, target)

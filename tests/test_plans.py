@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -14,9 +15,12 @@ from hypothesis import strategies as st
 import dudao.demo
 from dudao.errors import DudaoError
 from dudao.orgs.models import OrgUnit
+from dudao.orgs.vocabulary import Role
 from dudao.plans import services, similarity, summary
 from dudao.plans.models import Plan, Reminder, Status
 from dudao.plans.parser import parse, parse_file
+
+from .conftest import make_user
 
 # the real 2020 plan (../shared/seeds/vocational_work_plan_2020.txt), shipped with the demo
 SEED = Path(dudao.demo.__file__).parent / "data" / "vocational_work_plan_2020.txt"
@@ -252,7 +256,7 @@ def test_web_pages_and_permissions(plan, world, client):
     assignment = task.assignments.get()
     client.post(
         f"/plans/assignments/{assignment.pk}/report/",
-        {"period": "2024-03", "status": "lagging", "narrative": "标准征求意见延期"},
+        {"period": "2024-03", "status": "lagging", "narrative": "标准征求意见延期", "version": assignment.version},
     )
     board = client.get(f"/plans/{plan.pk}/board/").content.decode()
     assert "提升“双师型”教师比重" in board and "滞后" in board
@@ -302,6 +306,7 @@ def test_progress_form_keeps_input_and_shows_errors_at_fields(plan, world, clien
         "status": Status.LAGGING,
         "narrative": "用地审批未完成",
         f"actual_{target.pk}": "很多",
+        "version": assignment.version,  # as the form sends it
     }
     response = client.post(url, typed)
     page = response.content.decode()
@@ -311,3 +316,43 @@ def test_progress_form_keeps_input_and_shows_errors_at_fields(plan, world, clien
     assert "报告期格式应为" in page and "实际值应为数字" in page and "请填写进展情况" not in page
     ok = client.post(url, {**typed, "period": "2024Q1", f"actual_{target.pk}": "3"})
     assert ok.status_code == 302 and assignment.reports.count() == 1
+
+
+def test_two_people_of_a_unit_report_progress_from_the_same_page_and_the_second_sees_both(plan, world, client):
+    """Lost update (issue #16 item 4): both open the task page; the first files 已完成, the second — not having seen
+    it — files 推进中. The second is refused (409) with both reports, keeps what was typed, and the first stands."""
+    from django.test import Client
+
+    task = plan.tasks.get(no=1)
+    assignment = services.assign(
+        task, world.huangpu, "lead", date.today() + timedelta(days=30), world.users["city_admin"]
+    )
+    colleague = make_user("huangpu-2", world.huangpu, Role.DISTRICT_REVIEWER)
+    first, second = Client(), Client()
+    first.force_login(world.users["district_reviewer"])
+    second.force_login(colleague)
+    page = f"/plans/tasks/{task.pk}/"
+    read = [re.search(r'name="version" value="(\d+)"', c.get(page).content.decode()).group(1) for c in (first, second)]
+    url = f"/plans/assignments/{assignment.pk}/report/"
+    done = {"period": "2024Q2", "status": Status.DONE, "narrative": "新建园已开工", "version": read[0]}
+    assert first.post(url, done).status_code == 302
+    late = {"period": "2024Q2", "status": Status.IN_PROGRESS, "narrative": "仍在协调用地", "version": read[1]}
+    response = second.post(url, late)
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "新建园已开工" in html and "仍在协调用地</textarea>" in html  # theirs, and mine kept in the form
+    assert [r.narrative for r in assignment.reports.all()] == ["新建园已开工"]
+
+
+def test_two_answers_to_one_reminder_the_second_is_refused(plan, world):
+    task = plan.tasks.get(no=1)
+    co = services.assign(task, world.huangpu, "co", date.today(), world.users["city_admin"])
+    reminder = services.remind(co, "请说明进度", world.users["city_admin"])
+    read = reminder.version
+    services.answer(reminder, "三季度开工", world.users["district_reviewer"], read)
+    with pytest.raises(DudaoError) as refused:
+        services.answer(Reminder.objects.get(pk=reminder.pk), "四季度开工", world.users["district_reviewer"], read)
+    assert (
+        refused.value.status == 409 and "三季度开工" in refused.value.message and "四季度开工" in refused.value.message
+    )
+    assert Reminder.objects.get(pk=reminder.pk).answer == "三季度开工"

@@ -17,7 +17,7 @@ def test_autosave_reports_error_next_to_field(client, world):
     bad = client.post(url, {"value": "一千"}, HTTP_HX_REQUEST="true")
     assert bad.status_code == 422 and "应为数字" in bad.content.decode()
     assert not DataValue.objects.exists()
-    good = client.post(url, {"value": "1000"}, HTTP_HX_REQUEST="true")
+    good = client.post(url, {"value": "1000", "version": "0"}, HTTP_HX_REQUEST="true")
     assert good.status_code == 200 and "已保存" in good.content.decode()
     assert good["HX-Trigger"] == "findings-changed"
     assert DataValue.objects.get(element__code="students_total").number == 1000

@@ -99,6 +99,7 @@ class SubmissionSerializer(serializers.Serializer):
     locked = serializers.BooleanField()
     actions = StepSerializer(many=True)
     values = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    versions = serializers.DictField(child=serializers.IntegerField(), help_text="数据元编码 → 版本号（保存时带回）")
     updated_at = serializers.DateTimeField()
 
 
@@ -107,12 +108,18 @@ class ValuesWriteSerializer(serializers.Serializer):
         child=serializers.CharField(allow_blank=True, max_length=20000), allow_empty=False, help_text="数据元编码 → 值"
     )
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="修改原因（审计）")
+    versions = serializers.DictField(
+        child=serializers.IntegerField(min_value=0, max_value=2**31 - 1),
+        required=False,
+        help_text="数据元编码 → 读取时的版本号（GET 返回的 versions；尚无值为 0）；他人已修改则 409，不保存",
+    )
 
 
 class SavedValuesSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     state = serializers.CharField()
     values = serializers.DictField(child=serializers.CharField(allow_blank=True), help_text="写入的数据元 → 存储值")
+    versions = serializers.DictField(child=serializers.IntegerField(), help_text="写入的数据元 → 新版本号")
     updated_at = serializers.DateTimeField()
 
 

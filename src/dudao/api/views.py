@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from dudao import security
 from dudao.collection import selectors, services, workflows
+from dudao.concurrency import StaleEdit
 from dudao.errors import DudaoError
 from dudao.evaluation import registry
 from dudao.evaluation.run import evaluate
@@ -166,6 +167,8 @@ def _submission_data(sub: "Submission", user) -> dict:
             for st in workflow.available_steps(sub, user)
         ],
         "values": {code: v.value for code, v in services.values_of(sub).items()},
+        # send a value's version back in the PATCH's "versions" and a save over someone else's is refused (409)
+        "versions": selectors.versions_of(sub),
         "updated_at": sub.updated_at,
     }
 
@@ -230,7 +233,11 @@ def submission_values(request, pk: int):
     form.is_valid(raise_exception=True)
     values = form.validated_data["values"]
     try:
-        services.save_values(sub, values, request.user, form.validated_data.get("reason", ""))
+        services.save_values(
+            sub, values, request.user, form.validated_data.get("reason", ""), form.validated_data.get("versions")
+        )
+    except StaleEdit:  # someone saved one of these values since the client read it: 409 with both values
+        raise
     except DudaoError as exc:
         if exc.errors:  # bad values: the answer names each field
             raise DudaoError("数据未保存", errors=exc.errors) from None
@@ -243,6 +250,7 @@ def submission_values(request, pk: int):
             "id": sub.pk,
             "state": sub.state,
             "values": {c: stored.get(c, "") for c in values},
+            "versions": selectors.versions_of(sub, values),
             "updated_at": sub.updated_at,
         }
     )

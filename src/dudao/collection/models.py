@@ -148,8 +148,11 @@ class DataValue(models.Model):
     category_option = models.CharField(max_length=64, blank=True, default="")
     value = models.TextField(blank=True, max_length=20000)
     number = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
+    # counts every save, so a form read before someone else's save is refused instead of overwriting it
+    # (dudao.concurrency); 0 stands for "no value yet" in a form, so a stored value starts at 1
+    version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "version"])
 
     class Meta:
         constraints = [
@@ -171,6 +174,7 @@ class Explanation(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="explanations")
     key = models.CharField(max_length=128)  # rule code or "outlier:<element>"
     text = models.TextField(max_length=20000)
+    version = models.PositiveIntegerField(default=1)  # dudao.concurrency: a stale form does not overwrite
     history = HistoricalRecords()
 
     class Meta:

@@ -208,6 +208,15 @@ def campaigns_with_submissions(orgs: Iterable[OrgUnit]) -> QuerySet[Campaign, Ca
 # --------------------------------------------------------------------------- values
 
 
+def versions_of(submission: Submission, codes: Iterable[str] | None = None) -> dict[str, int]:
+    """element code → the version of the submission's value (all of them, or ``codes``); a code without a value is
+    absent (a form sends 0 for it). What a form or API client sends back with a save (dudao.concurrency)."""
+    rows = DataValue.objects.filter(org=submission.org_id, period=submission.campaign.period_id, category_option="")
+    if codes is not None:
+        rows = rows.filter(element__code__in=list(codes))
+    return dict(rows.values_list("element__code", "version"))
+
+
 def stored_texts(submission: Submission, codes: Iterable[str]) -> dict[str, str]:
     """element code → the text stored for ``codes`` among the submission's values, as normalised on save
     (``"87"`` → ``"87.00"``)."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 from django.db import transaction
 from django.utils import timezone
 
+from dudao import concurrency
 from dudao.errors import DudaoError, forbidden
 from dudao.history import set_author
 from dudao.inputs import check_text, parse_number
@@ -124,11 +125,22 @@ def edit_refusal(user, submission: Submission) -> str:
     return "无权修改该单位数据"
 
 
-def save_values(submission: Submission, raw_values: dict[str, object], user, reason: str = "") -> list[DataValue]:
+def save_values(
+    submission: Submission,
+    raw_values: dict[str, object],
+    user,
+    reason: str = "",
+    versions: Mapping[str, object] | None = None,
+) -> list[DataValue]:
     """Validate every value first, then write them all in one transaction — or nothing.
 
     Raises :class:`DudaoError` with ``errors`` = {code: message} when any value is bad, and one with status 403 when
     the submission's state does not allow edits or the user may not edit it.
+
+    ``versions`` (element code → the value's version as the form or client read it, 0 for "no value yet") makes the
+    save optimistic: a value someone else saved since is refused with :class:`~dudao.concurrency.StaleEdit` (409),
+    which shows their value and this user's per field, and nothing is written. A code without a version (the Excel
+    import, loaders, API clients that send none) writes as before.
     """
     if not can_edit(user, submission):
         raise forbidden(edit_refusal(user, submission))
@@ -163,6 +175,9 @@ def save_values(submission: Submission, raw_values: dict[str, object], user, rea
                 period=submission.campaign.period, org=submission.org, element__code__in=parsed, category_option=""
             )
         }
+        sent = versions or {}
+        expected = {code: concurrency.expected_version(sent[code]) for code in parsed if code in sent}
+        _refuse_stale(elements, parsed, raw_values, existing, expected, user)
         for code, (text, number) in parsed.items():
             current = existing.get(code)
             if current is None:
@@ -171,6 +186,16 @@ def save_values(submission: Submission, raw_values: dict[str, object], user, rea
                 current = DataValue(element=elements[code], period=submission.campaign.period, org=submission.org)
             elif current.value == text:
                 continue
+            elif code in expected:  # the conditional UPDATE: the guard even for a writer that skips the row lock
+                concurrency.advance(
+                    current,
+                    expected[code],
+                    what=elements[code].name,
+                    labels={"value": elements[code].name},
+                    yours={"value": text},
+                )
+            else:
+                current.version += 1
             current.value, current.number = text, number
             set_author(current, user, reason[:100])
             current.save()
@@ -181,6 +206,34 @@ def save_values(submission: Submission, raw_values: dict[str, object], user, rea
             if selectors.counts(submission.org_id, submission.campaign.period_id):
                 signals.announce(submission.org_id, submission.campaign.period_id)
     return saved
+
+
+def _refuse_stale(elements, parsed, raw_values, existing, expected, user) -> None:
+    """Refuse the save when a value it changes was saved by someone else after the form read it (its version moved
+    on): one :class:`~dudao.concurrency.StaleEdit` naming every such field with both values.
+
+    No conflict (``expected`` is moved to the stored version): a stored value that already equals the typed one
+    (both people meant the same), and a value this user saved last — the autosave of a long text sends again while
+    its previous request, which the page gave up waiting for, was written; refusing would show the user their own
+    words as "someone else's"."""
+    stale = []
+    for code, version in expected.items():
+        current = existing.get(code)
+        stored_version = current.version if current is not None else 0
+        stored_text = current.value if current is not None else ""
+        if version == stored_version or stored_text == parsed[code][0]:
+            continue
+        latest = current.history.only("history_user_id").first() if current is not None else None
+        if latest is not None and latest.history_user_id == getattr(user, "pk", None):
+            expected[code] = stored_version  # this user's own earlier save: write over it
+        else:
+            stale.append(
+                concurrency.Difference(
+                    code, elements[code].name, display_value(elements[code], stored_text), str(raw_values[code]).strip()
+                )
+            )
+    if stale:
+        raise concurrency.StaleEdit("“" + "、".join(d.label for d in stale) + "”", stale)
 
 
 def load_values(period: Period, rows: Iterable[tuple[OrgUnit, str, Decimal | float | str]]) -> int:
@@ -254,6 +307,7 @@ class Finding:
     message: str
     elements: tuple[str, ...] = ()
     explanation: str = ""
+    version: int = 0  # the explanation's (0: none yet), sent back with an edit of it
 
     @property
     def needs_explanation(self) -> bool:
@@ -280,9 +334,14 @@ def check_submission(submission: Submission) -> list[Finding]:
         if not result:
             findings.append(Finding(rule.code, rule.severity, rule.message, tuple(sorted(expression.names))))
     findings.extend(outlier_findings(submission, numbers))
-    explanations = dict(Explanation.objects.filter(submission=submission).values_list("key", "text"))
+    explanations = {
+        key: (text, version)
+        for key, text, version in Explanation.objects.filter(submission=submission).values_list(
+            "key", "text", "version"
+        )
+    }
     for finding in findings:
-        finding.explanation = explanations.get(finding.key, "")
+        finding.explanation, finding.version = explanations.get(finding.key, ("", 0))
     return findings
 
 
@@ -368,9 +427,13 @@ def explain_warnings_for_loading(campaign: Campaign, text: str) -> int:
     return written
 
 
-def explain(submission: Submission, key: str, text: str, user) -> Explanation:
+@transaction.atomic
+def explain(submission: Submission, key: str, text: str, user, version: object = None) -> Explanation:
+    """Write the explanation of a warning. With ``version`` (the explanation's as the page read it, 0 for none) an
+    explanation someone else wrote meanwhile is not overwritten: refused (409) with theirs and this one."""
     if not can_edit(user, submission):
         raise forbidden(edit_refusal(user, submission))
+    expected = None if version is None else concurrency.expected_version(version)
     text = (text or "").strip()
     if not text:
         raise DudaoError("说明不能为空")
@@ -381,6 +444,10 @@ def explain(submission: Submission, key: str, text: str, user) -> Explanation:
         submission=submission, key=key
     )
     if obj.pk is None or obj.text != text:  # one history row per real change
+        if obj.pk is not None and expected is None:
+            obj.version += 1
+        elif obj.pk is not None and expected is not None:
+            concurrency.advance(obj, expected, what="说明", labels={"text": "说明"}, yours={"text": text})
         obj.text = text
         set_author(obj, user)
         obj.save()

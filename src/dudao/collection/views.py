@@ -8,13 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from dudao.errors import FORBIDDEN, DudaoError, forbidden
+from dudao.errors import CONFLICT, FORBIDDEN, DudaoError, forbidden
 from dudao.inputs import checks_its_own_text
 from dudao.orgs.access import top_units, visible_units
 from dudao.orgs.selectors import unit
 from dudao.orgs.vocabulary import Level
 
-from . import excel, services, workflows
+from . import excel, selectors, services, workflows
 from .models import Campaign, Submission
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,8 +47,18 @@ def workbench(user) -> dict:
     return {"rows": rows, "tops": tops}
 
 
-def field_context(sub, element, value, error="", saved=False, editable=False):
-    return {"sub": sub, "element": element, "value": value, "error": error, "saved": saved, "editable": editable}
+def field_context(sub, element, value, error="", saved=False, editable=False, version=0):
+    """One field of the form; ``version`` is the stored value's (0: none yet), sent back with the autosave so a
+    value someone else saved meanwhile is not overwritten (dudao.concurrency)."""
+    return {
+        "sub": sub,
+        "element": element,
+        "value": value,
+        "error": error,
+        "saved": saved,
+        "editable": editable,
+        "version": version,
+    }
 
 
 def findings_context(sub, editable) -> dict:
@@ -73,21 +83,27 @@ def findings(request, pk):
 @login_required
 @require_POST
 def save_value(request, pk, code):
-    """htmx autosave of one field; answers with the re-rendered field (error or “已保存”)."""
+    """htmx autosave of one field; answers with the re-rendered field (error or “已保存”).
+
+    The field posts the version of the value it shows; when someone else saved the field since, the answer is 409
+    with both values next to the field, the typed value kept in it, and the current version — so saving again is a
+    deliberate overwrite by someone who has seen the other value."""
     sub = visible_submission(request, pk)
     member = sub.campaign.dataset.members.select_related("element").filter(element__code=code).first()
     if member is None:
         raise Http404
     raw = request.POST.get("value", "")
     try:
-        services.save_values(sub, {code: raw}, request.user)
-        ctx = field_context(sub, member.element, raw, saved=True, editable=True)
+        services.save_values(sub, {code: raw}, request.user, versions={code: request.POST.get("version")})
         status = 200
+        error = ""
     except DudaoError as exc:
         if code not in exc.errors:  # refused as a whole (locked, no role): the error handler answers
             raise
-        ctx = field_context(sub, member.element, raw, error=exc.field_errors()[code], editable=True)
-        status = 422
+        status = exc.status if exc.status == CONFLICT else 422
+        error = exc.field_errors()[code]
+    version = selectors.versions_of(sub, [code]).get(code, 0)
+    ctx = field_context(sub, member.element, raw, error=error, saved=not error, editable=True, version=version)
     response = render(request, "collection/_field.html", ctx, status=status)
     if status == 200:
         response["HX-Trigger"] = "findings-changed"
@@ -99,7 +115,8 @@ def save_value(request, pk, code):
 def explain(request, pk):
     sub = visible_submission(request, pk)
     try:
-        services.explain(sub, request.POST.get("key", ""), request.POST.get("text", ""), request.user)
+        version = request.POST.get("version", "")  # the explanation's as the page read it (dudao.concurrency)
+        services.explain(sub, request.POST.get("key", ""), request.POST.get("text", ""), request.user, version)
         messages.success(request, "说明已保存")
     except DudaoError as exc:
         if exc.status == FORBIDDEN:

@@ -8,18 +8,22 @@ Who does what:
 
 Approval takes a second person: whoever last edited a chapter's content or submitted it cannot approve it (四眼原则).
 Two compilers editing one chapter never silently overwrite each other: every write carries the chapter's
-``version`` as the page read it, and a stale one is refused with 409.
+``version`` as the page read it, and a stale one is refused with 409 showing both texts (:mod:`dudao.concurrency`,
+the rule every edit form shares).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from dudao import concurrency
 from dudao.errors import UNPROCESSABLE, DudaoError, conflict, forbidden, not_found
 from dudao.history import set_author
 from dudao.orgs.access import has_role
@@ -65,12 +69,43 @@ def may_view(user: Any, org: OrgUnit) -> bool:
 # --------------------------------------------------------------------------- helpers
 
 
-def _locked(chapter: Chapter, version: int | None = None) -> Chapter:
-    """The chapter's row as stored now (locked for the transaction); refuses a ``version`` that is not current."""
+PART_LABELS = {"title": _lazy("小节标题"), "text": _lazy("正文")}
+CASE_LABELS = {"title": _lazy("案例标题"), "body": _lazy("案例正文"), "credit": _lazy("署名单位")}
+
+
+def _locked(
+    chapter: Chapter,
+    version: int | None = None,
+    *,
+    yours: Mapping[str, object] | None = None,
+    theirs: Any = None,
+    labels: Mapping[str, Any] | None = None,
+) -> Chapter:
+    """The chapter's row as stored now (locked for the transaction), its next version claimed.
+
+    With ``version`` (what the page read) the claim is :func:`dudao.concurrency.advance`'s conditional update: a
+    page that read an older version is refused (409) with, per field of ``yours`` that differs, the stored value
+    (``theirs``: the part or case as saved now, or nothing for a new part) and the typed one."""
     fresh = Chapter.objects.select_for_update().select_related("org", "period").get(pk=chapter.pk)
-    if version is not None and int(version) != fresh.version:
-        raise conflict(_("他人已修改此章节，请刷新后再改"), locator="version")
+    expected = fresh.version if version is None else concurrency.expected_version(version)
+    concurrency.advance(
+        fresh,
+        expected,
+        what=_("此章节"),
+        labels={k: str(v) for k, v in (labels or {}).items()},
+        yours=yours or {},
+        theirs=lambda row: _stored(theirs, yours or {}),
+    )
     return fresh
+
+
+def _stored(record: Any, yours: Mapping[str, object]) -> dict[str, object]:
+    """The current stored values of the fields the user typed, read again (the instance may be the page's copy); a
+    record that is gone or new shows as empty."""
+    if record is None or record.pk is None:
+        return {}
+    fresh = type(record)._default_manager.filter(pk=record.pk).values(*yours).first()
+    return fresh or {}
 
 
 def _writable(chapter: Chapter, user: Any) -> None:
@@ -81,7 +116,7 @@ def _writable(chapter: Chapter, user: Any) -> None:
 
 
 def _touch(chapter: Chapter, user: Any, reason: str, *, edited: bool = True) -> None:
-    chapter.version += 1
+    """Record the change on the chapter (its version was claimed by :func:`_locked`)."""
     if edited:
         chapter.updated_by = user
     set_author(chapter, user, reason)
@@ -134,7 +169,7 @@ def open_chapter(org: OrgUnit, period: Period, key: str, user: Any) -> Chapter:
 def save_part(chapter: Chapter, part: Part | None, title: str, text: str, user: Any, version: int) -> Part:
     """Create (``part=None``) or change one part. Refuses tokens that name no indicator, org, period or option, and a
     page that read an older ``version`` of the chapter."""
-    fresh = _locked(chapter, version)
+    fresh = _locked(chapter, version, yours={"title": title, "text": text}, theirs=part, labels=PART_LABELS)
     _writable(fresh, user)
     entry = outline.entry(fresh.key)
     title = _checked_title(title)
@@ -216,7 +251,13 @@ def pick_case(part: Part, case: CaseRecord, user: Any) -> CasePick:
 
 @transaction.atomic
 def edit_case(pick: CasePick, title: str, body: str, credit: str, user: Any, version: int) -> CasePick:
-    fresh = _locked(pick.part.chapter, version)
+    fresh = _locked(
+        pick.part.chapter,
+        version,
+        yours={"title": title, "body": body, "credit": credit},
+        theirs=pick,
+        labels=CASE_LABELS,
+    )
     _writable(fresh, user)
     errors = {}
     if not (title or "").strip():

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from dudao import concurrency
 from dudao.collection import selectors as collection
 from dudao.errors import DudaoError, forbidden
 from dudao.indicators.definitions import catalog
@@ -191,10 +192,7 @@ def chapter(request, org_code, period_code, key):
 
 
 def _version(request) -> int:
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        raise DudaoError(_("页面缺少版本号，请刷新后再改"), locator="version") from None
+    return concurrency.expected_version(request.POST.get("version"))
 
 
 @login_required
@@ -261,7 +259,9 @@ def case_edit(request, org_code, period_code, key, pk):
         )
         messages.success(request, _("案例已保存"))
     except DudaoError as exc:
-        messages.error(request, "；".join(exc.messages()) if exc.errors else exc.message)
+        # a stale save's message names each field with both texts; a bad one lists the fields
+        stale = isinstance(exc, concurrency.StaleEdit)
+        messages.error(request, "；".join(exc.messages()) if exc.errors and not stale else exc.message)
     return _back(org, period, key, f"case-{pick.pk}")
 
 

@@ -15,6 +15,8 @@ class WeightChoice(models.Model):
     period = models.ForeignKey("collection.Period", on_delete=models.CASCADE)
     indicator = models.SlugField(max_length=64)
     weight = models.DecimalField(max_digits=6, decimal_places=2)
+    # counts every save: a form read before someone else's save is refused instead of overwriting it
+    version = models.PositiveIntegerField(default=1)
     chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     chosen_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -33,6 +35,8 @@ class DutyScore(models.Model):
     item = models.SlugField(max_length=32)
     source = models.SlugField(max_length=32)
     score = models.DecimalField(max_digits=6, decimal_places=2)
+    # counts every save: a form read before someone else's save is refused instead of overwriting it
+    version = models.PositiveIntegerField(default=1)
     note = models.TextField(blank=True, max_length=2000)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     entered_at = models.DateTimeField(auto_now=True)
@@ -61,6 +65,8 @@ class Rectification(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     closed_on = models.DateField(null=True, blank=True)
+    # counts every save: a form read before someone else's save is refused instead of overwriting it
+    version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
 
     class Meta:

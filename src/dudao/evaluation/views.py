@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from dudao import concurrency
 from dudao.collection import selectors
 from dudao.documents import html_to_pdf
 from dudao.errors import DudaoError
@@ -188,7 +189,8 @@ def hei_weights(request):
         messages.error(request, "权重未保存：" + "；".join(errors))
         return redirect(_back("hei", org, period))
     try:
-        hei.choose_weights(spec, org, period, chosen, request.user)
+        versions = concurrency.versions_sent(request.POST, list(chosen))
+        hei.choose_weights(spec, org, period, chosen, request.user, versions)
         messages.success(request, "已保存本校自选权重")
     except DudaoError as exc:
         messages.error(request, f"权重未保存：{exc}")
@@ -220,7 +222,10 @@ def duty_scores(request):
     source = request.POST.get("source", "")
     values = {item["code"]: request.POST.get(item["code"], "") for item in spec["items"]}
     try:
-        saved = duty.record_scores(spec, period, org, source, values, request.user)
+        # each score's version as the form read it: another inspector's score meanwhile is not overwritten
+        versions = concurrency.versions_sent(request.POST, [f"{source}_{code}" for code in values])
+        versions = {code: versions[f"{source}_{code}"] for code in values}
+        saved = duty.record_scores(spec, period, org, source, values, request.user, versions)
         messages.success(request, f"已保存 {len(saved)} 项评分")
     except DudaoError as exc:
         messages.error(request, f"评分未保存：{exc}")
@@ -243,7 +248,12 @@ def rectification_revisit(request, pk):
     _inspector_at(request, rect.district)
     try:
         duty.revisit(
-            rect, request.user, request.POST.get("verdict") == "close", request.POST.get("note", ""), _day(request)
+            rect,
+            request.user,
+            request.POST.get("verdict") == "close",
+            request.POST.get("note", ""),
+            _day(request),
+            concurrency.expected_version(request.POST.get("version")),
         )
         messages.success(request, f"已记录回访核查：{rect.get_status_display()}")
     except DudaoError as exc:

@@ -86,6 +86,9 @@ class Assignment(models.Model):
     role = models.CharField(max_length=8, choices=Role.choices, default=Role.LEAD)
     deadline = models.DateField(_("完成时限"))
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # counts every progress report (Assignment) or answer (Reminder): a form read before someone else's is refused
+    # instead of silently replacing it (dudao.concurrency)
+    version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
 
     class Meta:
@@ -126,6 +129,9 @@ class Reminder(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     answered_at = models.DateTimeField(null=True, blank=True)
+    # counts every progress report (Assignment) or answer (Reminder): a form read before someone else's is refused
+    # instead of silently replacing it (dudao.concurrency)
+    version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
 
     class Meta:

@@ -11,10 +11,12 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dudao import concurrency
 from dudao.errors import UNPROCESSABLE, DudaoError, forbidden
 from dudao.history import set_author
 from dudao.inputs import parse_number, text_problem
@@ -120,8 +122,17 @@ def assign(task: Task, org: OrgUnit, role: str, deadline: date, user) -> Assignm
 
 
 def report_progress(
-    assignment: Assignment, period: str, status: str, narrative: str, user, actuals: dict[int, object] | None = None
+    assignment: Assignment,
+    period: str,
+    status: str,
+    narrative: str,
+    user,
+    actuals: dict[int, object] | None = None,
+    version: int | None = None,
 ) -> ProgressReport:
+    """File a progress report. With ``version`` (the assignment's as the form read it), a report another person of
+    the unit filed meanwhile is not silently superseded: the save is refused (409) showing their report and this
+    one, field by field."""
     if not can_report(user, assignment):
         raise forbidden("只有责任单位可以报送进展")
     errors: dict[str, str] = {}  # form field → message, so the page shows each next to its field
@@ -154,6 +165,17 @@ def report_progress(
     if errors:
         raise DudaoError("；".join(errors.values()), errors=errors, status=UNPROCESSABLE)
     with transaction.atomic():
+        if version is None:
+            Assignment.objects.filter(pk=assignment.pk).update(version=F("version") + 1)
+        else:
+            concurrency.advance(
+                assignment,
+                version,
+                what="该任务的进展",
+                labels={"period": "报告期", "status": "状态", "narrative": "进展情况"},
+                yours={"period": period, "status": Status(status).label, "narrative": narrative},
+                theirs=_latest_report_fields,
+            )
         report = ProgressReport.objects.create(
             assignment=assignment, period=period, status=status, narrative=narrative, reported_by=user
         )
@@ -180,11 +202,26 @@ def remind(assignment: Assignment, text: str, user) -> Reminder:
     return reminder
 
 
-def answer(reminder: Reminder, text: str, user) -> Reminder:
+def _latest_report_fields(assignment: Assignment) -> dict[str, str]:
+    """The latest progress report of ``assignment`` as the fields of the report form (what "theirs" shows)."""
+    latest = assignment.reports.order_by("-reported_at", "-id").first()
+    if latest is None:
+        return {}
+    return {"period": latest.period, "status": latest.get_status_display(), "narrative": latest.narrative}
+
+
+@transaction.atomic
+def answer(reminder: Reminder, text: str, user, version: int | None = None) -> Reminder:
+    """Answer a reminder. With ``version`` (the reminder's as the page read it) an answer someone else gave
+    meanwhile is not overwritten: refused (409) with their answer and this one."""
     if not can_report(user, reminder.assignment):
         raise forbidden("只有责任单位可以回复督办")
     if not (text or "").strip():
         raise DudaoError("请填写回复内容")
+    if version is None:
+        reminder.version = Reminder.objects.get(pk=reminder.pk).version + 1
+    else:
+        concurrency.advance(reminder, version, what="督办回复", labels={"answer": "回复"}, yours={"answer": text})
     reminder.answer, reminder.answered_by, reminder.answered_at = text.strip(), user, timezone.now()
     set_author(reminder, user)
     reminder.save()

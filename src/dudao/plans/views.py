@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from dudao import documents
+from dudao import concurrency, documents
 from dudao.context import navigation
 from dudao.errors import FORBIDDEN, DudaoError
 from dudao.inputs import parse_id, parse_number
@@ -150,6 +150,8 @@ def _task_page(request, task, refused=None, error=None):
         a.can_report = services.can_report(request.user, a)
         posted = request.POST if refused is not None and a.pk == refused.pk else {}
         a.field_errors = error.field_errors() if posted and error else {}
+        # someone else reported meanwhile: the whole sentence (their report and this one) above the kept input
+        a.stale = error.message if posted and isinstance(error, concurrency.StaleEdit) else ""
         a.posted = posted
         a.target_rows = [
             (t, posted.get(f"actual_{t.pk}", ""), a.field_errors.get(f"actual_{t.pk}", "")) for t in targets
@@ -223,6 +225,7 @@ def task_report(request, pk):
             request.POST.get("narrative", ""),
             request.user,
             actuals,
+            concurrency.expected_version(request.POST.get("version")),
         )
     except DudaoError as exc:
         if not exc.errors:  # refused as a whole (not the unit's to report): the error page
@@ -250,7 +253,12 @@ def task_remind(request, pk):
 def reminder_answer(request, pk):
     reminder = get_object_or_404(Reminder.objects.select_related("assignment"), pk=pk)
     try:
-        services.answer(reminder, request.POST.get("answer", ""), request.user)
+        services.answer(
+            reminder,
+            request.POST.get("answer", ""),
+            request.user,
+            concurrency.expected_version(request.POST.get("version")),
+        )
         messages.success(request, "已回复")
     except DudaoError as exc:
         _refused(exc)

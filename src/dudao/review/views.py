@@ -39,7 +39,11 @@ def submission_detail(request, pk):
         current = values.get(m.element.code)
         section["fields"].append(
             field_context(
-                sub, m.element, services.display_value(m.element, current.value) if current else "", editable=editable
+                sub,
+                m.element,
+                services.display_value(m.element, current.value) if current else "",
+                editable=editable,
+                version=current.version if current else 0,
             )
         )
     trail = listing(request, audit_trail(sub), search=TRAIL_SEARCH, sorts=TRAIL_SORTS, default="-at", per_page=100)

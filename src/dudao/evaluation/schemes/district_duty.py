@@ -14,11 +14,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dudao import concurrency
 from dudao.errors import DudaoError
 from dudao.inputs import parse_number
+from dudao.orgs.vocabulary import Level
 from dudao.rounding import fixed, rounded
 
 from ..common import districts
@@ -89,19 +91,64 @@ def _checked(spec: dict, source: str, scores: Mapping[str, object]) -> dict[str,
 
 
 @transaction.atomic
-def record_scores(spec: dict, period, district, source: str, scores: Mapping[str, object], user) -> list[DutyScore]:
-    """Save one source's scores for several items — all or nothing, each within 0..max."""
+@transaction.atomic
+def record_scores(
+    spec: dict,
+    period,
+    district,
+    source: str,
+    scores: Mapping[str, object],
+    user,
+    versions: Mapping[str, int] | None = None,
+) -> list[DutyScore]:
+    """Save one source's scores for several items — all or nothing, each within 0..max.
+
+    ``versions`` (item → the score's version as the form read it, 0 for none yet) refuses, in one
+    :class:`~dudao.concurrency.StaleEdit`, every score another inspector saved differently since; without it (the
+    demo, scripts) a score is replaced as before."""
     saved = []
+    claims = concurrency.Claims("督政评分")
     for code, value in _checked(spec, source, scores).items():
-        obj, _ = DutyScore.objects.update_or_create(
-            period=period,
-            district=district,
-            item=code,
-            source=source,
-            defaults={"score": value, "entered_by": user},
-        )
+        label = f"{code} {_item(spec, code)['name']}"
+        obj = DutyScore.objects.filter(period=period, district=district, item=code, source=source).first()
+        expected = None if versions is None or code not in versions else versions[code]
+        if obj is None:
+            obj = DutyScore(period=period, district=district, item=code, source=source, score=value, entered_by=user)
+            try:
+                with transaction.atomic():
+                    obj.save()
+            except IntegrityError:  # another inspector entered it between the read and the insert
+                fresh = DutyScore.objects.get(period=period, district=district, item=code, source=source)
+                claims.stale.extend(concurrency.differences({code: label}, {code: fresh.score}, {code: value}))
+            saved.append(obj)
+            continue
+        if obj.score == value:
+            saved.append(obj)
+            continue
+        if expected is None:
+            obj.version += 1
+        elif not claims.claim(obj, expected, field=code, label=label, yours=value, theirs=lambda row: row.score):
+            continue
+        obj.score, obj.entered_by = value, user
+        obj.save()
         saved.append(obj)
+    claims.check()
     return saved
+
+
+def score_versions(spec: dict, period, district) -> list[tuple[str, int]]:
+    """``(hidden field name, version)`` of every source × item score of the 督政 form (0: not scored yet)."""
+    stored = {
+        (item, source): version
+        for item, source, version in DutyScore.objects.filter(period=period, district=district).values_list(
+            "item", "source", "version"
+        )
+    }
+    return [
+        (f"version_{source}_{item['code']}", stored.get((item["code"], source), 0))
+        for source in spec["sources"]
+        for item in spec["items"]
+    ]
 
 
 @transaction.atomic
@@ -148,16 +195,31 @@ def raise_findings(spec: dict, period, district, user, today: date) -> list[Rect
 
 
 @transaction.atomic
-def revisit(rectification: Rectification, user, closed: bool, note: str, on: date) -> Revisit:
-    """回访核查: record what the inspector found and close or reopen the item."""
+def revisit(
+    rectification: Rectification, user, closed: bool, note: str, on: date, version: int | None = None
+) -> Revisit:
+    """回访核查: record what the inspector found and close or reopen the item. With ``version`` (the item's as the
+    page read it) a revisit over another inspector's meanwhile is refused, showing their status and this one."""
     note = (note or "").strip()
     if not note:
         raise DudaoError("请填写回访核查情况")
     rect = Rectification.objects.select_for_update().get(pk=rectification.pk)
+    status = Rectification.Status.CLOSED if closed else Rectification.Status.REOPENED
+    if version is not None:
+        concurrency.advance(
+            rect,
+            version,
+            what="整改事项",
+            labels={"status": "整改状态"},
+            yours={"status": status.label},
+            theirs=lambda row: {"status": row.get_status_display()},
+        )
+    else:
+        rect.version += 1
     visit = Revisit.objects.create(rectification=rect, visited_on=on, inspector=user, closed=closed, note=note)
     rect.status = Rectification.Status.CLOSED if closed else Rectification.Status.REOPENED
     rect.closed_on = on if closed else None
-    rect.save(update_fields=["status", "closed_on"])
+    rect.save(update_fields=["status", "closed_on", "version"])
     rectification.refresh_from_db()
     return visit
 
@@ -181,6 +243,7 @@ def rectification_rows(period, districts, today: date) -> list[dict]:
                 "deadline": r.deadline.isoformat(),
                 "status": r.status,
                 "status_name": r.get_status_display(),
+                "version": r.version,
                 "overdue": r.is_overdue(today),
                 "revisits": [
                     {"on": v.visited_on.isoformat(), "closed": v.closed, "note": v.note} for v in r.revisits.all()
@@ -230,12 +293,20 @@ def describe(result: dict) -> list[str]:
     return lines
 
 
+def page_context(request, spec: dict, org, period, result) -> dict:
+    """The scores form of a district carries the version of every score it may overwrite."""
+    if org.level != Level.DISTRICT:
+        return {}
+    return {"score_versions": score_versions(spec, period, org)}
+
+
 SCHEME = register(
     Scheme(
         "district_duty",
         compute,
         describe=describe,
         verdict=verdict,
+        page_context=page_context,
         template="evaluation/_district_duty.html",
         forms_template="evaluation/_district_duty_forms.html",
         order=40,

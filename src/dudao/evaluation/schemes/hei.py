@@ -23,6 +23,7 @@ from typing import Any
 
 from django.db import transaction
 
+from dudao import concurrency
 from dudao.collection.expressions import parse
 from dudao.collection.services import robust_outliers
 from dudao.errors import DudaoError
@@ -279,7 +280,12 @@ def weight_form(spec: dict, org, period) -> list[dict]:
     key = _class_of(spec, org)
     if key is None:
         return []
-    chosen = dict(WeightChoice.objects.filter(org=org, period=period).values_list("indicator", "weight"))
+    chosen = {
+        indicator: (weight, version)
+        for indicator, weight, version in WeightChoice.objects.filter(org=org, period=period).values_list(
+            "indicator", "weight", "version"
+        )
+    }
     return [
         {
             "code": code,
@@ -287,7 +293,8 @@ def weight_form(spec: dict, org, period) -> list[dict]:
             "default": default,
             "low": low,
             "high": high,
-            "value": chosen.get(code, default),
+            "value": chosen[code][0] if code in chosen else default,
+            "version": chosen[code][1] if code in chosen else 0,  # sent back with the save (dudao.concurrency)
         }
         for code, (default, low, high) in class_weights(spec, key).items()
     ]
@@ -303,21 +310,41 @@ def _class_of(spec: dict, org) -> str | None:
 
 
 @transaction.atomic
-def choose_weights(spec: dict, org, period, chosen: Mapping[str, float], user) -> list[WeightChoice]:
+@transaction.atomic
+def choose_weights(
+    spec: dict, org, period, chosen: Mapping[str, float], user, versions: Mapping[str, int] | None = None
+) -> list[WeightChoice]:
     """高校自选权重: store the university's own weights — all of them, or none with a :class:`DudaoError` that lists
-    every weight out of its class's range (or a total that is not 100)."""
+    every weight out of its class's range (or a total that is not 100).
+
+    ``versions`` (indicator → the weight's version as the form read it, 0 for the default) refuses, in one
+    :class:`~dudao.concurrency.StaleEdit`, every weight someone else saved differently since."""
     key = _class_of(spec, org)
     if key is None:
         raise DudaoError(f"{org.name}不参加分类评价")
     errors = validate_weights(spec, key, chosen)
     if errors:
         raise DudaoError("；".join(errors))
-    return [
-        WeightChoice.objects.update_or_create(
+    claims = concurrency.Claims("本校自选权重")
+    saved = []
+    for indicator, weight in chosen.items():
+        label = spec["indicators"].get(indicator, {}).get("name", indicator)
+        obj, created = WeightChoice.objects.select_for_update().get_or_create(
             org=org, period=period, indicator=indicator, defaults={"weight": weight, "chosen_by": user}
-        )[0]
-        for indicator, weight in chosen.items()
-    ]
+        )
+        expected = None if versions is None or indicator not in versions else versions[indicator]
+        if not created and float(obj.weight) != float(weight):
+            if expected is None:
+                obj.version += 1
+            elif not claims.claim(
+                obj, expected, field=indicator, label=label, yours=f"{weight:g}", theirs=lambda row: row.weight
+            ):
+                continue
+            obj.weight, obj.chosen_by = weight, user
+            obj.save()
+        saved.append(obj)
+    claims.check()
+    return saved
 
 
 def page_context(request, spec: dict, org, period, result) -> dict:
