@@ -217,17 +217,45 @@ def values(qs) -> list:
     return list(qs.order_by("pk").values_list())
 
 
+HEI_WEIGHTS = (
+    "papers_per_faculty",
+    "research_per_faculty",
+    "employment_rate",
+    "satisfaction",
+    "output_per_funding",
+    "research_growth",
+    "employment_gain",
+)
+
+
+def duty_items() -> list[dict]:
+    from dudao.evaluation import registry
+
+    return registry.get("district_duty").spec["items"]
+
+
+def version_of(label: str, **lookup) -> int:
+    """The stored row's version as its form would send it back (0: no row yet) — every edit form carries one
+    (dudao.concurrency), so each role's request is the real form's, and a refusal is the role's, not the version's."""
+    return model(label).objects.filter(**lookup).values_list("version", flat=True).first() or 0
+
+
 WRITES: dict[str, Write] = {
     # ------------------------------------------------------------------------------------------ plans (#16 item 1)
     "plans:report": Write(
         url=lambda c: reverse("plans:report", args=[c.district_assignment.pk]),
-        data=lambda c: {"period": "2021Q1", "status": "in_progress", "narrative": "矩阵测试进展"},
+        data=lambda c: {
+            "period": "2021Q1",
+            "status": "in_progress",
+            "narrative": "矩阵测试进展",
+            "version": version_of("plans.Assignment", pk=c.district_assignment.pk),
+        },
         writers=frozenset({"city_admin"}),  # 宝山's reviewer is not a demo login; 黄浦's is another district
         allowed="city_admin",
     ),
     "plans:answer": Write(
         url=lambda c: reverse("plans:answer", args=[c.reminder.pk]),
-        data=lambda c: {"answer": "矩阵测试回复"},
+        data=lambda c: {"answer": "矩阵测试回复", "version": version_of("plans.Reminder", pk=c.reminder.pk)},
         writers=frozenset({"city_admin"}),
         allowed="city_admin",
         watch=lambda c: [model("plans.Reminder").objects.filter(pk=c.reminder.pk)],
@@ -256,7 +284,16 @@ WRITES: dict[str, Write] = {
     # ------------------------------------------------------------------------------------------ collection, review
     "collection:save_value": Write(
         url=lambda c: reverse("collection:save_value", args=[c.sub.pk, "students_total"]),
-        data=lambda c: {"value": "1234"},
+        data=lambda c: {
+            "value": "1234",
+            "version": version_of(
+                "collection.DataValue",
+                org=c.sub.org,
+                period=c.sub.campaign.period,
+                element__code="students_total",
+                category_option="",
+            ),
+        },
         writers=frozenset({"3101010001-collector", "d310101", "city_admin"}),
         allowed="3101010001-collector",
         watch=lambda c: [model("collection.DataValue").objects.filter(org=c.sub.org, period=c.sub.campaign.period)],
@@ -394,13 +431,34 @@ WRITES: dict[str, Write] = {
             "output_per_funding": 15,
             "research_growth": 10,
             "employment_gain": 10,
+            **{
+                f"version_{code}": version_of(
+                    "evaluation.WeightChoice", org__code="310000U001", period__code="2020", indicator=code
+                )
+                for code in HEI_WEIGHTS
+            },
         },
         writers=frozenset({"310000U001-principal", "city_admin"}),
         allowed="310000U001-principal",
     ),
     "evaluation:duty_scores": Write(
         url=lambda c: reverse("evaluation:duty_scores"),
-        data=lambda c: {"org": "310104", "period": "2020", "source": "onsite", "A1": "3"},
+        data=lambda c: {
+            "org": "310104",
+            "period": "2020",
+            "source": "onsite",
+            "A1": "3",
+            **{  # the form sends every item's version, scored or not
+                f"version_onsite_{item['code']}": version_of(
+                    "evaluation.DutyScore",
+                    district__code="310104",
+                    period__code="2020",
+                    source="onsite",
+                    item=item["code"],
+                )
+                for item in duty_items()
+            },
+        },
         writers=frozenset({"inspector", "city_admin"}),
         allowed="inspector",
     ),
@@ -413,7 +471,12 @@ WRITES: dict[str, Write] = {
     ),
     "evaluation:revisit": Write(
         url=lambda c: reverse("evaluation:revisit", args=[c.rectification.pk]),
-        data=lambda c: {"verdict": "close", "note": "矩阵测试回访", "on": "2021-06-01"},
+        data=lambda c: {
+            "verdict": "close",
+            "note": "矩阵测试回访",
+            "on": "2021-06-01",
+            "version": version_of("evaluation.Rectification", pk=c.rectification.pk),
+        },
         writers=frozenset({"inspector", "city_admin"}),
         allowed="inspector",
         watch=lambda c: [model("evaluation.Rectification").objects.filter(pk=c.rectification.pk)],
@@ -739,10 +802,18 @@ def test_analyst_files_plan_progress_and_answers_a_reminder_and_is_refused(demo)
     before = reports.count()
     response = analyst.post(
         reverse("plans:report", args=[ctx.district_assignment.pk]),
-        {"period": "2021Q1", "status": "done", "narrative": "分析员代报的进展"},
+        {
+            "period": "2021Q1",
+            "status": "done",
+            "narrative": "分析员代报的进展",
+            "version": version_of("plans.Assignment", pk=ctx.district_assignment.pk),
+        },
     )
     assert response.status_code == 403 and reports.count() == before
-    response = analyst.post(reverse("plans:answer", args=[ctx.reminder.pk]), {"answer": "分析员代答"})
+    response = analyst.post(
+        reverse("plans:answer", args=[ctx.reminder.pk]),
+        {"answer": "分析员代答", "version": version_of("plans.Reminder", pk=ctx.reminder.pk)},
+    )
     assert response.status_code == 403
     ctx.reminder.refresh_from_db()
     assert ctx.reminder.answered_at is None and ctx.reminder.answer == ""
