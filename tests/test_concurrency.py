@@ -19,6 +19,7 @@ from django.test import Client
 
 from dudao import busy, security
 from dudao.collection.models import DataValue
+from dudao.collection.selectors import versions_of
 from dudao.orgs.models import LoginAttempt
 
 from .conftest import VALID
@@ -59,13 +60,15 @@ def test_48_parallel_autosaves_by_several_users_lose_nothing_and_never_fail(worl
     calls = []
     for sub, who in writers:
         headers = signed_in_headers(world.users[who]) | {"HX-Request": "true"}
+        versions = versions_of(sub, numeric)  # what each field's form carries (dudao.concurrency)
         for n, code in enumerate(numeric):
             value = str(VALID[code] + sub.pk + n)  # a distinct value per (school, field): a lost write shows
+            data = {"value": value, "version": str(versions.get(code, 0))}
 
-            def call(client, sub=sub, code=code, value=value, headers=headers):
+            def call(client, sub=sub, code=code, value=value, headers=headers, data=data):
                 url = f"{live_server.url}/submissions/{sub.pk}/values/{code}/"
                 t0 = time.monotonic()
-                response = client.post(url, data={"value": value}, headers=headers)
+                response = client.post(url, data=data, headers=headers)
                 return sub.org_id, code, value, response.status_code, time.monotonic() - t0
 
             calls.append(call)
@@ -89,13 +92,14 @@ def test_a_held_write_lock_answers_503_with_retry_after_within_seconds(world, li
     headers = signed_in_headers(world.users["collector"])
     url = f"{live_server.url}/submissions/{world.sub_a.pk}/values/students_total/"
     # another process (a long import, a stuck worker) holds the write lock of the same file
+    form = {"value": "1200", "version": str(versions_of(world.sub_a, ["students_total"]).get("students_total", 0))}
     holder = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
         t0 = time.monotonic()
-        page = httpx.post(url, data={"value": "1200"}, headers=headers, timeout=60)
+        page = httpx.post(url, data=form, headers=headers, timeout=60)
         waited = time.monotonic() - t0
-        autosave = httpx.post(url, data={"value": "1200"}, headers=headers | {"HX-Request": "true"}, timeout=60)
+        autosave = httpx.post(url, data=form, headers=headers | {"HX-Request": "true"}, timeout=60)
         api = httpx.patch(
             f"{live_server.url}/api/submissions/{world.sub_a.pk}/values/",
             json={"values": {"students_total": "1200"}},
@@ -112,7 +116,7 @@ def test_a_held_write_lock_answers_503_with_retry_after_within_seconds(world, li
     assert api.status_code == 503 and api.json()["detail"] and api.headers["Retry-After"]
     assert "database busy, answered 503" in caplog.text
     # the lock released, the same save goes through
-    again = httpx.post(url, data={"value": "1200"}, headers=headers | {"HX-Request": "true"}, timeout=60)
+    again = httpx.post(url, data=form, headers=headers | {"HX-Request": "true"}, timeout=60)
     assert again.status_code == 200
 
 

@@ -79,7 +79,7 @@ def _checked(spec: dict, source: str, scores: Mapping[str, object]) -> dict[str,
         if raw in (None, ""):
             continue
         try:
-            value = parse_number(raw, field=code, minimum=0, maximum=item["max"])
+            value = parse_number(raw, field=code, minimum=0, maximum=item["max"], places=2)  # the column's decimals
         except DudaoError as exc:
             errors.append(f"{code} {item['name']}：{exc.message}（分值应在 0—{item['max']} 之间）")
             continue
@@ -90,7 +90,6 @@ def _checked(spec: dict, source: str, scores: Mapping[str, object]) -> dict[str,
     return clean
 
 
-@transaction.atomic
 @transaction.atomic
 def record_scores(
     spec: dict,
@@ -127,7 +126,9 @@ def record_scores(
             continue
         if expected is None:
             obj.version += 1
-        elif not claims.claim(obj, expected, field=code, label=label, yours=value, theirs=lambda row: row.score):
+        elif not claims.claim(  # "yours" as typed: the refusal shows what the inspector wrote, not its parse
+            obj, expected, field=code, label=label, yours=str(scores[code]).strip(), theirs=lambda row: row.score
+        ):
             continue
         obj.score, obj.entered_by = value, user
         obj.save()
