@@ -1,4 +1,4 @@
-"""督学 (issue #17 parts 1, 4 and 5): the inspector registry and 挂牌 with history, the follow-up ledger's state
+"""督学 (issue #17 parts 1, 4 and 5): the inspector registry and 挂牌 with history, the follow-up ledger's status
 machine, escalation of overdue items, 问责, and who sees which finding. Each test replays an attack or a mistake."""
 
 from datetime import date
@@ -169,26 +169,26 @@ def test_public_card_shows_no_findings(sv):
     assert "眼保健操" not in page and "近视防控" not in page
 
 
-# --------------------------------------------------------------------------- the state machine
+# --------------------------------------------------------------------------- the status machine
 
 
 def test_full_cycle_open_rectifying_returned_rectifying_closed(sv):
     f = raised(sv)
-    assert f.state == FindingState.OPEN and f.inspector == sv.zhang
+    assert f.status == FindingState.OPEN and f.inspector == sv.zhang
     evidence = SimpleUploadedFile("photo.jpg", b"jpeg-bytes")
     services.submit_rectification(f, sv.users["principal"], "已恢复眼保健操。", f.version, evidence)
-    assert f.state == FindingState.RECTIFYING
+    assert f.status == FindingState.RECTIFYING
     services.recheck(f, sv.zhang_user, False, "仍有班级未做。", f.version)
-    assert f.state == FindingState.RETURNED
+    assert f.status == FindingState.RETURNED
     services.submit_rectification(f, sv.users["checker"], "全部班级已落实。", f.version)
     services.recheck(f, sv.zhang_user, True, "", f.version)
-    assert f.state == FindingState.CLOSED and f.closed_at is not None
+    assert f.status == FindingState.CLOSED and f.closed_at is not None
     assert [s.action for s in selectors.steps(f)] == ["raise", "submit", "return", "submit", "accept"]
     assert Step.objects.get(action="submit", text="已恢复眼保健操。").evidence.read() == b"jpeg-bytes"
 
 
 @pytest.mark.parametrize(
-    "state,action,status",
+    "start,action,code",
     [
         ("open", "recheck_ok", 409),
         ("open", "recheck_no", 409),
@@ -200,25 +200,25 @@ def test_full_cycle_open_rectifying_returned_rectifying_closed(sv):
         ("open", "hold", 409),  # 问责 only on an escalated item
     ],
 )
-def test_illegal_transitions_are_refused_and_change_nothing(sv, state, action, status):
+def test_illegal_transitions_are_refused_and_change_nothing(sv, start, action, code):
     f = raised(sv)
     principal, zhang = sv.users["principal"], sv.zhang_user
-    if state in ("rectifying", "returned", "closed"):
+    if start in ("rectifying", "returned", "closed"):
         services.submit_rectification(f, principal, "整改。", f.version)
-    if state == "returned":
+    if start == "returned":
         services.recheck(f, zhang, False, "未到位。", f.version)
-    if state == "closed":
+    if start == "closed":
         services.recheck(f, zhang, True, "", f.version)
-    before = (f.state, f.version, Step.objects.count())
+    before = (f.status, f.version, Step.objects.count())
     calls = {
         "submit": lambda: services.submit_rectification(f, principal, "再整改。", f.version),
         "recheck_ok": lambda: services.recheck(f, zhang, True, "", f.version),
         "recheck_no": lambda: services.recheck(f, zhang, False, "不行。", f.version),
         "hold": lambda: services.hold_accountable(f, sv.reviewer, "约谈", "校长"),
     }
-    refused(calls[action], status)
+    refused(calls[action], code)
     f.refresh_from_db()
-    assert (f.state, f.version, Step.objects.count()) == before
+    assert (f.status, f.version, Step.objects.count()) == before
 
 
 def test_returning_without_a_reason_is_refused(sv):
@@ -247,7 +247,7 @@ def test_district_and_city_may_recheck_their_schools(sv):
         f = raised(sv)
         services.submit_rectification(f, sv.users["principal"], "整改。", f.version)
         services.recheck(f, sv.users[who], True, "", f.version)
-        assert f.state == FindingState.CLOSED
+        assert f.status == FindingState.CLOSED
 
 
 def test_a_district_does_not_recheck_its_own_duzheng_rectification(sv):
@@ -282,7 +282,7 @@ def test_concurrent_recheck_from_a_stale_page_is_refused_by_version(sv):
     error = refused(lambda: services.recheck(stale, sv.reviewer, True, "", seen), 409)
     assert error.locator == "version"
     f.refresh_from_db()
-    assert f.state == FindingState.RETURNED
+    assert f.status == FindingState.RETURNED
 
 
 def test_a_stale_page_posting_a_recheck_gets_409(sv):
@@ -294,7 +294,7 @@ def test_a_stale_page_posting_a_recheck_gets_409(sv):
     assert client.post(url, {"version": f.version, "verdict": "return", "note": "未到位"}).status_code == 302
     assert client.post(url, {"version": f.version, "verdict": "accept"}).status_code == 409
     f.refresh_from_db()
-    assert f.state == FindingState.RETURNED
+    assert f.status == FindingState.RETURNED
 
 
 # --------------------------------------------------------------------------- escalation and 问责

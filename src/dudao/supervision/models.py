@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .vocabulary import FindingState, InspectorKind, Severity, SourceKind
 
@@ -121,7 +122,7 @@ class Finding(models.Model):
     text = models.TextField()
     severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.MEDIUM)
     deadline = models.DateField()
-    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN, db_index=True)
+    status = models.CharField(max_length=16, choices=State.choices, default=State.OPEN, db_index=True)
     version = models.PositiveIntegerField(default=1)
     inspector = models.ForeignKey(Inspector, null=True, blank=True, on_delete=models.PROTECT, related_name="findings")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -142,11 +143,11 @@ class Step(models.Model):
     accepted or returned (with the reason), escalated. The owner's rectifications are these rows, round by round."""
 
     class Action(models.TextChoices):
-        RAISE = "raise", "提出"
-        SUBMIT = "submit", "提交整改"
-        ACCEPT = "accept", "复查通过"
-        RETURN = "return", "复查未通过"
-        ESCALATE = "escalate", "逾期升级"
+        RAISE = "raise", _("提出")
+        SUBMIT = "submit", _("提交整改")
+        ACCEPT = "accept", _("复查通过")
+        RETURN = "return", _("复查未通过")
+        ESCALATE = "escalate", _("逾期升级")
 
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="steps")
     action = models.CharField(max_length=16, choices=Action.choices)

@@ -58,13 +58,13 @@ def owed_by(user: Any) -> list[Finding]:
     query = Q()
     for level, roles in OWNER_ROLES.items():
         query |= Q(owner__in=visible_units(user, roles).filter(level=level))
-    return list(_findings().filter(query, state__in=OWED).order_by("deadline", "pk"))
+    return list(_findings().filter(query, status__in=OWED).order_by("deadline", "pk"))
 
 
 def to_recheck(user: Any) -> list[Finding]:
     """Rectifications waiting for this user's re-check: the inspector's own items and assigned schools, or — for a
     district or city office — every one in its subtree it may re-check."""
-    waiting = visible_findings(user).filter(state=FindingState.RECTIFYING).order_by("deadline", "pk")
+    waiting = visible_findings(user).filter(status=FindingState.RECTIFYING).order_by("deadline", "pk")
     return [f for f in waiting if may_recheck(user, f)]
 
 
@@ -77,7 +77,7 @@ def accountabilities(finding: Finding) -> list[Any]:
 
 
 def board(user: Any) -> dict[str, Any]:
-    """The city board: counts by state for each district and for each theme, over what the user may read."""
+    """The city board: counts by status for each district and for each theme, over what the user may read."""
     found = visible_findings(user)
     states = list(FindingState.values)
     by_district: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(states, 0))
@@ -87,13 +87,13 @@ def board(user: Any) -> dict[str, Any]:
         ("owner__code", "owner__name", Level.DISTRICT),  # 督政 findings are the district's own
     )
     for code_field, name_field, level in counted:
-        rows = found.filter(owner__level=level).values_list(code_field, name_field, "state").annotate(n=Count("pk"))
-        for code, name, state, n in rows:
-            by_district[code][state] += n
+        rows = found.filter(owner__level=level).values_list(code_field, name_field, "status").annotate(n=Count("pk"))
+        for code, name, status, n in rows:
+            by_district[code][status] += n
             names[code] = name
     by_theme: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(states, 0))
-    for theme, state, n in found.values_list("theme", "state").annotate(n=Count("pk")):
-        by_theme[theme][state] += n
+    for theme, status, n in found.values_list("theme", "status").annotate(n=Count("pk")):
+        by_theme[theme][status] += n
     return {
         "states": [(s, label) for s, label in FindingState.choices],
         "districts": [(code, names[code], [by_district[code][s] for s in states]) for code in sorted(by_district)],

@@ -214,11 +214,11 @@ def _locked(finding: Finding, version: int | str | None) -> Finding:
 
 
 def _move(finding: Finding, target: str, action: str, by: Any, text: str = "", evidence=None) -> Step:
-    step = Step(finding=finding, action=action, from_state=finding.state, to_state=target, by=by, text=text)
+    step = Step(finding=finding, action=action, from_state=finding.status, to_state=target, by=by, text=text)
     if evidence is not None:
         step.evidence = evidence
     step.save()
-    finding.state = target
+    finding.status = target
     finding.version += 1
     finding.save()
     return step
@@ -264,7 +264,7 @@ def raise_finding(
         inspector=inspector_of(by),
         created_by=by,
     )
-    Step.objects.create(finding=finding, action=Step.Action.RAISE, to_state=finding.state, by=by, text=finding.text)
+    Step.objects.create(finding=finding, action=Step.Action.RAISE, to_state=finding.status, by=by, text=finding.text)
     return finding
 
 
@@ -276,8 +276,8 @@ def submit_rectification(
     fresh = _locked(finding, version)
     if not may_rectify(by, fresh):
         raise forbidden(_("只有责任单位可以提交整改"))
-    if fresh.state not in OWED:
-        raise conflict(_("该问题当前不需要提交整改"), locator="state")
+    if fresh.status not in OWED:
+        raise conflict(_("该问题当前不需要提交整改"), locator="status")
     text = _text(text, "text")
     if evidence is not None and (evidence.size or 0) > EVIDENCE_MAX_BYTES:
         raise _invalid("evidence", _("佐证材料不超过10MB"))
@@ -292,8 +292,8 @@ def recheck(finding: Finding, by: Any, accepted: bool, note: str, version: int |
     fresh = _locked(finding, version)
     if not may_recheck(by, fresh):
         raise forbidden(_("只有该校责任督学、提出人或上级督导部门可以复查"))
-    if fresh.state != FindingState.RECTIFYING:
-        raise conflict(_("责任单位尚未提交整改，不能复查"), locator="state")
+    if fresh.status != FindingState.RECTIFYING:
+        raise conflict(_("责任单位尚未提交整改，不能复查"), locator="status")
     note = _text(note, "note", required=not accepted)
     if accepted:
         step = _move(fresh, FindingState.CLOSED, Step.Action.ACCEPT, by, note)
@@ -316,12 +316,12 @@ def escalate_overdue(today: date) -> list[Finding]:
     """Mark every item still owed past its deadline as escalated (逾期升级) and tell the owner's superiors. Each item
     is its own transaction and escalates once: a second run the same day changes and sends nothing."""
     done = []
-    for pk in Finding.objects.filter(state__in=OWED, deadline__lt=today, escalated_at__isnull=True).values_list(
+    for pk in Finding.objects.filter(status__in=OWED, deadline__lt=today, escalated_at__isnull=True).values_list(
         "pk", flat=True
     ):
         with transaction.atomic():
             finding = Finding.objects.select_for_update().select_related("owner__parent").get(pk=pk)
-            if finding.escalated_at is not None or finding.state not in OWED:
+            if finding.escalated_at is not None or finding.status not in OWED:
                 continue
             finding.escalated_at = timezone.now()
             finding.version += 1
@@ -330,8 +330,8 @@ def escalate_overdue(today: date) -> list[Finding]:
             Step.objects.create(
                 finding=finding,
                 action=Step.Action.ESCALATE,
-                from_state=finding.state,
-                to_state=finding.state,
+                from_state=finding.status,
+                to_state=finding.status,
                 text=text,
             )
             notify(
@@ -353,7 +353,7 @@ def hold_accountable(finding: Finding, by: Any, measure: str, target: str, text:
     if not may_hold_accountable(by, fresh):
         raise forbidden(_("只有上级区审核员或市管理员可以问责"))
     if fresh.escalated_at is None:
-        raise conflict(_("只有逾期升级的问题才能问责"), locator="state")
+        raise conflict(_("只有逾期升级的问题才能问责"), locator="status")
     return Accountability.objects.create(
         finding=fresh,
         measure=_text(measure, "measure", limit=50),

@@ -38,13 +38,13 @@ def _date(value: str, field: str) -> date:
 
 @login_required
 def index(request):
-    """The ledger the user may read, filtered by state and theme, with what waits for them on top."""
+    """The ledger the user may read, filtered by status and theme, with what waits for them on top."""
     if not selectors.takes_part(request.user):
         raise Http404
-    found = selectors.visible_findings(request.user).order_by("state", "deadline", "pk")
-    state, theme = request.GET.get("state", ""), request.GET.get("theme", "")
-    if state in FindingState.values:
-        found = found.filter(state=state)
+    found = selectors.visible_findings(request.user).order_by("status", "deadline", "pk")
+    status, theme = request.GET.get("status", ""), request.GET.get("theme", "")
+    if status in FindingState.values:
+        found = found.filter(status=status)
     if theme:
         found = found.filter(theme=theme)
     return render(
@@ -57,7 +57,7 @@ def index(request):
             "assigned": selectors.assigned_schools(request.user),
             "contact_messages": selectors.messages_for(request.user),
             "states": FindingState.choices,
-            "state": state,
+            "status": status,
             "theme": theme,
             "manages": selectors.may_manage(request.user),
             "severities": Severity.choices,
@@ -102,9 +102,9 @@ def finding(request, pk: int, errors: dict | None = None, status: int = 200):
             "finding": found,
             "steps": selectors.steps(found),
             "accountabilities": selectors.accountabilities(found),
-            "may_rectify": found.state in (FindingState.OPEN, FindingState.RETURNED)
+            "may_rectify": found.status in (FindingState.OPEN, FindingState.RETURNED)
             and services.may_rectify(request.user, found),
-            "may_recheck": found.state == FindingState.RECTIFYING and services.may_recheck(request.user, found),
+            "may_recheck": found.status == FindingState.RECTIFYING and services.may_recheck(request.user, found),
             "may_hold": found.escalated_at is not None and services.may_hold_accountable(request.user, found),
             "errors": errors or {},
             "posted": request.POST if errors else {},
@@ -179,7 +179,7 @@ def evidence(request, pk: int):
 
 @login_required
 def board(request):
-    """Counts by state per district and per theme (the city's 督学 board; a district sees its own row)."""
+    """Counts by status per district and per theme (the city's 督学 board; a district sees its own row)."""
     if not selectors.may_manage(request.user):
         raise Http404
     return render(request, "supervision/board.html", selectors.board(request.user))

@@ -1,7 +1,7 @@
-"""The words of 督学 (supervision) that are not tables: an inspector's kind, a finding's source, severity and state.
+"""The words of 督学 (supervision) that are not tables: an inspector's kind, a finding's source, severity and status.
 
 Kept apart from :mod:`.models` so that other apps (visits, 督政, evaluations that raise findings later) name a source
-kind or a state without importing this app's models, which are private to it."""
+kind or a status without importing this app's models, which are private to it."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
