@@ -44,7 +44,7 @@ FINDINGS = [
 def load(users: dict[str, AbstractBaseUser]) -> dict[str, int]:
     User = get_user_model()
     today = timezone.localdate()
-    qualified = {
+    qualified: dict[str, Any] = {
         "trained_on": today - timedelta(days=120),
         "certified_on": today - timedelta(days=730),
         "certificate_expires": today + timedelta(days=365 * 2),
@@ -95,7 +95,9 @@ def load(users: dict[str, AbstractBaseUser]) -> dict[str, int]:
         if schools:
             services.assign(schools[0], people[0], reviewer, today - timedelta(days=30))
         for n, school in enumerate(schools[:8]):
-            inspector = services.current_assignment(school).inspector
+            current = services.current_assignment(school)
+            assert current is not None  # every school of the two districts was assigned above
+            inspector = current.inspector
             theme, text, severity, source = FINDINGS[n % len(FINDINGS)]
             overdue = n == 3
             finding = services.raise_finding(
@@ -123,6 +125,7 @@ def load(users: dict[str, AbstractBaseUser]) -> dict[str, int]:
     escalated = services.escalate_overdue(today)
     if escalated:
         first = escalated[0]
+        assert first.owner.parent is not None  # a school's district
         services.hold_accountable(
             first,
             users[f"d{first.owner.parent.code}"],
