@@ -100,7 +100,7 @@ class ContactMessage(models.Model):
     inspector = models.ForeignKey(Inspector, on_delete=models.PROTECT, related_name="messages")
     name = models.CharField(max_length=50, blank=True)
     contact = models.CharField(max_length=100, blank=True)
-    text = models.TextField()
+    text = models.TextField(max_length=1000)  # services.MESSAGE_MAX
     ip = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -119,7 +119,7 @@ class Finding(models.Model):
     source_kind = models.CharField(max_length=16, choices=SourceKind.choices, default=SourceKind.VISIT)
     source_ref = models.CharField(max_length=100, blank=True)
     theme = models.CharField(max_length=100)
-    text = models.TextField()
+    text = models.TextField(max_length=2000)  # services.TEXT_MAX
     severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.MEDIUM)
     deadline = models.DateField()
     status = models.CharField(max_length=16, choices=State.choices, default=State.OPEN, db_index=True)
@@ -155,7 +155,7 @@ class Step(models.Model):
     to_state = models.CharField(max_length=16)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
-    text = models.TextField(blank=True)
+    text = models.TextField(blank=True, max_length=2000)
     evidence = models.FileField(upload_to="supervision/evidence/%Y/", max_length=255, blank=True)
 
     class Meta:
@@ -168,7 +168,7 @@ class Accountability(models.Model):
     finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="accountabilities")
     measure = models.CharField(max_length=50)
     target = models.CharField(max_length=100)
-    text = models.TextField(blank=True)
+    text = models.TextField(blank=True, max_length=2000)
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     filed_at = models.DateTimeField(auto_now_add=True)
 

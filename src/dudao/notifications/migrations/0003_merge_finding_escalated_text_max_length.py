@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0002_finding_escalated_kind'),
-        ('notifications', '0002_text_max_length'),
+        ("notifications", "0002_finding_escalated_kind"),
+        ("notifications", "0002_text_max_length"),
     ]
 
-    operations = [
-    ]
+    operations = []
