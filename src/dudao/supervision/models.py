@@ -175,3 +175,84 @@ class Accountability(models.Model):
     class Meta:
         ordering = ["filed_at", "id"]
         verbose_name = verbose_name_plural = "问责"
+
+
+class VisitPlan(models.Model):
+    """How many times ``inspector`` is to visit ``school`` in ``term`` (``"2021-1"``: the first term of the school
+    year 2021–22, September to January; ``"2021-2"``: February to August of 2022). Set by the district or city."""
+
+    inspector = models.ForeignKey(Inspector, on_delete=models.PROTECT, related_name="plans")
+    school = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    term = models.CharField(max_length=7)
+    visits_required = models.PositiveSmallIntegerField(default=2)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["term", "inspector", "school__code"]
+        verbose_name = verbose_name_plural = "访校计划"
+        constraints = [
+            models.UniqueConstraint(fields=["inspector", "school", "term"], name="one_visit_plan_per_school_term")
+        ]
+
+
+class Visit(models.Model):
+    """A school visit recorded on site, usually from a phone and possibly offline: ``client_uuid`` is made by the
+    phone when the form is saved, so the same visit synced twice is one row (a unique index, not a check)."""
+
+    class Kind(models.TextChoices):
+        ROUTINE = "routine", _("日常督导")
+        THEMATIC = "thematic", _("专项督导")
+
+    client_uuid = models.UUIDField(unique=True)
+    school = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    inspector = models.ForeignKey(Inspector, null=True, blank=True, on_delete=models.PROTECT, related_name="visits")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    visited_on = models.DateField()
+    started_at = models.TimeField(null=True, blank=True)
+    ended_at = models.TimeField(null=True, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    accuracy = models.FloatField(null=True, blank=True)  # metres, as the phone reports it
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ROUTINE)
+    theme = models.CharField(max_length=32, blank=True)
+    answers = models.JSONField(default=dict)
+    notes = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-visited_on", "-id"]
+        verbose_name = verbose_name_plural = "访校记录"
+
+    def __str__(self) -> str:
+        return f"{self.school} · {self.visited_on}"
+
+
+class VisitPhoto(models.Model):
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(upload_to="supervision/visits/%Y/", max_length=255)
+    content_type = models.CharField(max_length=32)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+
+class ThematicSampling(models.Model):
+    """A random draw of schools for a thematic inspection, kept so anyone can replay it: the same population (the
+    schools under ``under`` ordered by code, ``population`` of them) and ``seed`` give the same ``schools``."""
+
+    year = models.PositiveSmallIntegerField()
+    theme = models.CharField(max_length=32)
+    under = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    n = models.PositiveSmallIntegerField()
+    seed = models.CharField(max_length=40)
+    population = models.PositiveIntegerField()
+    schools = models.JSONField(default=list)  # the chosen school codes, in code order
+    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    drawn_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-drawn_at", "-id"]
+        verbose_name = verbose_name_plural = "专项督导抽样"

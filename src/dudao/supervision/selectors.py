@@ -18,8 +18,8 @@ from dudao.orgs import selectors as orgs
 from dudao.orgs.access import has_role, visible_units
 from dudao.orgs.vocabulary import Level, Role
 
-from .models import Assignment, ContactMessage, Finding, Inspector
-from .services import ADMIN_ROLES, OWNER_ROLES, inspector_of, may_recheck
+from .models import Assignment, ContactMessage, Finding, Inspector, ThematicSampling, Visit, VisitPhoto, VisitPlan
+from .services import ADMIN_ROLES, OWNER_ROLES, inspector_of, may_recheck, term_dates
 from .vocabulary import OWED, FindingState
 
 if TYPE_CHECKING:
@@ -163,3 +163,68 @@ def takes_part(user: Any) -> bool:
 
 def may_see_registry_of(user: Any, district: OrgUnit) -> bool:
     return has_role(user, district, *ADMIN_ROLES)
+
+
+# --------------------------------------------------------------------------- visits
+
+
+def visible_visits(user: Any) -> QuerySet[Visit]:
+    """Visits the user may read: as for findings — the school's own staff, its inspector, district and city."""
+    if not getattr(user, "is_authenticated", False):
+        return Visit.objects.none()
+    query = Q(school__in=visible_units(user, LEDGER_READ_ROLES))
+    mine = inspector_of(user)
+    if mine is not None:
+        query |= Q(inspector=mine)
+    return Visit.objects.filter(query).select_related("school", "inspector", "recorded_by")
+
+
+def visit(user: Any, pk: int) -> Visit | None:
+    return visible_visits(user).filter(pk=pk).first()
+
+
+def photo(user: Any, pk: int) -> VisitPhoto | None:
+    found = VisitPhoto.objects.filter(pk=pk).first()
+    return found if found is not None and visit(user, found.visit_id) is not None else None
+
+
+def recordable_schools(user: Any) -> list[OrgUnit]:
+    """Schools the visit form offers: the inspector's assigned schools, or the schools a district/city office
+    supervises (the service decides again when the visit arrives)."""
+    schools = [a.school for a in assigned_schools(user)]
+    if not schools:
+        schools = list(visible_units(user, ADMIN_ROLES).filter(level=Level.SCHOOL).order_by("code")[:500])
+    return schools
+
+
+def plan_progress(user: Any, term: str) -> list[dict[str, Any]]:
+    """Each visible plan of ``term`` with the visits its inspector made to the school in that term: an inspector
+    sees their own, district and city the plans of their districts' inspectors."""
+    first, last = term_dates(term)
+    plans = VisitPlan.objects.filter(term=term).select_related("inspector", "school")
+    mine = inspector_of(user)
+    own = Q(inspector=mine) if mine is not None else Q(pk__in=[])
+    plans = plans.filter(own | Q(inspector__district__in=visible_units(user, ADMIN_ROLES)))
+    counts = {
+        (i, s): n
+        for i, s, n in Visit.objects.filter(visited_on__range=(first, last))
+        .order_by()
+        .values_list("inspector", "school")
+        .annotate(n=Count("pk"))
+    }
+    rows = []
+    for plan in plans.order_by("inspector__district__code", "inspector__name", "school__code"):
+        n = counts.get((plan.inspector_id, plan.school_id), 0)
+        rows.append({"plan": plan, "done": n, "met": n >= plan.visits_required})
+    return rows
+
+
+def samplings(user: Any) -> QuerySet[ThematicSampling]:
+    return ThematicSampling.objects.filter(under__in=visible_units(user, OFFICE_READ_ROLES)).select_related(
+        "under", "drawn_by"
+    )
+
+
+def may_sample(user: Any) -> list[OrgUnit]:
+    """Units (districts and the city) the user may draw a sample under."""
+    return list(visible_units(user, ADMIN_ROLES).exclude(level=Level.SCHOOL).order_by("code")[:50])

@@ -17,7 +17,11 @@ inspectors re-checking at once cannot overwrite each other.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import random
+import re
+import secrets
+import uuid
+from datetime import date, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
@@ -26,12 +30,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dudao.errors import UNPROCESSABLE, DudaoError, conflict, forbidden
+from dudao.inputs import parse_number
 from dudao.notifications.services import notify
 from dudao.notifications.vocabulary import Kind
 from dudao.orgs.access import has_role, holders
+from dudao.orgs.selectors import schools_under
 from dudao.orgs.vocabulary import Level, Role
 
-from .models import Accountability, Assignment, ContactMessage, Finding, Inspector, Step
+from . import checklists
+from .models import (
+    Accountability,
+    Assignment,
+    ContactMessage,
+    Finding,
+    Inspector,
+    Step,
+    ThematicSampling,
+    Visit,
+    VisitPhoto,
+    VisitPlan,
+)
 from .vocabulary import OWED, FindingState, InspectorKind, Severity, SourceKind
 
 if TYPE_CHECKING:
@@ -360,4 +378,204 @@ def hold_accountable(finding: Finding, by: Any, measure: str, target: str, text:
         target=_text(target, "target", limit=100),
         text=_text(text, "text", required=False),
         filed_by=by,
+    )
+
+
+# --------------------------------------------------------------------------- visits
+
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+PHOTOS_MAX = 6
+# the photo's type is read from its first bytes, never from the name or the browser's claim
+PHOTO_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
+FINDINGS_MAX = 10
+TERM = re.compile(r"^(\d{4})-([12])$")
+
+
+def term_dates(term: str) -> tuple[date, date]:
+    """First and last day of ``term``: ``"2021-1"`` is September 2021 to January 2022, ``"2021-2"`` February to
+    August 2022 (the two terms of the school year 2021–22)."""
+    match = TERM.match(term or "")
+    if match is None:
+        raise _invalid("term", _("学期格式应为 YYYY-1 或 YYYY-2"))
+    year, half = int(match.group(1)), match.group(2)
+    if half == "1":
+        return date(year, 9, 1), date(year + 1, 1, 31)
+    return date(year + 1, 2, 1), date(year + 1, 8, 31)
+
+
+def term_of(on: date) -> str:
+    if on.month >= 9:
+        return f"{on.year}-1"
+    if on.month == 1:
+        return f"{on.year - 1}-1"
+    return f"{on.year - 1}-2"
+
+
+@transaction.atomic
+def plan_visits(inspector: Inspector, school: OrgUnit, term: str, required: int, by: Any) -> VisitPlan:
+    """Set (or change) how often ``inspector`` visits ``school`` in ``term`` — the district or city, as for 挂牌."""
+    if not may_assign(by, school):
+        raise forbidden(_("只有学校所在区的区审核员或市管理员可以制定访校计划"))
+    term_dates(term)
+    if not isinstance(required, int) or not 0 < required <= 50:
+        raise _invalid("visits_required", _("每学期访校次数应为1至50"))
+    plan, _created = VisitPlan.objects.update_or_create(
+        inspector=inspector, school=school, term=term, defaults={"visits_required": required, "set_by": by}
+    )
+    return plan
+
+
+def _photo_type(upload: UploadedFile) -> str:
+    if (upload.size or 0) > PHOTO_MAX_BYTES:
+        raise _invalid("photos", _("每张照片不超过5MB"))
+    head = upload.read(16)
+    upload.seek(0)
+    for magic, kind in PHOTO_MAGIC:
+        if head.startswith(magic):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    raise _invalid("photos", _("照片须为 JPEG、PNG 或 WebP 图片"))
+
+
+def _optional_decimal(value: Any, field: str, low: int, high: int) -> Any:
+    if value in (None, ""):
+        return None
+    number = parse_number(value, field=field, minimum=low, maximum=high)
+    return None if number is None else round(number, 6)
+
+
+def _optional_time(value: Any, field: str) -> time | None:
+    if value in (None, ""):
+        return None
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError:
+        raise _invalid(field, _("时间格式应为 HH:MM")) from None
+
+
+@transaction.atomic
+def record_visit(
+    by: Any,
+    *,
+    client_uuid: str,
+    school: OrgUnit,
+    visited_on: date,
+    kind: str = Visit.Kind.ROUTINE,
+    theme: str = "",
+    answers: dict[str, Any] | None = None,
+    notes: str = "",
+    started_at: Any = None,
+    ended_at: Any = None,
+    latitude: Any = None,
+    longitude: Any = None,
+    accuracy: Any = None,
+    findings: list[dict[str, Any]] | None = None,
+    photos: list[UploadedFile] | None = None,
+) -> tuple[Visit, bool]:
+    """A visit as the phone recorded it; ``(visit, created)``. The same ``client_uuid`` again (a sync repeated after
+    a lost answer) returns the stored visit unchanged. Only who may raise findings at the school records a visit —
+    its current 责任督学, or the district or city above it — so a visit queued offline for a school reassigned since
+    is refused when it syncs. Each unmet checklist item and each finding typed on the form becomes a ledger item."""
+    try:
+        key = uuid.UUID(str(client_uuid))
+    except ValueError:
+        raise _invalid("client_uuid", _("访校记录编号无效")) from None
+    existing = Visit.objects.filter(client_uuid=key).first()
+    if existing is not None:
+        if existing.recorded_by_id != by.pk:
+            raise conflict(_("该访校记录编号已被使用"), locator="client_uuid")
+        return existing, False
+    if school.level != Level.SCHOOL:
+        raise _invalid("school", _("只能访视学校"))
+    if not may_raise(by, school):
+        raise forbidden(_("您不是该校的责任督学，不能记录对该校的访校"))
+    if visited_on > timezone.localdate():
+        raise _invalid("visited_on", _("访校日期不能晚于今天"))
+    name, items, follow_up_days = checklists.checklist(kind, theme)
+    cleaned = checklists.clean(items, answers or {})
+    photos = photos or []
+    if len(photos) > PHOTOS_MAX:
+        raise _invalid("photos", _("照片最多6张"))
+    kinds = [_photo_type(p) for p in photos]
+    findings = findings or []
+    if len(findings) > FINDINGS_MAX:
+        raise _invalid("findings", _("一次访校最多记录10个问题"))
+    started, ended = _optional_time(started_at, "started_at"), _optional_time(ended_at, "ended_at")
+    if started and ended and ended < started:
+        raise _invalid("ended_at", _("离校时间不能早于到校时间"))
+    visit = Visit(
+        client_uuid=key,
+        school=school,
+        inspector=inspector_of(by),
+        recorded_by=by,
+        visited_on=visited_on,
+        started_at=started,
+        ended_at=ended,
+        latitude=_optional_decimal(latitude, "latitude", -90, 90),
+        longitude=_optional_decimal(longitude, "longitude", -180, 180),
+        accuracy=_optional_decimal(accuracy, "accuracy", 0, 100000),
+        kind=kind,
+        theme=theme if kind == Visit.Kind.THEMATIC else "",
+        answers=cleaned,
+        notes=_text(notes, "notes", required=False),
+    )
+    try:
+        with transaction.atomic():
+            visit.save()
+    except IntegrityError:  # the same visit, synced by a concurrent request that committed first
+        existing = Visit.objects.filter(client_uuid=key, recorded_by=by).first()
+        if existing is None:
+            raise conflict(_("该访校记录编号已被使用"), locator="client_uuid") from None
+        return existing, False
+    for upload, content_type in zip(photos, kinds, strict=True):
+        VisitPhoto.objects.create(visit=visit, file=upload, content_type=content_type, size=upload.size or 0)
+    deadline = visited_on + timedelta(days=follow_up_days)
+    ref = f"visit-{visit.pk}"
+    for item in checklists.unmet(items, cleaned):
+        raise_finding(
+            school,
+            by,
+            theme=name,
+            text=_("%(item)s：未达标（%(value)s）")
+            % {"item": item["text"], "value": checklists.shown(cleaned[item["code"]])},
+            deadline=deadline,
+            source_kind=SourceKind.VISIT,
+            source_ref=ref,
+        )
+    for typed in findings:
+        raise_finding(
+            school,
+            by,
+            theme=typed.get("theme") or name,
+            text=typed.get("text", ""),
+            deadline=deadline,
+            severity=typed.get("severity") or Severity.MEDIUM,
+            source_kind=SourceKind.VISIT,
+            source_ref=ref,
+        )
+    return visit, True
+
+
+# --------------------------------------------------------------------------- sampling
+
+
+@transaction.atomic
+def sample_schools(
+    under: OrgUnit, theme: str, n: int, by: Any, *, year: int, seed: str | None = None
+) -> ThematicSampling:
+    """Draw ``n`` schools under ``under`` for the thematic inspection of ``theme`` and record the draw. The population
+    is the schools under ``under`` in code order; ``random.Random(seed).sample`` picks from it, so the same seed over
+    the same population is the same draw — anyone can replay it from the row. Without a seed one is generated."""
+    if not has_role(by, under, *ADMIN_ROLES):
+        raise forbidden(_("只有区审核员或市管理员可以抽取专项督导学校"))
+    if theme not in dict(checklists.themes()):
+        raise _invalid("theme", _("未知的督导主题"))
+    codes = list(schools_under(under).order_by("code").values_list("code", flat=True))
+    if not isinstance(n, int) or not 0 < n <= len(codes):
+        raise _invalid("n", _("抽取学校数应为1至%(max)d") % {"max": len(codes)})
+    seed = _text(seed or "", "seed", required=False, limit=40) or str(secrets.randbits(64))
+    chosen = sorted(random.Random(seed).sample(codes, n))
+    return ThematicSampling.objects.create(
+        year=year, theme=theme, under=under, n=n, seed=seed, population=len(codes), schools=chosen, drawn_by=by
     )

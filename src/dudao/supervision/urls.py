@@ -18,4 +18,13 @@ urlpatterns = [
     path("inspectors/", views.inspectors, name="inspectors"),
     path("inspectors/assign/", views.assign, name="assign"),
     path("school/<str:code>/", views.school, name="school"),
+    path("visits/new/", views.visit_new, name="visit_new"),
+    path("visits/sync/", views.visit_sync, name="visit_sync"),
+    path("visits/<int:pk>/", views.visit, name="visit"),
+    path("visits/photos/<int:pk>/", views.visit_photo, name="visit_photo"),
+    path("plans/", views.plans, name="plans"),
+    path("plans/set/", views.plan_set, name="plan_set"),
+    path("sampling/", views.sampling, name="sampling"),
+    path("sampling/draw/", views.sampling_draw, name="sampling_draw"),
+    path("sw.js", views.service_worker, name="sw"),
 ]

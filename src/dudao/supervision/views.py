@@ -4,11 +4,12 @@ a finding the user may not read — its existence does not leak), :mod:`.service
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +20,7 @@ from dudao.errors import UNPROCESSABLE, DudaoError, forbidden
 from dudao.orgs import selectors as orgs
 from dudao.security import client_ip
 
-from . import selectors, services
+from . import checklists, selectors, services
 from .models import Inspector, Step
 from .vocabulary import FindingState, Severity, SourceKind
 
@@ -251,3 +252,190 @@ def school(request, code: str):
         },
         status=status,
     )
+
+
+# --------------------------------------------------------------------------- visits
+
+
+@login_required
+def visit_new(request):
+    """The phone-first visit form. Its script (static/supervision/visit.js) posts to :func:`visit_sync`, or queues
+    the visit in the phone's IndexedDB while offline and syncs it when the network is back."""
+    schools = selectors.recordable_schools(request.user)
+    if not schools:
+        raise Http404
+    routine_name, routine_items, _days = checklists.checklist(checklists.ROUTINE)
+    themes = []
+    for code, name in checklists.themes():
+        themes.append({"code": code, "name": name, "items": checklists.checklist(checklists.THEMATIC, code)[1]})
+    return render(
+        request,
+        "supervision/visit_form.html",
+        {
+            "schools": schools,
+            "routine": {"code": "", "name": routine_name, "items": routine_items},
+            "themes": themes,
+            "severities": Severity.choices,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _json_error(error: DudaoError) -> JsonResponse:
+    return JsonResponse({"error": error.message, "errors": error.field_errors()}, status=error.status)
+
+
+@login_required
+@require_POST
+def visit_sync(request):
+    """One visit from the phone: a multipart post whose ``visit`` field is the JSON of the form and whose ``photos``
+    are the files. Answers JSON: 201 with the new id, 200 with the existing id for a visit already synced (the same
+    client UUID), or the refusal (4xx, ``error``) that the page shows on the queued record."""
+    try:
+        try:
+            body = json.loads(request.POST.get("visit") or "")
+        except ValueError:
+            raise DudaoError(_("访校记录格式错误"), status=UNPROCESSABLE) from None
+        if not isinstance(body, dict):
+            raise DudaoError(_("访校记录格式错误"), status=UNPROCESSABLE)
+        school = selectors.school(str(body.get("school") or ""))
+        if school is None:
+            raise DudaoError(
+                _("没有这所学校"), locator="school", status=UNPROCESSABLE, errors={"school": _("没有这所学校")}
+            )
+        findings = body.get("findings") or []
+        if not isinstance(findings, list) or not all(isinstance(f, dict) for f in findings):
+            raise DudaoError(_("访校记录格式错误"), status=UNPROCESSABLE)
+        answers = body.get("answers") or {}
+        if not isinstance(answers, dict):
+            raise DudaoError(_("访校记录格式错误"), status=UNPROCESSABLE)
+        visit, created = services.record_visit(
+            request.user,
+            client_uuid=str(body.get("client_uuid") or ""),
+            school=school,
+            visited_on=_date(str(body.get("visited_on") or ""), "visited_on"),
+            kind=str(body.get("kind") or ""),
+            theme=str(body.get("theme") or ""),
+            answers=answers,
+            notes=str(body.get("notes") or ""),
+            started_at=body.get("started_at"),
+            ended_at=body.get("ended_at"),
+            latitude=body.get("latitude"),
+            longitude=body.get("longitude"),
+            accuracy=body.get("accuracy"),
+            findings=[{k: str(v or "") for k, v in f.items()} for f in findings],
+            photos=request.FILES.getlist("photos"),
+        )
+    except DudaoError as error:
+        return _json_error(error)
+    return JsonResponse(
+        {"id": visit.pk, "created": created, "url": reverse("supervision:visit", args=[visit.pk])},
+        status=201 if created else 200,
+    )
+
+
+@login_required
+def visit(request, pk: int):
+    found = selectors.visit(request.user, pk)
+    if found is None:
+        raise Http404
+    name, items, _days = checklists.checklist(found.kind, found.theme)
+    rows = [(item, checklists.shown(found.answers.get(item["code"]))) for item in items]
+    return render(
+        request,
+        "supervision/visit.html",
+        {
+            "visit": found,
+            "checklist_name": name,
+            "rows": rows,
+            "findings": selectors.visible_findings(request.user).filter(source_ref=f"visit-{found.pk}"),
+        },
+    )
+
+
+@login_required
+def visit_photo(request, pk: int):
+    found = selectors.photo(request.user, pk)
+    if found is None:
+        raise Http404
+    return FileResponse(found.file.open("rb"), content_type=found.content_type)
+
+
+@login_required
+def plans(request):
+    """Each inspector's visit plan of a term against the visits made (the term defaults to today's)."""
+    term = request.GET.get("term") or services.term_of(timezone.localdate())
+    try:
+        rows = selectors.plan_progress(request.user, term)
+    except DudaoError:
+        raise Http404 from None
+    return render(
+        request,
+        "supervision/plans.html",
+        {"term": term, "rows": rows, "manages": selectors.may_manage(request.user)},
+    )
+
+
+@login_required
+@require_POST
+def plan_set(request):
+    school = selectors.school((request.POST.get("school") or "").strip())
+    person = Inspector.objects.filter(pk=request.POST.get("inspector") or 0).first()
+    if school is None or person is None or not selectors.may_see_registry_of(request.user, person.district):
+        raise forbidden(_("只能为本区在册督学制定访校计划"))
+    try:
+        required = int(request.POST.get("visits_required") or "")
+    except ValueError:
+        required = 0
+    term = (request.POST.get("term") or "").strip()
+    services.plan_visits(person, school, term, required, request.user)
+    messages.success(request, _("已保存"))
+    return redirect(reverse("supervision:plans") + f"?term={term}")
+
+
+@login_required
+def sampling(request):
+    """District and city: the recorded random draws of schools for thematic inspections, and the form to draw one."""
+    if not selectors.may_manage(request.user):
+        raise Http404
+    return render(
+        request,
+        "supervision/sampling.html",
+        {
+            "draws": selectors.samplings(request.user)[:100],
+            "units": selectors.may_sample(request.user),
+            "themes": checklists.themes(),
+            "year": timezone.localdate().year,
+        },
+    )
+
+
+@login_required
+@require_POST
+def sampling_draw(request):
+    under = orgs.unit((request.POST.get("under") or "").strip())
+    if under is None:
+        raise forbidden(_("没有这个单位"))
+    try:
+        n = int(request.POST.get("n") or "")
+        year = int(request.POST.get("year") or "")
+    except ValueError:
+        raise DudaoError(_("请填写数字"), locator="n", status=UNPROCESSABLE, errors={"n": _("请填写数字")}) from None
+    services.sample_schools(
+        under, request.POST.get("theme", ""), n, request.user, year=year, seed=request.POST.get("seed") or None
+    )
+    messages.success(request, _("已抽取并记录"))
+    return redirect("supervision:sampling")
+
+
+def service_worker(request):
+    """The PWA's service worker, served from /supervision/ so that its scope covers the visit form (a script under
+    /static/ could only control /static/). It caches the form and its static files; see the template."""
+    response = render(
+        request,
+        "supervision/sw.js",
+        {"form_url": reverse("supervision:visit_new")},
+        content_type="application/javascript; charset=utf-8",
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
