@@ -534,6 +534,36 @@ WRITES: dict[str, Write] = {
         writers=frozenset({"d310101", "city_admin"}),
         allowed="d310101",
     ),
+    "supervision:visit_sync": Write(
+        url=lambda c: reverse("supervision:visit_sync"),
+        data=lambda c: {
+            "visit": (
+                '{"client_uuid": "5b0c7a3e-2f7e-4d7c-9a55-0f3f6a1d2e01", "school": "3101010001", "visited_on": "%s",'
+                ' "kind": "routine", "answers": {}}' % today().isoformat()
+            )
+        },
+        # who may raise findings at the school: its 责任督学 and the supervisors above it
+        writers=frozenset({"dx310101-1", "d310101", "city_admin", "inspector"}),
+        allowed="dx310101-1",
+        ok=(200, 201),
+    ),
+    "supervision:plan_set": Write(
+        url=lambda c: reverse("supervision:plan_set"),
+        data=lambda c: {
+            "school": "3101010001",
+            "inspector": model("supervision.Inspector").objects.get(user__username="dx310101-1").pk,
+            "term": "2031-1",
+            "visits_required": "3",
+        },
+        writers=frozenset({"d310101", "city_admin"}),
+        allowed="d310101",
+    ),
+    "supervision:sampling_draw": Write(
+        url=lambda c: reverse("supervision:sampling_draw"),
+        data=lambda c: {"under": "310101", "theme": "myopia", "n": "2", "year": "2031", "seed": "matrix"},
+        writers=frozenset({"d310101", "city_admin"}),
+        allowed="d310101",
+    ),
     # ------------------------------------------------------------------------------------------ notifications
     "notifications:read": Write(
         url=lambda c: reverse("notifications:read", args=[c.notification_of("inspector").pk]),
@@ -620,6 +650,12 @@ EXEMPT: dict[str, Exempt] = {
             "supervision:evidence",
             "supervision:board",
             "supervision:inspectors",
+            "supervision:visit_new",
+            "supervision:visit",
+            "supervision:visit_photo",
+            "supervision:plans",
+            "supervision:sampling",
+            "supervision:sw",
         )
     },
     # a GET that links the two plans' tasks on first comparison (a derived cache, re-computable, no user content)

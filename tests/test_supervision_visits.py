@@ -3,12 +3,14 @@ raised into the ledger, offline sync deduplicated by the phone's UUID, and recor
 replays an attack or a mistake."""
 
 import json
+import os
 import uuid
 from datetime import date
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
@@ -233,3 +235,59 @@ def test_the_service_worker_is_served_under_supervision_as_javascript(sv):
     answer = Client().get(reverse("supervision:sw"))
     assert answer.status_code == 200 and answer["Content-Type"].startswith("application/javascript")
     assert b"/supervision/visits/new/" in answer.content
+
+
+# ------------------------------------------------------------------------------------------ the phone, offline
+
+
+@pytest.mark.browser
+def test_a_visit_saved_with_the_network_cut_syncs_once_when_back_online(transactional_db, live_server, sv):
+    """On a 390 px phone: the form loads from the service worker's cache with the network cut, the visit is saved to
+    the phone, and when the network is back it syncs — exactly one Visit. A second visit queued for a school that
+    was reassigned meanwhile is refused and stays on the phone, flagged."""
+    from .test_browser import ARGS, CHROMIUM, session
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("needs Debian chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = session(browser, live_server, "zhang")
+            page.set_viewport_size({"width": 390, "height": 844})
+            form_url = f"{live_server.url}{reverse('supervision:visit_new')}"
+            page.goto(form_url)
+            page.wait_for_function("() => !!navigator.serviceWorker.controller")
+            assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+            page.context.set_offline(True)
+            page.reload()  # served by the service worker
+            page.locator("#visit-form").wait_for()
+            for code in ("governance", "curriculum", "homework", "canteen"):
+                page.check(f'fieldset[data-checklist="routine:"] [data-item="{code}"]')
+            page.fill('fieldset[data-checklist="routine:"] [data-item="exercise_minutes"]', "70")
+            page.fill("#v-notes", "离线记录。")
+            page.click("#v-save")
+            page.locator("#queue li.waiting").wait_for()
+            assert not Visit.objects.exists()
+
+            page.context.set_offline(False)
+            page.wait_for_function("() => document.querySelectorAll('#queue li').length === 0")
+            visit = Visit.objects.get()
+            assert visit.notes == "离线记录。" and visit.answers["safety"] is False
+            assert list(Finding.objects.values_list("source_ref", flat=True)) == [f"visit-{visit.pk}"]
+
+            # the school goes to 李 while 张's phone is offline with a second visit
+            page.context.set_offline(True)
+            page.click("#v-save")
+            page.locator("#queue li.waiting").wait_for()
+            services.assign(sv.school_a, sv.li, sv.reviewer, date(2021, 3, 1))
+            page.context.set_offline(False)
+            flagged = page.locator("#queue li.refused")
+            flagged.wait_for()
+            assert "责任督学" in flagged.inner_text()
+            assert Visit.objects.count() == 1
+        finally:
+            browser.close()
+            connections.close_all()
