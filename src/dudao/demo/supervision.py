@@ -5,7 +5,8 @@ district reviewers and the inspectors would, dated relative to today so the dead
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
@@ -133,4 +134,52 @@ def load(users: dict[str, AbstractBaseUser]) -> dict[str, int]:
             f"{first.owner.name}校长",
             "逾期未整改，约谈校长并限期十日内整改到位。",
         )
+    counts.update(visits(users, today))
     return counts
+
+
+def visits(users: dict[str, AbstractBaseUser], today: date) -> dict[str, int]:
+    """This term's visit plans (two visits per school) and the visits made so far, recorded as the phone would; one
+    school per district had an unsafe fire exit and less exercise than required, which raised findings into the
+    ledger. Then the 2021 thematic inspection of 近视防控: a random sample of city schools with its recorded seed."""
+    term = services.term_of(today)
+    first, _last = services.term_dates(term)
+    counts = {"plans": 0, "visits": 0}
+    for code in DISTRICTS:
+        district = orgs.unit(code)
+        if district is None:
+            continue
+        for n, school in enumerate(orgs.schools_under(district).order_by("code")[:8]):
+            current = services.current_assignment(school)
+            if current is None:
+                continue
+            services.plan_visits(current.inspector, school, term, 2, users[f"d{code}"])
+            counts["plans"] += 1
+            for k in range(1 if n % 3 else 2):  # every third school has had both of its visits
+                on = max(first, today - timedelta(days=50 - 20 * k - n))
+                unmet = n == 5 and k == 0
+                services.record_visit(
+                    current.inspector.user,
+                    client_uuid=str(uuid.uuid5(uuid.NAMESPACE_URL, f"dudao-demo-visit-{school.code}-{k}")),
+                    school=school,
+                    visited_on=on,
+                    answers={**ROUTINE_MET, **({"safety": False, "exercise_minutes": 45} if unmet else {})},
+                    started_at="09:00",
+                    ended_at="11:30",
+                    notes="随堂听课两节，查阅台账，与校长、教师座谈。",
+                )
+                counts["visits"] += 1
+    city = orgs.unit("310000")
+    if city is not None:
+        services.sample_schools(city, "myopia", 12, users["city_admin"], year=2021, seed="2021-myopia-sample")
+    return counts
+
+
+ROUTINE_MET = {
+    "governance": True,
+    "curriculum": True,
+    "homework": True,
+    "safety": True,
+    "canteen": True,
+    "exercise_minutes": 65,
+}
