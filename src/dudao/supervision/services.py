@@ -442,7 +442,7 @@ def _optional_decimal(value: Any, field: str, low: int, high: int) -> Any:
     if value in (None, ""):
         return None
     number = parse_number(value, field=field, minimum=low, maximum=high)
-    return None if number is None else round(number, 6)
+    return number  # parse_number keeps 6 decimals, rounded half-up
 
 
 def _optional_time(value: Any, field: str) -> time | None:
