@@ -173,6 +173,39 @@ class Ctx:
 
         return self._get("rectification", make)
 
+    def finding(self, state: str):
+        """A finding of 中华职业学校 (its 责任督学 is dx310101-1) raised by the district, open or with a rectification
+        waiting for the re-check; or the demo's escalated one in 黄浦."""
+
+        def make():
+            from datetime import timedelta
+
+            from django.utils import timezone
+
+            from dudao.supervision import services as supervision
+
+            if state == "escalated":
+                return (
+                    model("supervision.Finding")
+                    .objects.filter(owner__parent__code="310101", escalated_at__isnull=False)
+                    .first()
+                )
+            school = model("orgs.OrgUnit").objects.get(code="3101010001")
+            found = supervision.raise_finding(
+                school,
+                self.user("d310101"),
+                theme="矩阵测试",
+                text="矩阵测试问题。",
+                deadline=timezone.localdate() + timedelta(days=30),
+            )
+            if state == "rectifying":
+                supervision.submit_rectification(
+                    found, self.user("3101010001-principal"), "矩阵测试整改。", found.version
+                )
+            return found
+
+        return self._get(f"finding-{state}", make)
+
     def notification_of(self, username: str):
         def make():
             from dudao.notifications.services import notify
@@ -526,6 +559,74 @@ WRITES: dict[str, Write] = {
         allowed="d310101",
         watch=lambda c: [model("portal.BatchRun").objects.filter(pk=c.failed_batch.pk)],
     ),
+    # ------------------------------------------------------------------------------------------ supervision
+    "supervision:raise": Write(
+        url=lambda c: reverse("supervision:raise"),
+        data=lambda c: {"owner": "3101010001", "theme": "矩阵测试", "text": "矩阵测试问题。", "deadline": "2031-06-30"},
+        # the school's 责任督学, and the supervisors above it (district reviewer, city admin, city 督学)
+        writers=frozenset({"dx310101-1", "d310101", "city_admin", "inspector"}),
+        allowed="dx310101-1",
+    ),
+    "supervision:rectify": Write(
+        url=lambda c: reverse("supervision:rectify", args=[c.finding("open").pk]),
+        data=lambda c: {"text": "矩阵测试整改。", "version": c.finding("open").version},
+        writers=frozenset({"3101010001-principal", "3101010001-checker"}),  # the owner unit answers
+        allowed="3101010001-principal",
+        watch=lambda c: [model("supervision.Finding").objects.filter(pk=c.finding("open").pk)],
+    ),
+    "supervision:recheck": Write(
+        url=lambda c: reverse("supervision:recheck", args=[c.finding("rectifying").pk]),
+        data=lambda c: {"verdict": "accept", "note": "", "version": c.finding("rectifying").version},
+        writers=frozenset({"dx310101-1", "d310101", "city_admin", "inspector"}),
+        allowed="dx310101-1",
+        watch=lambda c: [model("supervision.Finding").objects.filter(pk=c.finding("rectifying").pk)],
+    ),
+    "supervision:accountability": Write(
+        url=lambda c: reverse("supervision:accountability", args=[c.finding("escalated").pk]),
+        data=lambda c: {"measure": "约谈", "target": "矩阵测试校长"},
+        writers=frozenset({"d310101", "city_admin"}),
+        allowed="d310101",
+    ),
+    "supervision:assign": Write(
+        url=lambda c: reverse("supervision:assign"),
+        data=lambda c: {
+            "school": "3101010001",
+            "inspector": model("supervision.Inspector").objects.get(user__username="dx310101-3").pk,
+            "on": today().isoformat(),  # the demo's inspectors are qualified today
+        },
+        writers=frozenset({"d310101", "city_admin"}),
+        allowed="d310101",
+    ),
+    "supervision:visit_sync": Write(
+        url=lambda c: reverse("supervision:visit_sync"),
+        data=lambda c: {
+            "visit": (
+                '{"client_uuid": "5b0c7a3e-2f7e-4d7c-9a55-0f3f6a1d2e01", "school": "3101010001", "visited_on": "%s",'
+                ' "kind": "routine", "answers": {}}' % today().isoformat()
+            )
+        },
+        # who may raise findings at the school: its 责任督学 and the supervisors above it
+        writers=frozenset({"dx310101-1", "d310101", "city_admin", "inspector"}),
+        allowed="dx310101-1",
+        ok=(200, 201),
+    ),
+    "supervision:plan_set": Write(
+        url=lambda c: reverse("supervision:plan_set"),
+        data=lambda c: {
+            "school": "3101010001",
+            "inspector": model("supervision.Inspector").objects.get(user__username="dx310101-1").pk,
+            "term": "2031-1",
+            "visits_required": "3",
+        },
+        writers=frozenset({"d310101", "city_admin"}),
+        allowed="d310101",
+    ),
+    "supervision:sampling_draw": Write(
+        url=lambda c: reverse("supervision:sampling_draw"),
+        data=lambda c: {"under": "310101", "theme": "myopia", "n": "2", "year": "2031", "seed": "matrix"},
+        writers=frozenset({"d310101", "city_admin"}),
+        allowed="d310101",
+    ),
     # ------------------------------------------------------------------------------------------ notifications
     "notifications:read": Write(
         url=lambda c: reverse("notifications:read", args=[c.notification_of("inspector").pk]),
@@ -550,6 +651,10 @@ EXEMPT: dict[str, Exempt] = {
     "notifications:preferences": Exempt("the caller's own preferences", ("get", "post")),
     "portal:verify": Exempt(f"核验 a file's hash: {POST_READS}", ("get", "post")),
     "portal:verify_publication": Exempt(f"核验 a file's hash: {POST_READS}", ("get", "post")),
+    "supervision:school": Exempt(
+        "the public 督学 card's contact form: anyone, no sign-in, throttled, length-limited (test_supervision.py)",
+        ("get", "post"),
+    ),
     "compiling:preview": Exempt(f"renders a part's tokens as the compiler types: {POST_READS}", ("post",)),
     **{
         name: READ
@@ -603,11 +708,28 @@ EXEMPT: dict[str, Exempt] = {
             "compiling:report",
             "compiling:chapter",
             "notifications:list",
+            "supervision:index",
+            "supervision:finding",
+            "supervision:evidence",
+            "supervision:board",
+            "supervision:inspectors",
+            "supervision:visit_new",
+            "supervision:visit",
+            "supervision:visit_photo",
+            "supervision:plans",
+            "supervision:sampling",
+            "supervision:sw",
         )
     },
     # a GET that links the two plans' tasks on first comparison (a derived cache, re-computable, no user content)
     "plans:compare": Exempt("reads; computes and keeps the cross-year task links on the first comparison"),
 }
+
+
+def today():
+    from django.utils import timezone
+
+    return timezone.localdate()
 
 
 def school_workbook(c: Ctx) -> SimpleUploadedFile:

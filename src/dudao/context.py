@@ -4,6 +4,7 @@ shown links to the city's dashboard that would answer 404)."""
 from dudao.notifications.selectors import unread_count
 from dudao.orgs.access import memberships
 from dudao.orgs.vocabulary import Level, Role
+from dudao.supervision.selectors import takes_part
 
 OFFICE_ROLES = {Role.DISTRICT_CLERK, Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.ANALYST, Role.INSPECTOR}
 # who writes or approves a city or district report's compiled chapters (报告编撰)
@@ -33,5 +34,6 @@ def navigation(request) -> dict:
         "nav_area": area,
         "nav_compiling": compiling,
         "nav_statistics": statistics,
+        "nav_supervision": takes_part(user),  # 督学: the ledger a school, an inspector or an office reads
         "nav_unread": unread_count(user),  # the badge on 消息
     }

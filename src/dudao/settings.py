@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "dudao.compiling",
     "dudao.plans",
     "dudao.evaluation",
+    "dudao.supervision",
     "dudao.inbox",
     "dudao.api",
     "dudao.ops",

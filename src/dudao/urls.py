@@ -1,6 +1,6 @@
 """Site-wide routes (login, logout, language, admin) and one include per app, each under its own namespace
 (``collection:``, ``review:``, ``indicators:``, ``statistics:``, ``plans:``, ``evaluation:``, ``portal:``,
-``compiling:``, ``notifications:``, ``api:``); the home page is the user's inbox (我的待办)."""
+``compiling:``, ``supervision:``, ``notifications:``, ``api:``); the home page is the user's inbox (我的待办)."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -24,6 +24,7 @@ urlpatterns = [
     path("statistics/", include("dudao.statistics.urls")),
     path("plans/", include("dudao.plans.urls")),
     path("evaluation/", include("dudao.evaluation.urls")),
+    path("supervision/", include("dudao.supervision.urls")),
     path("", include("dudao.portal.urls")),
     path("compiling/", include("dudao.compiling.urls")),
     path("notifications/", include("dudao.notifications.urls")),

@@ -33,7 +33,7 @@ from dudao.orgs.services import grant, save_school
 from dudao.orgs.vocabulary import Level, Role
 from dudao.review.workflow import fast_forward
 
-from . import compiled, district, evaluation, statistics
+from . import compiled, district, evaluation, statistics, supervision
 from .generator import generate
 from .narrative import texts as narrative_texts
 
@@ -51,6 +51,7 @@ DEMO_LOGINS = [
     ("inspector", "市督学"),
     ("d310101", "黄浦区教育局审核员"),
     ("d310101-clerk", "黄浦区教育局填报员（区级年报数据）"),
+    ("dx310101-1", "黄浦区责任督学（挂牌督导、整改复查）"),
     ("compiler", "报告编撰员（第三方团队：市级年报编撰）"),
     ("zjc", "市教委职业教育处（工作要点责任处室）"),
     ("3101010001-collector", "中华职业学校 采集员"),
@@ -128,6 +129,7 @@ def load_demo() -> DemoSummary:
     statistics.load(["2019", "2020"])
     compiled.load("2020")
     _load_evaluations(city, district_list, compulsory, kindergartens, universities, users)
+    supervision.load(users)  # 督学: registry, 挂牌 in 黄浦 and 徐汇, the follow-up ledger
     # the current round: open now, every school still to fill in
     now = timezone.now()
     open_campaign(

@@ -29,6 +29,7 @@ from dudao.plans.vocabulary import Status
 from dudao.portal import publishing
 from dudao.portal import selectors as portal
 from dudao.review.workflow import available_steps, return_reasons
+from dudao.supervision import selectors as supervision
 
 # The verb of a forward step, for "who acts next" (待审核员审核); a step not named here shows its own label.
 ACTION_VERBS = {
@@ -83,6 +84,8 @@ class Inbox:
     reminders: list[Any] = field(default_factory=list)  # 督办 reminders my unit has not answered
     publications: list[Any] = field(default_factory=list)  # report versions I may approve for publication
     chapters: list[Any] = field(default_factory=list)  # compiled chapters I may approve
+    findings: list[Any] = field(default_factory=list)  # 督导问题 my unit still has to rectify (open or returned)
+    rechecks: list[Any] = field(default_factory=list)  # rectifications waiting for my re-check
 
     def counts(self) -> dict[str, int]:
         return {
@@ -93,6 +96,8 @@ class Inbox:
             "reminders": len(self.reminders),
             "publications": len(self.publications),
             "chapters": len(self.chapters),
+            "findings": len(self.findings),
+            "rechecks": len(self.rechecks),
         }
 
     @property
@@ -165,4 +170,6 @@ def inbox(user: Any, today: date | None = None) -> Inbox:
         reminders=plans.reminders_to_answer(user),
         publications=publications(user),
         chapters=chapters(user),
+        findings=supervision.owed_by(user),
+        rechecks=supervision.to_recheck(user),
     )

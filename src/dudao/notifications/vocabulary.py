@@ -13,3 +13,4 @@ class Kind(models.TextChoices):
     OVERDUE = "overdue", _("填报已逾期")
     REMINDER = "reminder", _("督办提醒")
     PUBLICATION_REQUEST = "publication_request", _("报告发布待审核")
+    FINDING_ESCALATED = "finding_escalated", _("督导问题逾期升级")
