@@ -150,7 +150,17 @@ SAMPLE = {
     "decision": "approve",
     "rest": "x",
 }
-PUBLIC = ("/portal/", "/api/reports/", "/api/schema/", "/api/docs/", "/accounts/login/", "/i18n/", "/static/")
+PUBLIC = (
+    "/portal/",
+    "/api/reports/",
+    "/api/schema/",
+    "/api/docs/",
+    "/accounts/login/",
+    "/i18n/",
+    "/static/",
+    "/supervision/school/",  # the 挂牌 card: the school's 督学 and a contact form, as the plaque promises
+    "/supervision/sw.js",  # the visit form's service worker: static code, fetched when the browser updates it
+)
 
 
 def _patterns(resolver, prefix=""):
