@@ -99,7 +99,7 @@ def test_a_collector_of_another_school_cannot_write_this_schools_self_evaluation
     school, period = orgs.unit("3101011003"), yearly_period(2020)
     kind = dev.kind_of(spec, school)
     for intruder in ("3101011001-principal", "dx310101-1", "d310101", "city_admin"):
-        refused(lambda: dev.save_self(spec, school, period, user(intruder), entries(spec, kind), 0), 403)
+        refused(lambda who=intruder: dev.save_self(spec, school, period, user(who), entries(spec, kind), 0), 403)
     checker = user("3101011003-checker")
     saved = dev.save_self(spec, school, period, checker, entries(spec, kind), 0)
     # the checker fills in, but only the principal signs
@@ -135,7 +135,7 @@ def test_only_the_assigned_inspector_or_the_district_reviewer_reviews(demo, spec
     assigned = supervision.current(school).inspector.user
     review = entries(spec, evaluation.kind, "good", "comment", "评议")
     for intruder in ("dx310104-1", "d310104", "3101011004-principal", "analyst"):
-        refused(lambda: dev.save_review(spec, school, period, user(intruder), review, evaluation.version), 403)
+        refused(lambda who=intruder: dev.save_review(spec, school, period, user(who), review, evaluation.version), 403)
     # an unfinished review cannot be finalised, and a weak one needs its comment
     review["gov_direction"] = {"rating": "improve", "comment": ""}
     refused(lambda: dev.save_review(spec, school, period, assigned, review, evaluation.version, finalize=True), 422)

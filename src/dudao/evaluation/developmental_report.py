@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 
 from dudao.documents import append_row
-from dudao.reports.builder import Paragraph, Report, Section, SignedStatement, Table
+from dudao.reports.builder import Block, Paragraph, Report, Section, SignedStatement, Table
 from dudao.rounding import fixed
 
 from .schemes import developmental as dev
@@ -80,7 +80,7 @@ def build(spec: dict, school: OrgUnit, period: Period, evaluation: Any) -> Repor
     sections.insert(2, Section("三", "指标评议", 1, []))
     if reviewed:
         poor = dev.weak(spec, kind, dev.ratings_of(review))
-        lines = [
+        lines: list[Block] = [
             Paragraph(f"{item['name']}（{area['name']}）：{review[item['code']]['comment']}") for area, item in poor
         ]
         lines = lines or [Paragraph("无评为待改进的指标。")]

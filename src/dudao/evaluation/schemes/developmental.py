@@ -1,4 +1,4 @@
-"""发展性督导评价 — a school's self-evaluation (自评), its inspector's review (督学评议), and the rating computed from it.
+"""发展性督导评价 — a school's self-evaluation (自评), its inspector's review (督学评议), and the rating computed.
 
 The framework is ``catalog/evaluations/developmental.yaml``: per school kind (义务教育学校, 普通高中) five areas of
 indicators, the rating levels with the score each counts and the band each needs, and the rule (a formula over the
@@ -128,7 +128,10 @@ def overall(spec: dict, kind: str, ratings: dict[str, str]) -> tuple[float, str]
     if any(v is None for v in scores.values()):
         raise ValueError("every indicator must be rated")
     rule = frame(spec, kind)["overall"]
-    score = float(parse(rule["expr"]).evaluate({k: Decimal(str(v)) for k, v in scores.items()}))
+    value = parse(rule["expr"]).evaluate({k: Decimal(str(v)) for k, v in scores.items()})
+    if value is None or isinstance(value, bool):
+        raise ValueError("the overall rule must give a number")
+    score = float(value)
     level = band(spec, score)
     cap = rule.get("cap_if_weak")
     order = [lv["code"] for lv in spec["levels"]]
