@@ -226,3 +226,22 @@ def test_district_summary_lists_area_ratings_and_exports_to_excel(demo, spec):
         client_of("d310104").get(reverse("evaluation:dev_export"), {"org": "310101", "period": "2020"}).status_code
         == 404
     )
+
+
+def test_two_tabs_of_the_self_evaluation_form_the_second_save_is_refused_on_the_page(demo):
+    page = reverse("evaluation:dev_school", args=["3101011003"])
+    post = reverse("evaluation:dev_self", args=["3101011003"])
+    checker, principal = client_of("3101011003-checker"), client_of("3101011003-principal")
+    form = checker.get(page, {"period": "2020"}).content.decode()
+    assert 'id="dev-self-form"' in form and 'name="version" value="0"' in form
+    checker.post(
+        post, {"period": "2020", "version": "0", "gov_direction_rating": "good", "gov_direction_narrative": "甲"}
+    )
+    answer = principal.post(
+        post,
+        {"period": "2020", "version": "0", "gov_direction_rating": "pass", "gov_direction_narrative": "乙"},
+        follow=True,
+    ).content.decode()
+    assert "已被他人修改" in answer and "甲" in answer and "乙" in answer
+    # the school's page has no review form, the inspector's page no self-evaluation form
+    assert 'id="dev-review-form"' not in form
