@@ -245,3 +245,27 @@ def test_two_tabs_of_the_self_evaluation_form_the_second_save_is_refused_on_the_
     assert "已被他人修改" in answer and "甲" in answer and "乙" in answer
     # the school's page has no review form, the inspector's page no self-evaluation form
     assert 'id="dev-review-form"' not in form
+
+
+def test_evidence_is_kept_per_indicator_and_only_readers_download_it(demo):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    post = reverse("evaluation:dev_self", args=["3101011003"])
+    upload = SimpleUploadedFile("规划.pdf", b"%PDF-1.4 evidence", content_type="application/pdf")
+    client_of("3101011003-principal").post(
+        post, {"period": "2020", "version": "0", "gov_direction_rating": "good", "gov_direction_evidence": upload}
+    )
+    found = dev.evidence(dev.record(orgs.unit("3101011003"), yearly_period(2020)))
+    (kept,) = found[("self", "gov_direction")]
+    url = reverse("evaluation:dev_evidence", args=[kept.pk])
+    got = client_of("d310101").get(url)
+    assert got.status_code == 200 and b"".join(got.streaming_content) == b"%PDF-1.4 evidence"
+    for outsider in ("3101011001-principal", "d310104", "analyst"):
+        assert client_of(outsider).get(url).status_code == 404
+
+
+def test_the_review_form_shows_only_to_a_reviewer_of_a_submitted_school(demo):
+    page = reverse("evaluation:dev_school", args=["3101011004"])
+    assert 'id="dev-review-form"' in client_of("d310101").get(page, {"period": "2020"}).content.decode()
+    school_view = client_of("3101011004-principal").get(page, {"period": "2020"}).content.decode()
+    assert 'id="dev-review-form"' not in school_view and 'id="dev-self-form"' not in school_view  # signed: read-only
