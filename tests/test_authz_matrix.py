@@ -514,6 +514,31 @@ WRITES: dict[str, Write] = {
         allowed="inspector",
         watch=lambda c: [model("evaluation.Rectification").objects.filter(pk=c.rectification.pk)],
     ),
+    "evaluation:dev_self": Write(
+        # 长宁实验小学 has no 发展性督导评价 yet: its principal starts the self-evaluation (version 0)
+        url=lambda c: reverse("evaluation:dev_self", args=["3101051001"]),
+        data=lambda c: {
+            "period": "2020",
+            "version": "0",
+            "gov_direction_rating": "good",
+            "gov_direction_narrative": "矩阵",
+        },
+        writers=frozenset({"3101051001-principal"}),
+        allowed="3101051001-principal",
+    ),
+    "evaluation:dev_review": Write(
+        # 3101011004's self-evaluation waits for review; its 责任督学 is not a demo login, 黄浦's reviewer is
+        url=lambda c: reverse("evaluation:dev_review", args=["3101011004"]),
+        data=lambda c: {
+            "period": "2020",
+            "version": str(model("evaluation.DevelopmentalEvaluation").objects.get(school__code="3101011004").version),
+            "gov_direction_rating": "good",
+            "gov_direction_comment": "矩阵测试评议",
+        },
+        writers=frozenset({"d310101"}),
+        allowed="d310101",
+        watch=lambda c: [model("evaluation.DevelopmentalEvaluation").objects.filter(school__code="3101011004")],
+    ),
     "evaluation:visit": Write(
         url=lambda c: reverse("evaluation:visit"),
         data=lambda c: {
@@ -694,6 +719,10 @@ EXEMPT: dict[str, Exempt] = {
             "evaluation:index",
             "evaluation:scheme",
             "evaluation:report",
+            "evaluation:dev_school",
+            "evaluation:dev_report",
+            "evaluation:dev_evidence",
+            "evaluation:dev_export",
             "portal:index",
             "portal:district",
             "portal:report",

@@ -33,7 +33,7 @@ from dudao.orgs.services import grant, save_school
 from dudao.orgs.vocabulary import Level, Role
 from dudao.review.workflow import fast_forward
 
-from . import compiled, district, evaluation, statistics, supervision
+from . import compiled, developmental, district, evaluation, statistics, supervision
 from .generator import generate
 from .narrative import texts as narrative_texts
 
@@ -130,6 +130,7 @@ def load_demo() -> DemoSummary:
     compiled.load("2020")
     _load_evaluations(city, district_list, compulsory, kindergartens, universities, users)
     supervision.load(users)  # 督学: registry, 挂牌 in 黄浦 and 徐汇, the follow-up ledger
+    developmental.load(users)  # 发展性督导评价 of five schools there, reviewed by their 责任督学
     # the current round: open now, every school still to fill in
     now = timezone.now()
     open_campaign(

@@ -125,3 +125,57 @@ class FollowUp(models.Model):
 
     class Meta:
         ordering = ["due", "pk"]
+
+
+class DevelopmentalEvaluation(models.Model):
+    """发展性督导评价 of one school for one period: the school's 自评 (per indicator a rating and a narrative, signed by
+    the principal on submission) and the 督学评议 (per indicator a rating and a comment), with the area scores and the
+    overall rating the scheme computes when the review is finalised. ``version`` counts every save: a form read
+    before someone else's save is refused (409) instead of overwriting it."""
+
+    class Stage(models.TextChoices):
+        DRAFT = "draft", _("自评填写中")
+        SUBMITTED = "submitted", _("自评已提交，待督学评议")
+        REVIEWED = "reviewed", _("督学评议完成")
+
+    school = models.ForeignKey("orgs.OrgUnit", on_delete=models.CASCADE, related_name="developmental_evaluations")
+    period = models.ForeignKey("collection.Period", on_delete=models.CASCADE)
+    kind = models.SlugField(max_length=32)
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.DRAFT)
+    self_entries = models.JSONField(default=dict)  # indicator code → {"rating": level code, "narrative": text}
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_sha256 = models.CharField(max_length=64, blank=True)  # of the self-evaluation as the principal signed it
+    review_entries = models.JSONField(default=dict)  # indicator code → {"rating": level code, "comment": text}
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    area_scores = models.JSONField(default=dict)  # area code → score, computed on finalising
+    overall_score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    overall = models.SlugField(max_length=16, blank=True)  # level code, computed by the kind's rule
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        unique_together = [("school", "period")]
+        ordering = ["school__path", "pk"]
+        verbose_name = _("发展性督导评价")
+        verbose_name_plural = _("发展性督导评价")
+
+
+class DevelopmentalEvidence(models.Model):
+    """A file a school (自评) or a reviewer (督学评议) attached to one indicator; kept, never replaced."""
+
+    evaluation = models.ForeignKey(DevelopmentalEvaluation, on_delete=models.CASCADE, related_name="evidence")
+    stage = models.SlugField(max_length=16)  # "self" | "review"
+    indicator = models.SlugField(max_length=32)
+    file = models.FileField(upload_to="evaluation/developmental/%Y/", max_length=255)
+    name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["indicator", "pk"]

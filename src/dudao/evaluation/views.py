@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -26,11 +26,14 @@ from dudao.inputs import parse_number
 from dudao.orgs.access import has_role
 from dudao.orgs.selectors import unit
 from dudao.orgs.vocabulary import Level, Role
+from dudao.reports import render as rendering
 
+from . import developmental_report as output
 from . import registry, scopes
 from .common import INSPECT_ROLES
 from .models import Rectification
 from .run import evaluate
+from .schemes import developmental as dev
 from .schemes import district_duty as duty
 from .schemes import hei, thematic
 
@@ -289,3 +292,156 @@ def thematic_visit(request):
     except DudaoError as exc:
         messages.error(request, f"督导记录未保存：{exc}")
     return redirect(_back("thematic", scope, period))
+
+
+# ----------------------------------------------------------------------------- 发展性督导评价
+
+
+def _dev_school(request, code: str):
+    """(spec, school, period) of a developmental page the user may read; 404 for any other school."""
+    scheme = _scheme(dev.CODE)
+    school = unit(code, Level.SCHOOL)
+    if school is None or not dev.may_read(scheme.spec, request.user, school):
+        raise Http404
+    return scheme.spec, school, _period(request, scheme, school)
+
+
+def _dev_entries(request, spec: dict, kind: str, text_key: str) -> tuple[dict, dict]:
+    raw, files = {}, {}
+    for _area, item in dev.indicators(spec, kind):
+        code = item["code"]
+        raw[code] = {
+            "rating": request.POST.get(f"{code}_rating", ""),
+            text_key: request.POST.get(f"{code}_{text_key}", ""),
+        }
+        if f"{code}_evidence" in request.FILES:
+            files[code] = request.FILES[f"{code}_evidence"]
+    return raw, files
+
+
+def _dev_back(school, period) -> str:
+    return f"{reverse('evaluation:dev_school', args=[school.code])}?period={period.code}"
+
+
+@login_required
+def developmental_school(request, school):
+    """One school's 发展性督导评价: its self-evaluation (a form for its own roles while a draft), the review (a form
+    for its 责任督学 or district reviewer once submitted), the result, the ledger items raised, the report links."""
+    spec, org, period = _dev_school(request, school)
+    evaluation = dev.record(org, period)
+    kind = evaluation.kind if evaluation else dev.kind_of(spec, org)
+    stage = evaluation.stage if evaluation else dev.Stage.DRAFT
+    own = evaluation.self_entries if evaluation else {}
+    review = evaluation.review_entries if evaluation else {}
+    files = dev.evidence(evaluation)
+    areas = [
+        {
+            "name": area["name"],
+            "items": [
+                {
+                    **item,
+                    "own": own.get(item["code"], {}),
+                    "review": review.get(item["code"], {}),
+                    "own_files": files.get(("self", item["code"]), []),
+                    "review_files": files.get(("review", item["code"]), []),
+                }
+                for item in area["indicators"]
+            ],
+        }
+        for area in dev.frame(spec, kind)["areas"]
+    ]
+    context = {
+        "spec": spec,
+        "school": org,
+        "period": period,
+        "periods": selectors.periods(newest_first=True),
+        "kind_name": dev.frame(spec, kind)["name"],
+        "evaluation": evaluation,
+        "version": evaluation.version if evaluation else 0,
+        "areas": areas,
+        "levels": spec["levels"],
+        "row": dev.row(spec, org, evaluation),
+        "may_edit_self": stage == dev.Stage.DRAFT and dev.is_school_member(request.user, org),
+        "may_sign": has_role(request.user, org, Role.PRINCIPAL),
+        "may_review": stage == dev.Stage.SUBMITTED and dev.may_review(request.user, org),
+        "findings": dev.findings_of(request.user, evaluation) if evaluation else [],
+    }
+    return render(request, "evaluation/developmental_school.html", context)
+
+
+@login_required
+@require_POST
+def developmental_self(request, school):
+    spec, org, period = _dev_school(request, school)
+    kind = dev.kind_of(spec, org)
+    if kind is None or not dev.is_school_member(request.user, org):
+        raise Http404
+    raw, files = _dev_entries(request, spec, kind, "narrative")
+    submit = request.POST.get("action") == "submit"
+    try:
+        version = concurrency.expected_version(request.POST.get("version"))
+        dev.save_self(spec, org, period, request.user, raw, version, files, submit=submit)
+        messages.success(request, "自评已提交并签署" if submit else "自评已保存")
+    except DudaoError as exc:
+        messages.error(request, f"自评未保存：{exc}")
+    return redirect(_dev_back(org, period))
+
+
+@login_required
+@require_POST
+def developmental_review(request, school):
+    spec, org, period = _dev_school(request, school)
+    evaluation = dev.record(org, period)
+    if evaluation is None or not dev.may_review(request.user, org):
+        raise Http404
+    raw, files = _dev_entries(request, spec, evaluation.kind, "comment")
+    finalize = request.POST.get("action") == "finalize"
+    try:
+        version = concurrency.expected_version(request.POST.get("version"))
+        dev.save_review(spec, org, period, request.user, raw, version, files, finalize=finalize)
+        messages.success(request, "督学评议已完成，评价等级已计算" if finalize else "评议已保存")
+    except DudaoError as exc:
+        messages.error(request, f"评议未保存：{exc}")
+    return redirect(_dev_back(org, period))
+
+
+@login_required
+def developmental_evidence(request, pk):
+    found = dev.evidence_file(pk)
+    if found is None or not dev.may_read(dev.SCHEME.spec, request.user, found.evaluation.school):
+        raise Http404
+    return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)
+
+
+@login_required
+def developmental_report(request, school, fmt):
+    if fmt not in rendering.FORMATS:
+        raise Http404
+    spec, org, period = _dev_school(request, school)
+    evaluation = dev.record(org, period)
+    if evaluation is None:
+        raise Http404
+    built = output.build(spec, org, period, evaluation)
+    if fmt == "html":
+        return HttpResponse(rendering.to_html(built))
+    types = {
+        "pdf": "application/pdf",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    }
+    response = HttpResponse(rendering.render(built, fmt), content_type=types[fmt])
+    response["Content-Disposition"] = f'attachment; filename="developmental_{org.code}_{period.code}.{fmt}"'
+    return response
+
+
+@login_required
+def developmental_export(request):
+    """The district summary of the scheme page as Excel, for the same unit and period (the same scope rule)."""
+    scheme = _scheme(dev.CODE)
+    org = _org(request, scheme)
+    period = _period(request, scheme, org)
+    result = scheme.compute(scheme.spec, period, org)
+    response = HttpResponse(
+        output.summary_xlsx(result), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="developmental_{org.code}_{period.code}.xlsx"'
+    return response
