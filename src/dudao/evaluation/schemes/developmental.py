@@ -467,6 +467,12 @@ def findings_of(user: Any, evaluation: DevelopmentalEvaluation) -> list[Any]:
 
 SPEC = load_spec(CODE)
 validate(SPEC)
+def page_context(request, spec: dict, org, period, result) -> dict:
+    """The summary links a school to its page only where the reader may open it (:func:`readable_schools`): the
+    summary's counts are the scope's, the school pages are row-level."""
+    return {"readable": set(readable_schools(spec, request.user).values_list("code", flat=True))}
+
+
 SCHEME = register(
     Scheme(
         CODE,
@@ -479,5 +485,6 @@ SCHEME = register(
         levels=("city", "district", "school"),
         schools=schools,
         has_data=has_data,
+        page_context=page_context,
     )
 )
