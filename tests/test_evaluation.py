@@ -404,6 +404,97 @@ def test_a_thematic_unmet_item_becomes_a_ledger_finding_of_the_school_and_a_late
     assert not any(i["school"] == school.name for i in pe["open_items"])
 
 
+@pytest.mark.django_db
+def test_the_data_migration_maps_old_rectifications_and_follow_ups_onto_ledger_states(demo, django_user_model):
+    """evaluation 0004 (old 整改事项 / 回访核查 / 跟踪整改 → ledger), called directly on rows as the old tables held
+    them: open → open, reopened → returned, closed → closed ending in an accept step, resolved follow-up → closed."""
+    import importlib
+    from datetime import UTC, datetime
+
+    from dudao.supervision.models import Inspector, Step
+
+    migration = importlib.import_module("dudao.evaluation.migrations.0004_findings_to_ledger")
+    district, school = OrgUnit.objects.get(code="310104"), OrgUnit.objects.get(code="3101041001")
+    inspector = django_user_model.objects.get(username="inspector")
+    principal = django_user_model.objects.get(username="3101041001-principal")
+    when = datetime(2021, 3, 1, 8, tzinfo=UTC)
+
+    def rect(status, *revisits, closed_on=None):
+        return {
+            "district_id": district.pk,
+            "period_code": "2019",
+            "item": "B1",
+            "finding": f"迁移测试：{status}",
+            "deadline": date(2021, 8, 28),
+            "status": status,
+            "created_by_id": inspector.pk,
+            "created_at": when,
+            "closed_on": closed_on,
+            "revisits": [
+                {"visited_on": date(2021, 9, n + 1), "inspector_id": inspector.pk, "closed": ok, "note": note}
+                for n, (ok, note) in enumerate(revisits)
+            ],
+        }
+
+    def up(resolved_on):
+        return {
+            "school_id": school.pk,
+            "visit_id": 987654,
+            "theme": "pe_hours",
+            "inspector_id": None,  # a visit whose inspector was deleted: the fallback user raised it
+            "created_at": datetime(2020, 11, 1, 8, tzinfo=UTC),
+            "item": "weekly_lessons",
+            "issue": "每周体育与健康课时数未达标（2）",
+            "due": date(2020, 12, 1),
+            "resolved_on": resolved_on,
+            "resolution": "2020-12-20 回访已达标" if resolved_on else "",
+            "resolved_by_id": principal.pk if resolved_on else None,
+        }
+
+    rects = [
+        rect("open"),
+        rect("closed", (False, "未到位"), (True, "已整改"), closed_on=date(2021, 9, 2)),
+        rect("reopened", (False, "未到位")),
+        rect("closed", closed_on=date(2021, 7, 1)),  # closed without a recorded revisit
+    ]
+    made = migration.move_rows(
+        rects,
+        [up(None), up(date(2020, 12, 20))],
+        Finding,
+        Step,
+        Inspector,
+        inspector.pk,
+        theme_names={"pe_hours": "体育"},
+    )
+    assert [f.status for f in made] == ["open", "closed", "returned", "closed", "open", "closed"]
+
+    def steps(f):
+        return [(s.action, s.from_state, s.to_state, s.at.date()) for s in f.steps.order_by("at", "pk")]
+
+    assert steps(made[1]) == [
+        ("raise", "", "open", date(2021, 3, 1)),
+        ("return", "open", "returned", date(2021, 9, 1)),
+        ("accept", "returned", "closed", date(2021, 9, 2)),
+    ]
+    assert steps(made[3])[-1] == ("accept", "open", "closed", date(2021, 7, 1))
+    assert made[1].closed_at.date() == date(2021, 9, 2) and made[0].closed_at is None
+    assert {(f.owner, f.source_kind, f.source_ref, f.theme) for f in made[4:]} == {
+        (school, "thematic", "visit-987654:weekly_lessons", "体育")
+    }
+    assert made[4].created_by == inspector  # the fallback user
+    assert [(s.action, s.by, s.text) for s in made[5].steps.order_by("at", "pk")][-1] == (
+        "accept",
+        principal,
+        "2020-12-20 回访已达标",
+    )
+    assert made[0].source_ref == "2019:B1" and made[0].owner == district and made[0].source_kind == "duzheng"
+    # the ledger takes over: the returned 督政 item is the district's to answer again, with the version it carries
+    ledger.submit_rectification(made[2], django_user_model.objects.get(username="d310104"), "再整改。", made[2].version)
+    assert made[2].status == "rectifying"
+    with pytest.raises(RuntimeError):  # no user at all to name as the raiser: refuse rather than lose rows
+        migration.move_rows([{**rects[0], "created_by_id": None}], [], Finding, Step, Inspector, None)
+
+
 def test_thematic_counts_an_unanswered_number_as_not_met_by_the_ledgers_one_rule():
     from dudao.supervision import checklists
 

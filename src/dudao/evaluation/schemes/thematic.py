@@ -55,7 +55,8 @@ def clean_answers(spec: dict, theme_code: str, raw: dict) -> dict:
                 f"{texts[code]['text']}：请填写非负数字（{message}）"
                 if texts[code]["type"] != "bool"
                 else f"{texts[code]['text']}：{message}"
-                for code, message in (exc.errors or {}).items()
+                for code, message in exc.field_errors().items()
+                if code in texts
             )
             or exc.message
         ) from None
