@@ -477,6 +477,7 @@ def test_the_data_migration_maps_old_rectifications_and_follow_ups_onto_ledger_s
         ("accept", "returned", "closed", date(2021, 9, 2)),
     ]
     assert steps(made[3])[-1] == ("accept", "open", "closed", date(2021, 7, 1))
+    assert steps(made[2])[-1] == ("return", "open", "returned", date(2021, 9, 1))
     assert made[1].closed_at.date() == date(2021, 9, 2) and made[0].closed_at is None
     assert {(f.owner, f.source_kind, f.source_ref, f.theme) for f in made[4:]} == {
         (school, "thematic", "visit-987654:weekly_lessons", "体育")
@@ -627,6 +628,9 @@ def test_inspector_forms_for_duty_and_visits(demo, client):
     f = Finding.objects.get(owner__code="310104", source_kind="duzheng", source_ref="2020:A1")
     page = client.get("/evaluation/district_duty/?org=310104&period=2020").content.decode()
     assert f'href="/supervision/findings/{f.pk}/"' in page  # the 督政 page links each finding to the ledger
+    assert client.get(f"/supervision/findings/{f.pk}/").status_code == 200  # the city reads it in the ledger
+    _login(client, "d310101")
+    assert client.get(f"/supervision/findings/{f.pk}/").status_code == 404  # another district does not
     if f.status in ("open", "returned"):
         _login(client, "d310104")  # the district answers it in the ledger
         client.post(f"/supervision/findings/{f.pk}/rectify/", {"text": "已整改", "version": f.version})

@@ -3,7 +3,7 @@
 tables.
 
 Status: 整改中 (open) → open; 已销号 (closed) → closed, its last step an accept (复查通过); 复查未通过 (reopened) →
-returned. Each revisit becomes a re-check step (accept or return) dated on its visit day, with its note and
+returned, its last step a return. Each revisit becomes a re-check step (accept or return) dated on its visit day, with its note and
 inspector. A resolved follow-up → closed with an accept step (the resolution, by whoever resolved it); an unresolved
 one → open. No rectification step is invented: the old tables never recorded what the owner submitted.
 
@@ -56,17 +56,12 @@ def rectification_plan(rect: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]
         )
         state = target
     final = RECTIFICATION_STATE[rect["status"]]
-    if final == "closed" and (not steps or steps[-1]["action"] != "accept"):
+    ending = {"closed": ("accept", "原整改事项已销号（迁移）"), "returned": ("return", "原整改事项复查未通过（迁移）")}
+    if final in ending and state != final:  # a status the revisits do not explain: its step, so the trail ends there
+        action, text = ending[final]
         day = rect.get("closed_on") or rect["deadline"]
         steps.append(
-            {
-                "action": "accept",
-                "from_state": state,
-                "to_state": "closed",
-                "by_id": None,
-                "text": "原整改事项已销号（迁移）",
-                "at": _at(day),
-            }
+            {"action": action, "from_state": state, "to_state": final, "by_id": None, "text": text, "at": _at(day)}
         )
     return final, steps
 
