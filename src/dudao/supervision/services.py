@@ -221,7 +221,8 @@ def leave_message(
 
 def _locked(finding: Finding, version: int | str | None) -> Finding:
     """The finding as stored now, locked for this transaction; refuses a ``version`` that is not current."""
-    fresh = Finding.objects.select_for_update().select_related("owner", "inspector").get(pk=finding.pk)
+    # of=("self",): lock the finding only; PostgreSQL refuses FOR UPDATE on the nullable side of an outer join
+    fresh = Finding.objects.select_for_update(of=("self",)).select_related("owner", "inspector").get(pk=finding.pk)
     try:
         stale = version is None or int(version) != fresh.version
     except (TypeError, ValueError):
@@ -338,7 +339,7 @@ def escalate_overdue(today: date) -> list[Finding]:
         "pk", flat=True
     ):
         with transaction.atomic():
-            finding = Finding.objects.select_for_update().select_related("owner__parent").get(pk=pk)
+            finding = Finding.objects.select_for_update(of=("self",)).select_related("owner__parent").get(pk=pk)
             if finding.escalated_at is not None or finding.status not in OWED:
                 continue
             finding.escalated_at = timezone.now()
@@ -367,7 +368,7 @@ def escalate_overdue(today: date) -> list[Finding]:
 @transaction.atomic
 def hold_accountable(finding: Finding, by: Any, measure: str, target: str, text: str = "") -> Accountability:
     """问责 on an escalated finding, by the district or the city above the owner unit."""
-    fresh = Finding.objects.select_for_update().select_related("owner__parent").get(pk=finding.pk)
+    fresh = Finding.objects.select_for_update(of=("self",)).select_related("owner__parent").get(pk=finding.pk)
     if not may_hold_accountable(by, fresh):
         raise forbidden(_("只有上级区审核员或市管理员可以问责"))
     if fresh.escalated_at is None:
