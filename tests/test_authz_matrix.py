@@ -152,27 +152,6 @@ class Ctx:
 
         return self._get("failed_batch", make)
 
-    @property
-    def rectification(self):
-        def make():
-            from django.utils import timezone
-
-            from dudao.evaluation import registry
-            from dudao.evaluation.schemes import district_duty as duty
-
-            Rect = model("evaluation.Rectification")
-            found = Rect.objects.filter(district__code="310104", status="open").first()
-            if found is None:
-                spec = registry.get("district_duty").spec
-                period = model("collection.Period").objects.get(code="2020")
-                district = model("orgs.OrgUnit").objects.get(code="310104")
-                duty.record_scores(spec, period, district, "onsite", {"A1": "3"}, self.user("inspector"))
-                duty.raise_findings(spec, period, district, self.user("inspector"), timezone.localdate())
-                found = Rect.objects.filter(district__code="310104", status="open").first()
-            return found
-
-        return self._get("rectification", make)
-
     def finding(self, state: str):
         """A finding of 中华职业学校 (its 责任督学 is dx310101-1) raised by the district, open or with a rectification
         waiting for the re-check; or the demo's escalated one in 黄浦."""
@@ -501,18 +480,6 @@ WRITES: dict[str, Write] = {
         writers=frozenset({"inspector", "city_admin"}),
         allowed="inspector",
         changes=False,  # findings are raised from low scores; the demo's may all be raised already
-    ),
-    "evaluation:revisit": Write(
-        url=lambda c: reverse("evaluation:revisit", args=[c.rectification.pk]),
-        data=lambda c: {
-            "verdict": "close",
-            "note": "矩阵测试回访",
-            "on": "2021-06-01",
-            "version": version_of("evaluation.Rectification", pk=c.rectification.pk),
-        },
-        writers=frozenset({"inspector", "city_admin"}),
-        allowed="inspector",
-        watch=lambda c: [model("evaluation.Rectification").objects.filter(pk=c.rectification.pk)],
     ),
     "evaluation:dev_self": Write(
         # 长宁实验小学 has no 发展性督导评价 yet: its principal starts the self-evaluation (version 0)

@@ -121,3 +121,20 @@ def test_school_narrative_varies_and_cases_do_not_repeat(demo):
     titles = [c.title for c in found]
     assert len(set(titles)) == len(titles) and len({c.body for c in found}) == len(found)
     assert all(c.chapter and c.chapter.split(".")[0] in "123456789" for c in found)
+
+
+def test_demo_duzheng_and_thematic_findings_live_in_the_ledger_and_only_a_few_old_ones_escalate(demo):
+    """The 2020–21 督政 round and thematic visits write ledger findings (no parallel 整改 tables): most were answered
+    and re-checked; a few are still owed past their deadline — those, and no more, escalated."""
+    from dudao.supervision.models import Accountability, Finding
+
+    for kind, level in (("duzheng", Level.DISTRICT), ("thematic", Level.SCHOOL)):
+        old = Finding.objects.filter(source_kind=kind, deadline__year__lt=2022)
+        states = Counter(old.values_list("status", flat=True))
+        assert old.exists() and set(old.values_list("owner__level", flat=True)) == {level}
+        assert states["closed"] > old.count() / 2  # most closed through the re-check
+        escalated = old.filter(escalated_at__isnull=False)
+        assert 0 < escalated.count() <= 5
+        assert set(escalated.values_list("status", flat=True)) <= {"open", "returned"}  # only what is still owed
+    # the 问责 stays on this term's overdue school item, not on an old 督政 one
+    assert [a.finding.source_kind for a in Accountability.objects.all()] == ["visit"]

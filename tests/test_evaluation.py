@@ -13,11 +13,14 @@ from django.core.management.base import CommandError
 from dudao.collection.models import Period
 from dudao.errors import DudaoError
 from dudao.evaluation import registry
-from dudao.evaluation.models import FollowUp, Rectification, WeightChoice
+from dudao.evaluation.models import WeightChoice
 from dudao.evaluation.run import evaluate
 from dudao.evaluation.schemes import balanced, hei, preschool, thematic
 from dudao.evaluation.schemes import district_duty as duty
 from dudao.orgs.models import OrgUnit
+from dudao.supervision import selectors as ledger_reads
+from dudao.supervision import services as ledger
+from dudao.supervision.models import Finding
 
 # ----------------------------------------------------------------------------- 优质均衡: pure
 
@@ -317,26 +320,37 @@ def test_evaluate_cli_json(demo):
 
 
 @pytest.mark.django_db
-def test_duty_findings_become_rectifications_and_revisits_close_or_reopen(demo, django_user_model):
+def test_a_low_duzheng_score_becomes_a_ledger_finding_of_the_district_rechecked_through_the_ledger(
+    demo, django_user_model
+):
     spec = registry.get("district_duty").spec
     period = Period.objects.get(code="2020")
     district = OrgUnit.objects.get(code="310101")
-    inspector = django_user_model.objects.get(username="inspector")
-    Rectification.objects.filter(district=district).delete()  # start from this district's clean slate
+    users = {u.username: u for u in django_user_model.objects.filter(username__in=["inspector", "d310101", "d310104"])}
+    inspector, own, other = users["inspector"], users["d310101"], users["d310104"]
+    Finding.objects.filter(owner=district, source_kind="duzheng").delete()  # this district's clean slate
     full = {i["code"]: i["max"] for i in spec["items"]}
     for source in spec["sources"]:
         duty.record_scores(spec, period, district, source, full, inspector)
     duty.record_scores(spec, period, district, "onsite", {"E2": "5"}, inspector)  # 5/10 on site: 7.5 < 8
     created = duty.raise_findings(spec, period, district, inspector, date(2021, 3, 1))
-    assert [r.item for r in created] == ["E2"] and created[0].deadline == date(2021, 8, 28)
+    assert [(f.owner, f.source_kind, f.source_ref) for f in created] == [(district, "duzheng", "2020:E2")]
+    f = created[0]
+    assert f.deadline == date(2021, 8, 28) and f.status == "open"
     assert duty.raise_findings(spec, period, district, inspector, date(2021, 3, 2)) == []  # once per item
-    rect = created[0]
-    duty.revisit(rect, inspector, False, "整改未到位", date(2021, 9, 1))
-    assert rect.status == Rectification.Status.REOPENED and rect.is_overdue(date(2021, 9, 1))
-    duty.revisit(rect, inspector, True, "已整改到位", date(2021, 10, 1))
-    assert rect.status == Rectification.Status.CLOSED and rect.closed_on == date(2021, 10, 1)
-    with pytest.raises(DudaoError, match="回访核查情况"):
-        duty.revisit(rect, inspector, True, " ", date(2021, 10, 2))
+    # the district and the city read it; another district does not
+    assert ledger_reads.finding(own, f.pk) == f and ledger_reads.finding(inspector, f.pk) == f
+    assert ledger_reads.finding(other, f.pk) is None
+    assert f in ledger_reads.owed_by(own)
+    ledger.submit_rectification(f, own, "已增加编制并落实。", f.version)
+    with pytest.raises(DudaoError) as refused:  # a district does not re-check its own rectification
+        ledger.recheck(f, own, True, "自查通过", f.version)
+    assert refused.value.status == 403
+    ledger.recheck(f, inspector, False, "整改未到位", f.version)
+    assert f.status == "returned"
+    ledger.submit_rectification(f, own, "已补齐材料。", f.version)
+    ledger.recheck(f, inspector, True, "已整改到位", f.version)
+    assert f.status == "closed"
     with pytest.raises(DudaoError, match="分值应在 0—10 之间"):
         duty.record_scores(spec, period, district, "onsite", {"A1": "9", "E2": "12"}, inspector)
     before = duty.scores_of(period, district)
@@ -344,16 +358,22 @@ def test_duty_findings_become_rectifications_and_revisits_close_or_reopen(demo, 
         duty.record_scores(spec, period, district, "onsite", {"A1": "1", "E2": "abc"}, inspector)
     assert duty.scores_of(period, district) == before  # nothing half-saved
     rows = evaluate("district_duty", "2020", "310101")["districts"][0]["rectifications"]
-    assert any(r["item"] == "E2" and r["status"] == "closed" and len(r["revisits"]) == 2 for r in rows)
+    assert [(r["item"], r["status"], [v["closed"] for v in r["revisits"]]) for r in rows] == [
+        ("E2", "closed", [False, True])
+    ]
+    assert rows[0]["url"] == f"/supervision/findings/{f.pk}/"
 
 
 @pytest.mark.django_db
-def test_visit_opens_follow_ups_and_a_later_visit_resolves_them(demo, django_user_model):
+def test_a_thematic_unmet_item_becomes_a_ledger_finding_of_the_school_and_a_later_visit_rechecks_it(
+    demo, django_user_model
+):
     spec = registry.get("thematic").spec
     school = OrgUnit.objects.get(code="3101011001")
     inspector = django_user_model.objects.get(username="inspector")
+    principal = django_user_model.objects.get(username="3101011001-principal")
+    Finding.objects.filter(owner=school, source_kind="thematic").delete()
     bad = {"weekly_lessons": "2", "not_crowded_out": "on", "specialist_teachers": "", "timetable_public": "1"}
-    FollowUp.objects.filter(visit__school=school).delete()
     visit = thematic.record_visit(spec, "pe_hours", school, inspector, date(2020, 11, 1), bad)
     assert visit.answers == {
         "weekly_lessons": 2.0,
@@ -361,15 +381,127 @@ def test_visit_opens_follow_ups_and_a_later_visit_resolves_them(demo, django_use
         "specialist_teachers": False,
         "timetable_public": True,
     }
-    ups = FollowUp.objects.filter(visit__school=school, resolved_on__isnull=True)
-    assert sorted(ups.values_list("item", flat=True)) == ["specialist_teachers", "weekly_lessons"]
-    assert ups.first().due == date(2020, 12, 1)
+    raised = Finding.objects.filter(owner=school, source_kind="thematic").order_by("source_ref")
+    assert [f.source_ref for f in raised] == [
+        f"visit-{visit.pk}:specialist_teachers",
+        f"visit-{visit.pk}:weekly_lessons",
+    ]
+    assert {(f.status, f.deadline) for f in raised} == {("open", date(2020, 12, 1))}
+    assert ledger_reads.finding(principal, raised[0].pk) is not None  # the school sees its own finding
+    # still unmet on the next visit: not raised twice, and an item nobody answered for yet stays open
+    thematic.record_visit(spec, "pe_hours", school, inspector, date(2020, 11, 10), bad)
+    assert Finding.objects.filter(owner=school, source_kind="thematic").count() == 2
+    for f in raised:
+        ledger.submit_rectification(f, principal, "已整改。", f.version)
     good = {**bad, "weekly_lessons": "3", "specialist_teachers": "1"}
     thematic.record_visit(spec, "pe_hours", school, inspector, date(2020, 11, 20), good)
-    assert FollowUp.objects.filter(visit__school=school, visit__theme="pe_hours", resolved_on__isnull=True).count() == 0
+    assert set(Finding.objects.filter(owner=school, source_kind="thematic").values_list("status", flat=True)) == {
+        "closed"
+    }
     stats = evaluate("thematic", "2020", "310101")
     pe = next(t for t in stats["themes"] if t["code"] == "pe_hours")
     assert pe["city"]["schools"] == 5  # 5 schools in 黄浦; the latest visit per school counts
+    assert not any(i["school"] == school.name for i in pe["open_items"])
+
+
+@pytest.mark.django_db
+def test_the_data_migration_maps_old_rectifications_and_follow_ups_onto_ledger_states(demo, django_user_model):
+    """evaluation 0004 (old 整改事项 / 回访核查 / 跟踪整改 → ledger), called directly on rows as the old tables held
+    them: open → open, reopened → returned, closed → closed ending in an accept step, resolved follow-up → closed."""
+    import importlib
+    from datetime import UTC, datetime
+
+    from dudao.supervision.models import Inspector, Step
+
+    migration = importlib.import_module("dudao.evaluation.migrations.0004_findings_to_ledger")
+    district, school = OrgUnit.objects.get(code="310104"), OrgUnit.objects.get(code="3101041001")
+    inspector = django_user_model.objects.get(username="inspector")
+    principal = django_user_model.objects.get(username="3101041001-principal")
+    when = datetime(2021, 3, 1, 8, tzinfo=UTC)
+
+    def rect(status, *revisits, closed_on=None):
+        return {
+            "district_id": district.pk,
+            "period_code": "2019",
+            "item": "B1",
+            "finding": f"迁移测试：{status}",
+            "deadline": date(2021, 8, 28),
+            "status": status,
+            "created_by_id": inspector.pk,
+            "created_at": when,
+            "closed_on": closed_on,
+            "revisits": [
+                {"visited_on": date(2021, 9, n + 1), "inspector_id": inspector.pk, "closed": ok, "note": note}
+                for n, (ok, note) in enumerate(revisits)
+            ],
+        }
+
+    def up(resolved_on):
+        return {
+            "school_id": school.pk,
+            "visit_id": 987654,
+            "theme": "pe_hours",
+            "inspector_id": None,  # a visit whose inspector was deleted: the fallback user raised it
+            "created_at": datetime(2020, 11, 1, 8, tzinfo=UTC),
+            "item": "weekly_lessons",
+            "issue": "每周体育与健康课时数未达标（2）",
+            "due": date(2020, 12, 1),
+            "resolved_on": resolved_on,
+            "resolution": "2020-12-20 回访已达标" if resolved_on else "",
+            "resolved_by_id": principal.pk if resolved_on else None,
+        }
+
+    rects = [
+        rect("open"),
+        rect("closed", (False, "未到位"), (True, "已整改"), closed_on=date(2021, 9, 2)),
+        rect("reopened", (False, "未到位")),
+        rect("closed", closed_on=date(2021, 7, 1)),  # closed without a recorded revisit
+    ]
+    made = migration.move_rows(
+        rects,
+        [up(None), up(date(2020, 12, 20))],
+        Finding,
+        Step,
+        Inspector,
+        inspector.pk,
+        theme_names={"pe_hours": "体育"},
+    )
+    assert [f.status for f in made] == ["open", "closed", "returned", "closed", "open", "closed"]
+
+    def steps(f):
+        return [(s.action, s.from_state, s.to_state, s.at.date()) for s in f.steps.order_by("at", "pk")]
+
+    assert steps(made[1]) == [
+        ("raise", "", "open", date(2021, 3, 1)),
+        ("return", "open", "returned", date(2021, 9, 1)),
+        ("accept", "returned", "closed", date(2021, 9, 2)),
+    ]
+    assert steps(made[3])[-1] == ("accept", "open", "closed", date(2021, 7, 1))
+    assert steps(made[2])[-1] == ("return", "open", "returned", date(2021, 9, 1))
+    assert made[1].closed_at.date() == date(2021, 9, 2) and made[0].closed_at is None
+    assert {(f.owner, f.source_kind, f.source_ref, f.theme) for f in made[4:]} == {
+        (school, "thematic", "visit-987654:weekly_lessons", "体育")
+    }
+    assert made[4].created_by == inspector  # the fallback user
+    assert [(s.action, s.by, s.text) for s in made[5].steps.order_by("at", "pk")][-1] == (
+        "accept",
+        principal,
+        "2020-12-20 回访已达标",
+    )
+    assert made[0].source_ref == "2019:B1" and made[0].owner == district and made[0].source_kind == "duzheng"
+    # the ledger takes over: the returned 督政 item is the district's to answer again, with the version it carries
+    ledger.submit_rectification(made[2], django_user_model.objects.get(username="d310104"), "再整改。", made[2].version)
+    assert made[2].status == "rectifying"
+    with pytest.raises(RuntimeError):  # no user at all to name as the raiser: refuse rather than lose rows
+        migration.move_rows([{**rects[0], "created_by_id": None}], [], Finding, Step, Inspector, None)
+
+
+def test_thematic_counts_an_unanswered_number_as_not_met_by_the_ledgers_one_rule():
+    from dudao.supervision import checklists
+
+    item = {"code": "weekly_lessons", "type": "number", "min": 3}
+    assert checklists.met(item, None) is None and checklists.unmet([item], {}) == []  # a visit does not judge it
+    assert thematic.is_met(item, None) is False and thematic.is_met(item, 3) is True  # statistics do not count it
 
 
 # ----------------------------------------------------------------------------- pages and reports
@@ -388,7 +520,6 @@ def test_evaluation_url_names_keep_the_paths():
     assert reverse("evaluation:hei_weights") == "/evaluation/hei/weights/"
     assert reverse("evaluation:duty_scores") == "/evaluation/district_duty/scores/"
     assert reverse("evaluation:duty_findings") == "/evaluation/district_duty/findings/"
-    assert reverse("evaluation:revisit", args=[7]) == "/evaluation/rectifications/7/revisit/"
     assert reverse("evaluation:visit") == "/evaluation/thematic/visits/"
     assert reverse("evaluation:scheme", args=["balanced"]) == "/evaluation/balanced/"
     assert reverse("evaluation:report", args=["hei", "pdf"]) == "/evaluation/hei/report.pdf"
@@ -494,11 +625,22 @@ def test_inspector_forms_for_duty_and_visits(demo, client):
     )
     assert "已保存 1 项评分" in response.content.decode()
     client.post("/evaluation/district_duty/findings/", {"org": "310104", "period": "2020"})
-    rect = Rectification.objects.get(district__code="310104", item="A1")
-    revisit = {"verdict": "close", "note": "已整改", "on": "2021-06-01", "version": rect.version}
-    client.post(f"/evaluation/rectifications/{rect.pk}/revisit/", revisit)
-    rect.refresh_from_db()
-    assert rect.status == "closed" and rect.closed_on == date(2021, 6, 1)
+    f = Finding.objects.get(owner__code="310104", source_kind="duzheng", source_ref="2020:A1")
+    page = client.get("/evaluation/district_duty/?org=310104&period=2020").content.decode()
+    assert f'href="/supervision/findings/{f.pk}/"' in page  # the 督政 page links each finding to the ledger
+    assert client.get(f"/supervision/findings/{f.pk}/").status_code == 200  # the city reads it in the ledger
+    _login(client, "d310101")
+    assert client.get(f"/supervision/findings/{f.pk}/").status_code == 404  # another district does not
+    if f.status in ("open", "returned"):
+        _login(client, "d310104")  # the district answers it in the ledger
+        client.post(f"/supervision/findings/{f.pk}/rectify/", {"text": "已整改", "version": f.version})
+        f.refresh_from_db()
+    if f.status == "rectifying":
+        _login(client, "inspector")
+        client.post(f"/supervision/findings/{f.pk}/recheck/", {"verdict": "accept", "note": "", "version": f.version})
+        f.refresh_from_db()
+    assert f.status == "closed"
+    _login(client, "inspector")
     page = client.get("/evaluation/thematic/?period=2020&org=310104").content.decode()
     assert 'id="visit"' in page
     response = client.post(
@@ -518,9 +660,13 @@ def test_inspector_forms_for_duty_and_visits(demo, client):
         follow=True,
     )
     assert "已记录" in response.content.decode()
-    assert FollowUp.objects.filter(
-        visit__school__code="3101041001", item="outdoor_minutes", resolved_on__isnull=True
-    ).exists()
+    assert (
+        Finding.objects.filter(
+            owner__code="3101041001", source_kind="thematic", source_ref__endswith=":outdoor_minutes"
+        )
+        .exclude(status="closed")
+        .exists()
+    )
 
 
 def test_percentages_round_as_the_report_does():

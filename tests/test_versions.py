@@ -166,7 +166,7 @@ def test_save_values_with_a_stale_version_raises_stale_edit(world):
     assert _value(world) == "1100"
 
 
-# --------------------------------------------------------------------------- evaluation: 督政 scores, revisits
+# --------------------------------------------------------------------------- evaluation: 督政 scores, re-checks
 
 
 def _duty(world):
@@ -197,28 +197,28 @@ def test_second_inspector_saving_duty_scores_from_a_stale_form_is_refused_with_b
     assert DutyScore.objects.get(district__code="310101", item=item, source="onsite").score == 3
 
 
-def test_two_revisits_of_one_rectification_from_the_same_page_the_second_is_refused(world):
+def test_two_rechecks_of_one_duzheng_finding_from_the_same_page_the_second_is_refused(world):
+    """The 督政 revisit is the ledger's re-check now: the ledger's version rule refuses the second inspector's."""
     from datetime import date
 
-    from dudao.evaluation.models import Rectification
-    from dudao.orgs.models import OrgUnit
-
-    rect = Rectification.objects.create(
-        period=world.campaign.period,
-        district=OrgUnit.objects.get(code="310101"),
-        item="A1",
-        finding="x",
-        deadline=date(2030, 1, 1),
-    )
+    from dudao.errors import DudaoError
     from dudao.evaluation.schemes import district_duty as duty
+    from dudao.orgs.models import OrgUnit
+    from dudao.supervision import services as ledger
 
-    read = rect.version
-    duty.revisit(rect, world.users["inspector"], True, "已整改", date(2030, 1, 2), read)
-    with pytest.raises(concurrency.StaleEdit) as refused:
-        duty.revisit(rect, world.users["city_admin"], False, "未整改", date(2030, 1, 3), read)
-    assert "已销号" in refused.value.message and "复查未通过" in refused.value.message
-    rect.refresh_from_db()
-    assert rect.status == Rectification.Status.CLOSED and rect.revisits.count() == 1
+    spec = _duty(world)
+    district = OrgUnit.objects.get(code="310101")
+    inspector = world.users["inspector"]
+    duty.record_scores(spec, world.campaign.period, district, "onsite", {spec["items"][0]["code"]: "0"}, inspector)
+    found = duty.raise_findings(spec, world.campaign.period, district, inspector, date(2030, 1, 1))[0]
+    ledger.submit_rectification(found, make_user("d-310101", district, Role.DISTRICT_REVIEWER), "已整改", found.version)
+    read = found.version
+    ledger.recheck(found, inspector, True, "已整改", read)
+    with pytest.raises(DudaoError) as refused:
+        ledger.recheck(found, world.users["city_admin"], False, "未整改", read)
+    assert refused.value.status == 409
+    found.refresh_from_db()
+    assert found.status == "closed" and found.steps.filter(action__in=["accept", "return"]).count() == 1
 
 
 def test_two_people_explain_the_same_warning_from_the_same_page_and_the_second_sees_both(world):

@@ -32,6 +32,9 @@ from dudao.orgs.catalog import load_org_catalog
 from dudao.orgs.services import grant, save_school
 from dudao.orgs.vocabulary import Level, Role
 from dudao.review.workflow import fast_forward
+from dudao.supervision import selectors as ledger_reads
+from dudao.supervision import services as ledger
+from dudao.supervision.vocabulary import FindingState, SourceKind
 
 from . import compiled, developmental, district, evaluation, statistics, supervision
 from .generator import generate
@@ -233,29 +236,49 @@ def _load_evaluations(city, districts, compulsory, kindergartens, universities, 
         [(d, source, items) for d in districts for source, items in scores[d.code].items()],
         inspector,
     )
+    # 督政 findings go to the follow-up ledger, owned by each district: every district answered them; the city
+    # inspector accepted most, sent a few back (those are overdue now, and escalate with the rest of the ledger's)
+    # and has not yet re-checked some — so the escalations the demo shows stay a handful, not every old item
     raised = date(2021, 3, 1)
     for d in districts:
         district_duty.raise_findings(duty_spec, period, d, inspector, raised)
-    for n, rect in enumerate(district_duty.rectifications(period)):
-        if n % 3 == 0:
-            district_duty.revisit(
-                rect, inspector, True, "回访核查：整改措施已落实，材料齐全，予以销号。", date(2021, 8, 20)
+    found = [f for d in districts for f in district_duty.findings_of(period, d)]
+    for n, finding in enumerate(found):
+        ledger.submit_rectification(
+            finding, users[f"d{finding.owner.code}"], "已制定整改方案并落实，附整改报告及佐证材料。", finding.version
+        )
+        if n % 14 == 1:
+            ledger.recheck(
+                finding, inspector, False, "回访核查：整改方案已制定但尚未落实到位，继续整改。", finding.version
             )
-        elif n % 7 == 1:
-            district_duty.revisit(
-                rect, inspector, False, "回访核查：整改方案已制定但尚未落实到位，继续整改。", date(2021, 8, 20)
-            )
+        elif n % 7 != 3:
+            ledger.recheck(finding, inspector, True, "回访核查：整改措施已落实，材料齐全，予以销号。", finding.version)
 
+    # thematic visits raise unmet items into the ledger, owned by the school; each school answers its items, and the
+    # autumn revisit (every other school) re-checks them — accepting what is now met, sending back what is not (a
+    # school in six; all but the first answered again and wait for the next re-check, so only the first school's
+    # items escalate); the other schools' rectifications were accepted on their evidence
     thematic_spec = registry.get("thematic").spec
     rng = random.Random(evaluation.SEED + 4)
     spring, autumn = evaluation.visit_dates(2020)
     for n, school in enumerate(compulsory):
+        principal = users[f"{school.code}-principal"]
         for theme in thematic_spec["themes"]:
             answers = evaluation.visit_answers(thematic_spec, theme, rng)
             thematic.record_visit(thematic_spec, theme, school, inspector, spring + timedelta(days=n % 20), answers)
+            for finding in ledger_reads.pending_from(SourceKind.THEMATIC, school, ""):
+                if finding.status == FindingState.OPEN:
+                    ledger.submit_rectification(finding, principal, "已落实整改，附整改前后对照材料。", finding.version)
             if n % 2 == 0:  # the autumn revisit finds most items fixed
                 later = answers if n % 6 == 0 else evaluation.all_met(thematic_spec, theme, answers)
                 thematic.record_visit(thematic_spec, theme, school, inspector, autumn + timedelta(days=n % 10), later)
+                for finding in ledger_reads.pending_from(SourceKind.THEMATIC, school, ""):
+                    if n > 0 and finding.status == FindingState.RETURNED:
+                        ledger.submit_rectification(finding, principal, "已补充整改措施，附新增材料。", finding.version)
+            else:
+                for finding in ledger_reads.pending_from(SourceKind.THEMATIC, school, ""):
+                    if finding.status == FindingState.RECTIFYING:
+                        ledger.recheck(finding, inspector, True, "材料复查：整改到位，予以销号。", finding.version)
 
 
 # Who takes a workflow step in the demo, by the step's role.

@@ -1,6 +1,6 @@
-"""What evaluations record beyond collected data: universities' chosen weights, 督政 scores and rectifications,
-and 责任督学 visits with their follow-ups. Every table keeps history — these are the records an inspector is later
-asked to justify."""
+"""What evaluations record beyond collected data: universities' chosen weights, 督政 scores and 责任督学 thematic
+visits. What those find (整改) lives in the follow-up ledger, ``dudao.supervision``. Every table keeps history —
+these are the records an inspector is later asked to justify."""
 
 from django.conf import settings
 from django.db import models
@@ -48,50 +48,6 @@ class DutyScore(models.Model):
         verbose_name_plural = _("督政评分")
 
 
-class Rectification(models.Model):
-    """整改事项: a finding the district must fix by ``deadline``; closed or reopened by revisits."""
-
-    class Status(models.TextChoices):
-        OPEN = "open", _("整改中")
-        CLOSED = "closed", _("已销号")
-        REOPENED = "reopened", _("复查未通过")
-
-    period = models.ForeignKey("collection.Period", on_delete=models.CASCADE)
-    district = models.ForeignKey("orgs.OrgUnit", on_delete=models.CASCADE, related_name="rectifications")
-    item = models.SlugField(max_length=32, blank=True)
-    finding = models.TextField(max_length=5000)
-    deadline = models.DateField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    closed_on = models.DateField(null=True, blank=True)
-    # counts every save: a form read before someone else's save is refused instead of overwriting it
-    version = models.PositiveIntegerField(default=1)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["district__code", "deadline", "pk"]
-        verbose_name = _("整改事项")
-        verbose_name_plural = _("整改事项")
-
-    def is_overdue(self, today) -> bool:
-        return self.status != self.Status.CLOSED and self.deadline < today
-
-
-class Revisit(models.Model):
-    """回访核查: an inspector checks a rectification and closes it or sends it back."""
-
-    rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE, related_name="revisits")
-    visited_on = models.DateField()
-    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    closed = models.BooleanField()
-    note = models.TextField(max_length=2000)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["visited_on", "pk"]
-
-
 class Visit(models.Model):
     """责任督学 school visit with one theme's checklist (answers: item code → true/false or a number)."""
 
@@ -108,23 +64,6 @@ class Visit(models.Model):
         ordering = ["-visited_on", "-pk"]
         verbose_name = _("督导访校记录")
         verbose_name_plural = _("督导访校记录")
-
-
-class FollowUp(models.Model):
-    """跟踪整改 for one unmet checklist item found on a visit."""
-
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="follow_ups")
-    item = models.SlugField(max_length=32)
-    issue = models.TextField(max_length=5000)
-    due = models.DateField()
-    resolved_on = models.DateField(null=True, blank=True)
-    resolution = models.TextField(blank=True, max_length=5000)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["due", "pk"]
 
 
 class DevelopmentalEvaluation(models.Model):

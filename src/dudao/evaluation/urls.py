@@ -11,7 +11,6 @@ urlpatterns = [
     path("hei/weights/", views.hei_weights, name="hei_weights"),
     path("district_duty/scores/", views.duty_scores, name="duty_scores"),
     path("district_duty/findings/", views.duty_findings, name="duty_findings"),
-    path("rectifications/<int:pk>/revisit/", views.rectification_revisit, name="revisit"),
     path("thematic/visits/", views.thematic_visit, name="visit"),
     path("developmental/schools/<str:school>/", views.developmental_school, name="dev_school"),
     path("developmental/schools/<str:school>/self/", views.developmental_self, name="dev_self"),

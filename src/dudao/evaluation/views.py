@@ -1,7 +1,7 @@
 """Evaluation pages: one page per scheme and scope, its printable report (HTML/PDF), and the forms inspectors and
-universities fill (督政 scores, findings and revisits; 主题督导 visits; 高校自选权重). Thin: the numbers come from
-:func:`.run.evaluate`, what a scheme's page shows from its :class:`~.registry.Scheme` (result block, forms block,
-``page_context``), the writes from the scheme modules."""
+universities fill (督政 scores and findings — re-checked in the ledger; 主题督导 visits; 高校自选权重). Thin: the
+numbers come from :func:`.run.evaluate`, what a scheme's page shows from its :class:`~.registry.Scheme` (result
+block, forms block, ``page_context``), the writes from the scheme modules."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +31,6 @@ from dudao.reports import render as rendering
 from . import developmental_report as output
 from . import registry, scopes
 from .common import INSPECT_ROLES
-from .models import Rectification
 from .run import evaluate
 from .schemes import developmental as dev
 from .schemes import district_duty as duty
@@ -239,29 +238,13 @@ def duty_scores(request):
 @require_POST
 def duty_findings(request):
     org, period = _inspected_district(request)
-    created = duty.raise_findings(registry.get("district_duty").spec, period, org, request.user, timezone.localdate())
-    messages.success(request, f"新增整改事项 {len(created)} 项")
-    return redirect(_back("district_duty", org, period))
-
-
-@login_required
-@require_POST
-def rectification_revisit(request, pk):
-    rect = get_object_or_404(Rectification.objects.select_related("district", "period"), pk=pk)
-    _inspector_at(request, rect.district)
     try:
-        duty.revisit(
-            rect,
-            request.user,
-            request.POST.get("verdict") == "close",
-            request.POST.get("note", ""),
-            _day(request),
-            concurrency.expected_version(request.POST.get("version")),
-        )
-        messages.success(request, f"已记录回访核查：{rect.get_status_display()}")
-    except DudaoError as exc:
+        spec = registry.get("district_duty").spec
+        created = duty.raise_findings(spec, period, org, request.user, timezone.localdate())
+        messages.success(request, f"已列入整改台账 {len(created)} 项")
+    except DudaoError as exc:  # the ledger decides who may raise a finding for the district
         messages.error(request, str(exc))
-    return redirect(_back("district_duty", rect.district, rect.period))
+    return redirect(_back("district_duty", org, period))
 
 
 def _day(request) -> date:

@@ -93,13 +93,16 @@ def shown(value: Any) -> str:
     return _("未填") if value is None else f"{value:g}"
 
 
+def met(item: dict[str, Any], value: Any) -> bool | None:
+    """Whether one answer meets its item: a checkbox when ticked, a number when it reaches ``min``; ``None`` for an
+    unanswered number item (not judged). The one rule visits, the thematic scheme's statistics and the ledger use."""
+    if item["type"] == "bool":
+        return value is True
+    if value is None:
+        return None
+    return float(value) >= item["min"]
+
+
 def unmet(items: list[dict[str, Any]], answers: dict[str, Any]) -> list[dict[str, Any]]:
     """The items the visit found not met (an unanswered number item is not judged)."""
-    out = []
-    for item in items:
-        value = answers.get(item["code"])
-        if item["type"] == "bool" and value is not True:
-            out.append(item)
-        elif item["type"] != "bool" and value is not None and float(value) < item["min"]:
-            out.append(item)
-    return out
+    return [item for item in items if met(item, answers.get(item["code"])) is False]

@@ -228,3 +228,41 @@ def samplings(user: Any) -> QuerySet[ThematicSampling]:
 def may_sample(user: Any) -> list[OrgUnit]:
     """Units (districts and the city) the user may draw a sample under."""
     return list(visible_units(user, ADMIN_ROLES).exclude(level=Level.SCHOOL).order_by("code")[:50])
+
+
+# --------------------------------------------------------------------------- findings by where they came from
+
+
+def from_source(source_kind: str, under: OrgUnit, ref_prefix: str = "") -> list[Finding]:
+    """The findings a scheme raised (``source_kind``, ``source_ref`` starting with ``ref_prefix``) for owners in
+    ``under``'s subtree, with their steps — what a 督政 or thematic page and its report list. Not narrowed to a
+    user: the scheme's page checked that its reader may see ``under``, and the ledger's own pages decide who may
+    act on each item."""
+    found = _findings().filter(source_kind=source_kind, owner__path__startswith=under.path)
+    if ref_prefix:
+        found = found.filter(source_ref__startswith=ref_prefix)
+    return list(found.prefetch_related("steps").order_by("owner__code", "source_ref", "pk"))
+
+
+def pending_from(source_kind: str, owner: OrgUnit, ref_suffix: str) -> list[Finding]:
+    """``owner``'s findings of ``source_kind`` whose reference ends with ``ref_suffix`` that are not closed yet —
+    a thematic item already in the ledger is not raised twice, and the next visit re-checks it."""
+    return list(
+        Finding.objects.filter(source_kind=source_kind, owner=owner, source_ref__endswith=ref_suffix)
+        .exclude(status=FindingState.CLOSED)
+        .order_by("pk")
+    )
+
+
+def is_owed(finding: Finding) -> bool:
+    """The owner still owes a rectification (open or sent back)."""
+    return finding.status in OWED
+
+
+def is_overdue(finding: Finding, today: Any) -> bool:
+    return finding.status != FindingState.CLOSED and finding.deadline < today
+
+
+def rechecks(finding: Finding) -> list[Any]:
+    """The finding's re-checks (accepted or sent back), oldest first — from prefetched steps when there are any."""
+    return [s for s in finding.steps.all() if s.action in ("accept", "return")]

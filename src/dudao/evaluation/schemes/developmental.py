@@ -467,6 +467,8 @@ def findings_of(user: Any, evaluation: DevelopmentalEvaluation) -> list[Any]:
 
 SPEC = load_spec(CODE)
 validate(SPEC)
+
+
 def page_context(request, spec: dict, org, period, result) -> dict:
     """The summary links a school to its page only where the reader may open it (:func:`readable_schools`): the
     summary's counts are the scope's, the school pages are row-level."""

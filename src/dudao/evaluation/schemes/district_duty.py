@@ -1,10 +1,11 @@
-"""区政府履职综合督政: scoring (pure) and the rectification cycle (services).
+"""区政府履职综合督政: scoring (pure), and raising low scores into the follow-up ledger (services).
 
 Scores come from three sources with different reliability — the district's self-evaluation, a satisfaction
 questionnaire and the inspectors' on-site check — so an item's score is their weighted mean, renormalised over the
 sources actually present (an item not yet inspected on site is marked incomplete rather than scored as zero).
-The scheme at the end scores each district in scope from the recorded scores and lists its rectifications; it reads
-no data set.
+An item under the threshold becomes a finding of the one follow-up ledger (:mod:`dudao.supervision`), owned by the
+district: its rectification and the inspectors' re-check (回访核查) happen there. The scheme at the end scores each
+district in scope from the recorded scores and lists its ledger findings; it reads no data set.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from dudao import concurrency
@@ -22,9 +24,12 @@ from dudao.errors import DudaoError
 from dudao.inputs import parse_number
 from dudao.orgs.vocabulary import Level
 from dudao.rounding import fixed, rounded
+from dudao.supervision import selectors as ledger_reads
+from dudao.supervision import services as ledger
+from dudao.supervision.vocabulary import SourceKind
 
 from ..common import districts
-from ..models import DutyScore, Rectification, Revisit
+from ..models import DutyScore
 from ..registry import Scheme, register
 
 
@@ -172,85 +177,72 @@ def scores_of(period, district) -> dict[tuple[str, str], float]:
     return {(s.item, s.source): float(s.score) for s in DutyScore.objects.filter(period=period, district=district)}
 
 
+def finding_ref(period, item: str) -> str:
+    """The ledger's ``source_ref`` of a 督政 finding: one per period and item."""
+    return f"{period.code}:{item}"
+
+
 @transaction.atomic
-def raise_findings(spec: dict, period, district, user, today: date) -> list[Rectification]:
-    """Turn every item scored under the threshold into an open rectification (once per item and period)."""
+def raise_findings(spec: dict, period, district, user, today: date) -> list[Any]:
+    """Raise every item scored under the threshold as a finding of the follow-up ledger owned by the district (once
+    per item and period). From there the district submits its rectification and an inspector above it re-checks
+    it (:mod:`dudao.supervision.services`) — the ledger is the one place a finding's state lives."""
     result = score_items(spec, scores_of(period, district))
+    raised = {f.source_ref for f in findings_of(period, district)}
     created = []
     for row in result["items"]:
-        if not row["needs_rectification"]:
-            continue
-        if Rectification.objects.filter(period=period, district=district, item=row["code"]).exists():
+        ref = finding_ref(period, row["code"])
+        if not row["needs_rectification"] or ref in raised:
             continue
         created.append(
-            Rectification.objects.create(
-                period=period,
-                district=district,
-                item=row["code"],
-                finding=f"{row['name']}：得分 {row['score']:g}/{row['max']}，未达到 {spec['rectify_below']:.0%}",
+            ledger.raise_finding(
+                district,
+                user,
+                theme=spec["name"],
+                text=f"{row['code']} {row['name']}：得分 {row['score']:g}/{row['max']}，"
+                f"未达到 {spec['rectify_below']:.0%}",
                 deadline=today + timedelta(days=spec["rectify_days"]),
-                created_by=user,
+                source_kind=SourceKind.DUZHENG,
+                source_ref=ref,
             )
         )
     return created
 
 
-@transaction.atomic
-def revisit(
-    rectification: Rectification, user, closed: bool, note: str, on: date, version: int | None = None
-) -> Revisit:
-    """回访核查: record what the inspector found and close or reopen the item. With ``version`` (the item's as the
-    page read it) a revisit over another inspector's meanwhile is refused, showing their status and this one."""
-    note = (note or "").strip()
-    if not note:
-        raise DudaoError("请填写回访核查情况")
-    rect = Rectification.objects.select_for_update().get(pk=rectification.pk)
-    status = Rectification.Status.CLOSED if closed else Rectification.Status.REOPENED
-    if version is not None:
-        concurrency.advance(
-            rect,
-            version,
-            what="整改事项",
-            labels={"status": "整改状态"},
-            yours={"status": status.label},
-            theirs=lambda row: {"status": row.get_status_display()},
-        )
-    else:
-        rect.version += 1
-    visit = Revisit.objects.create(rectification=rect, visited_on=on, inspector=user, closed=closed, note=note)
-    rect.status = Rectification.Status.CLOSED if closed else Rectification.Status.REOPENED
-    rect.closed_on = on if closed else None
-    rect.save(update_fields=["status", "closed_on", "version"])
-    rectification.refresh_from_db()
-    return visit
-
-
-def rectifications(period):
-    """The period's rectifications, by district and item."""
-    return Rectification.objects.filter(period=period).order_by("district__code", "item")
+def findings_of(period, district) -> list[Any]:
+    """The district's 督政 findings of ``period`` in the ledger."""
+    return [
+        f
+        for f in ledger_reads.from_source(SourceKind.DUZHENG, district, f"{period.code}:")
+        if f.owner_id == district.pk
+    ]
 
 
 def rectification_rows(period, districts, today: date) -> list[dict]:
+    """The 督政 findings of ``districts`` as the page and the report list them, each linked to its ledger page."""
     rows = []
-    qs = Rectification.objects.filter(period=period, district__in=districts).select_related("district")
-    for r in qs.prefetch_related("revisits"):
-        rows.append(
-            {
-                "id": r.pk,
-                "district": r.district.code,
-                "district_name": r.district.name,
-                "item": r.item,
-                "finding": r.finding,
-                "deadline": r.deadline.isoformat(),
-                "status": r.status,
-                "status_name": r.get_status_display(),
-                "version": r.version,
-                "overdue": r.is_overdue(today),
-                "revisits": [
-                    {"on": v.visited_on.isoformat(), "closed": v.closed, "note": v.note} for v in r.revisits.all()
-                ],
-            }
-        )
+    for district in districts:
+        for f in findings_of(period, district):
+            rows.append(
+                {
+                    "id": f.pk,
+                    "district": district.code,
+                    "district_name": district.name,
+                    "item": f.source_ref.split(":", 1)[1],
+                    "finding": f.text,
+                    "deadline": f.deadline.isoformat(),
+                    "status": f.status,
+                    "status_name": f.get_status_display(),
+                    "version": f.version,
+                    "overdue": ledger_reads.is_overdue(f, today),
+                    "escalated": f.escalated_at is not None,
+                    "url": reverse("supervision:finding", args=[f.pk]),
+                    "revisits": [
+                        {"on": timezone.localdate(s.at).isoformat(), "closed": s.to_state == "closed", "note": s.text}
+                        for s in ledger_reads.rechecks(f)
+                    ],
+                }
+            )
     return rows
 
 

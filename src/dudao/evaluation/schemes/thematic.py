@@ -1,9 +1,10 @@
-"""责任督学主题督导: checklists filled on school visits, their statistics, and follow-ups.
+"""责任督学主题督导: checklists filled on school visits, their statistics, and their findings in the ledger.
 
-A visit stores the answers as given (JSON) and judges them against the theme's checklist at save time; an unmet item
-opens a follow-up, and a later visit that finds the item met resolves it — that is how a 责任督学 actually closes an
-issue: by seeing it fixed, not by a form. The scheme at the end summarises the period's visits in scope (each
-school's latest per theme) with their follow-ups; it reads no data set.
+A visit stores the answers as given (JSON) and judges them at save time by the ledger's checklist rule
+(:mod:`dudao.supervision.checklists`); an unmet item becomes a finding of the follow-up ledger owned by the school,
+the school answers it there, and a later visit that finds the item met accepts that rectification — a 责任督学 closes
+an issue by seeing it fixed. The scheme at the end summarises the period's visits in scope (each school's latest
+per theme) with the findings they raised; it reads no data set.
 """
 
 from __future__ import annotations
@@ -13,16 +14,20 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from dudao.errors import DudaoError
-from dudao.inputs import parse_number
 from dudao.orgs.access import has_role
 from dudao.orgs.selectors import in_groups, schools_under
 from dudao.rounding import fixed, rounded
+from dudao.supervision import checklists
+from dudao.supervision import selectors as ledger_reads
+from dudao.supervision import services as ledger
+from dudao.supervision.vocabulary import FindingState, SourceKind
 
 from ..common import INSPECT_ROLES
-from ..models import FollowUp, Visit
+from ..models import Visit
 from ..registry import Scheme, register
 
 if TYPE_CHECKING:
@@ -37,69 +42,72 @@ def theme(spec: dict, code: str) -> dict:
 
 
 def clean_answers(spec: dict, theme_code: str, raw: dict) -> dict:
-    """Answers as stored: bools for checkbox items, numbers for number items; every item must be answered."""
-    errors: list[str] = []
-    answers: dict[str, bool | float] = {}
-    for item in theme(spec, theme_code)["items"]:
-        value = raw.get(item["code"])
-        if item["type"] == "bool":
-            if isinstance(value, bool):
-                answers[item["code"]] = value
-            elif value in ("1", "true", "on", "yes", "是"):
-                answers[item["code"]] = True
-            elif value in (None, "", "0", "false", "off", "no", "否"):
-                answers[item["code"]] = False
-            else:
-                errors.append(f"{item['text']}：应为“是”或“否”")
-        else:
-            try:
-                number = parse_number(value, field=item["code"], minimum=0)
-            except DudaoError as exc:
-                errors.append(f"{item['text']}：请填写非负数字（{exc.message}）")
-                continue
-            if number is None:
-                errors.append(f"{item['text']}：请填写非负数字")
-            else:
-                answers[item["code"]] = float(number)
-    if errors:
-        raise DudaoError("；".join(errors))
+    """Answers as stored, judged by the ledger's one checklist rule (:func:`dudao.supervision.checklists.clean`),
+    plus this scheme's own demand that every number item is answered: its statistics count each school once per
+    item. Errors name the item's text."""
+    items = theme(spec, theme_code)["items"]
+    try:
+        answers = checklists.clean(items, raw)
+    except DudaoError as exc:
+        texts = {item["code"]: item for item in items}
+        raise DudaoError(
+            "；".join(
+                f"{texts[code]['text']}：请填写非负数字（{message}）"
+                if texts[code]["type"] != "bool"
+                else f"{texts[code]['text']}：{message}"
+                for code, message in exc.field_errors().items()
+                if code in texts
+            )
+            or exc.message
+        ) from None
+    missing = [item["text"] for item in items if item["type"] != "bool" and answers.get(item["code"]) is None]
+    if missing:
+        raise DudaoError("；".join(f"{text}：请填写非负数字" for text in missing))
     return answers
 
 
 def is_met(item: dict, value) -> bool:
-    if item["type"] == "bool":
-        return value is True
-    return value is not None and float(value) >= item["min"]
+    """An answer meets its item (:func:`dudao.supervision.checklists.met`); an unanswered one does not count."""
+    return checklists.met(item, value) is True
+
+
+def item_ref(visit: Visit, item: str) -> str:
+    """The ledger's ``source_ref`` of the finding a visit raised for one unmet item."""
+    return f"visit-{visit.pk}:{item}"
 
 
 @transaction.atomic
 def record_visit(spec: dict, theme_code: str, school, inspector, on: date, raw: dict, note: str = "") -> Visit:
+    """Store a visit and carry what it found into the follow-up ledger: an unmet item not already pending there is
+    raised as a finding owned by the school; an item pending with a rectification submitted is re-checked by this
+    visit — accepted when now met, sent back when still not. (An item the school has not yet answered for stays as
+    it is: the school submits its rectification through the ledger first.)"""
     answers = clean_answers(spec, theme_code, raw)
     visit = Visit.objects.create(
         theme=theme_code, school=school, inspector=inspector, visited_on=on, answers=answers, note=note
     )
-    items = theme(spec, theme_code)["items"]
-    open_ups = FollowUp.objects.filter(visit__school=school, visit__theme=theme_code, resolved_on__isnull=True)
-    for item in items:
-        met = is_met(item, answers[item["code"]])
-        if met:
-            open_ups.filter(item=item["code"]).update(
-                resolved_on=on, resolution=f"{on:%Y-%m-%d} 回访已达标", resolved_by=inspector
-            )
-        elif not open_ups.filter(item=item["code"]).exists():
-            FollowUp.objects.create(
-                visit=visit,
-                item=item["code"],
-                issue=f"{item['text']}未达标（{_shown(answers[item['code']])}）",
-                due=on + timedelta(days=spec["follow_up_days"]),
+    found = theme(spec, theme_code)
+    failing = {item["code"] for item in checklists.unmet(found["items"], answers)}
+    for item in found["items"]:
+        code, shown = item["code"], checklists.shown(answers[item["code"]])
+        pending = ledger_reads.pending_from(SourceKind.THEMATIC, school, f":{code}")
+        for finding in pending:
+            if finding.status == FindingState.RECTIFYING:
+                note_text = (
+                    f"{on:%Y-%m-%d} 回访已达标" if code not in failing else f"{on:%Y-%m-%d} 回访仍未达标（{shown}）"
+                )
+                ledger.recheck(finding, inspector, code not in failing, note_text, finding.version)
+        if code in failing and not pending:
+            ledger.raise_finding(
+                school,
+                inspector,
+                theme=found["name"],
+                text=f"{item['text']}未达标（{shown}）",
+                deadline=on + timedelta(days=spec["follow_up_days"]),
+                source_kind=SourceKind.THEMATIC,
+                source_ref=item_ref(visit, code),
             )
     return visit
-
-
-def _shown(value) -> str:
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    return f"{value:g}"
 
 
 def statistics(spec: dict, theme_code: str, visits: list[tuple[str, str, dict]]) -> dict:
@@ -145,6 +153,12 @@ def _district(school: OrgUnit) -> tuple[str, str]:
     return district.code, district.name
 
 
+def _visit_of(ref: str) -> int | None:
+    """The visit id of a thematic finding's ``source_ref`` (``visit-<id>:<item>``)."""
+    head = ref.split(":", 1)[0]
+    return int(head[6:]) if head.startswith("visit-") and head[6:].isdigit() else None
+
+
 def compute(spec: dict, period, org) -> dict:
     today = timezone.localdate()
     visits = (
@@ -152,17 +166,23 @@ def compute(spec: dict, period, org) -> dict:
             school__path__startswith=org.path, visited_on__gte=period.start, visited_on__lte=period.end
         )
         .select_related("school__parent")
-        .prefetch_related("follow_ups")
         .order_by("school__code", "theme", "-visited_on", "-pk")
     )
     latest: dict[tuple[int, str], Visit] = {}
     for v in visits:
         latest.setdefault((v.school_id, v.theme), v)
+    theme_of = {v.pk: v.theme for v in visits}
+    raised: dict[str, list] = defaultdict(list)  # theme → the ledger findings the period's visits raised
+    for f in ledger_reads.from_source(SourceKind.THEMATIC, org):
+        visit_pk = _visit_of(f.source_ref)
+        if visit_pk in theme_of:
+            raised[theme_of[visit_pk]].append(f)
     themes = []
     for code, theme_spec in spec["themes"].items():
         mine = [v for (_, t), v in latest.items() if t == code]
         stats = statistics(spec, code, [(*_district(v.school), v.answers) for v in mine])
-        ups = [f for v in visits if v.theme == code for f in v.follow_ups.all()]
+        ups = raised[code]
+        pending = [f for f in ups if f.status != FindingState.CLOSED]
         themes.append(
             {
                 "code": code,
@@ -170,19 +190,20 @@ def compute(spec: dict, period, org) -> dict:
                 **stats,
                 "follow_ups": {
                     "total": len(ups),
-                    "open": sum(f.resolved_on is None for f in ups),
-                    "overdue": sum(f.resolved_on is None and f.due < today for f in ups),
+                    "open": len(pending),
+                    "overdue": sum(ledger_reads.is_overdue(f, today) for f in pending),
                 },
                 "open_items": [
                     {
                         "id": f.pk,
-                        "school": f.visit.school.name,
-                        "issue": f.issue,
-                        "due": f.due.isoformat(),
-                        "overdue": f.due < today,
+                        "school": f.owner.name,
+                        "issue": f.text,
+                        "status": f.get_status_display(),
+                        "due": f.deadline.isoformat(),
+                        "overdue": ledger_reads.is_overdue(f, today),
+                        "url": reverse("supervision:finding", args=[f.pk]),
                     }
-                    for f in ups
-                    if f.resolved_on is None
+                    for f in pending
                 ],
             }
         )
