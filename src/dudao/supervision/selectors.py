@@ -13,6 +13,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 
 from dudao.orgs import selectors as orgs
 from dudao.orgs.access import has_role, visible_units
@@ -32,6 +33,12 @@ LEDGER_READ_ROLES = SCHOOL_READ_ROLES + OFFICE_READ_ROLES
 
 def _findings() -> QuerySet[Finding]:
     return Finding.objects.select_related("owner", "owner__parent", "inspector", "created_by")
+
+
+def readable_finding_urls(user: Any) -> set[str]:
+    """The ledger pages of the findings ``user`` may open: a page that lists findings of a wider scope (the 督政 and
+    thematic summaries) links only these, so nobody is sent to a 404."""
+    return {reverse("supervision:finding", args=[pk]) for pk in visible_findings(user).values_list("pk", flat=True)}
 
 
 def visible_findings(user: Any) -> QuerySet[Finding]:

@@ -287,10 +287,12 @@ def describe(result: dict) -> list[str]:
 
 
 def page_context(request, spec: dict, org, period, result) -> dict:
-    """The scores form of a district carries the version of every score it may overwrite."""
+    """The scores form of a district carries the version of every score it may overwrite; a finding links to its
+    ledger page only for a reader who may open it."""
+    readable = {"ledger_urls": ledger_reads.readable_finding_urls(request.user)}
     if org.level != Level.DISTRICT:
-        return {}
-    return {"score_versions": score_versions(spec, period, org)}
+        return readable
+    return {"score_versions": score_versions(spec, period, org), **readable}
 
 
 SCHEME = register(

@@ -230,11 +230,13 @@ VISITED_SCHOOL_TYPES = ["primary", "junior", "nine_year", "complete_secondary", 
 
 
 def page_context(request, spec: dict, org, period, result) -> dict:
-    """An inspector's page offers the schools in scope to record a visit at."""
+    """An inspector's page offers the schools in scope to record a visit at; a follow-up links to its ledger page
+    only for a reader who may open it."""
+    readable = {"ledger_urls": ledger_reads.readable_finding_urls(request.user)}
     if not has_role(request.user, org, *INSPECT_ROLES):
-        return {}
+        return readable
     schools = in_groups(schools_under(org), "school_type", VISITED_SCHOOL_TYPES).order_by("code")
-    return {"visit_schools": schools}
+    return {"visit_schools": schools, **readable}
 
 
 SCHEME = register(
