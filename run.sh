@@ -29,7 +29,7 @@ fi
 .venv/bin/dudao db_worker --no-reload --no-startup-delay -v0 &
 WORKER=$!
 # the daily deadline notices (填报即将截止 / 已逾期): once now, then every 24 h (idempotent per user and day)
-(while true; do .venv/bin/dudao notify_deadlines >/dev/null 2>&1 || true; sleep 86400; done) &
+(while true; do .venv/bin/dudao notify_deadlines >/dev/null 2>&1 || true; .venv/bin/dudao escalate_findings >/dev/null 2>&1 || true; sleep 86400; done) &
 DAILY=$!
 trap 'kill $WORKER $DAILY 2>/dev/null' EXIT INT TERM
 echo
