@@ -619,6 +619,12 @@ WRITES: dict[str, Write] = {
         writers=frozenset({"d310101", "city_admin"}),
         allowed="d310101",
     ),
+    "supervision:publish": Write(
+        url=lambda c: reverse("supervision:publish"),
+        data=lambda c: {"title": "矩阵测试概况"},
+        writers=frozenset({"city_admin"}),  # the city publishes what the public sees of the ledger
+        allowed="city_admin",
+    ),
     # ------------------------------------------------------------------------------------------ notifications
     "notifications:read": Write(
         url=lambda c: reverse("notifications:read", args=[c.notification_of("inspector").pk]),
@@ -692,6 +698,7 @@ EXEMPT: dict[str, Exempt] = {
             "evaluation:dev_export",
             "portal:index",
             "portal:district",
+            "portal:supervision",
             "portal:report",
             "portal:pdf",
             "portal:desk",

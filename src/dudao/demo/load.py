@@ -134,6 +134,7 @@ def load_demo() -> DemoSummary:
     _load_evaluations(city, district_list, compulsory, kindergartens, universities, users)
     supervision.load(users)  # 督学: registry, 挂牌 in 黄浦 and 徐汇, the follow-up ledger
     developmental.load(users)  # 发展性督导评价 of five schools there, reviewed by their 责任督学
+    supervision.publish(users)  # the 督学工作概况 the portal shows: the ledger's counts, nothing more
     # the current round: open now, every school still to fill in
     now = timezone.now()
     open_campaign(

@@ -186,3 +186,9 @@ ROUTINE_MET = {
     "canteen": True,
     "exercise_minutes": 65,
 }
+
+
+def publish(users: dict[str, AbstractBaseUser]) -> None:
+    """The city publishes this term's 督学工作概况 to the portal (counts only), after every source raised its findings."""
+    term = services.term_of(timezone.localdate())
+    services.publish_summary(users["city_admin"], f"上海市责任督学挂牌督导工作概况（{term}学期）")

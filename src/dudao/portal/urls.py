@@ -11,6 +11,7 @@ urlpatterns = [
     path("portal/districts/<str:code>/", views.district, name="district"),
     path("portal/reports/<int:pk>/", views.report_html, name="report"),
     path("portal/reports/<int:pk>/pdf/", views.report_pdf, name="pdf"),
+    path("portal/supervision/", views.supervision_summaries, name="supervision"),
     path("portal/verify/", views.verify, name="verify"),
     path("portal/verify/<int:pk>/", views.verify, name="verify_publication"),
     path("publications/", views.desk, name="desk"),

@@ -19,6 +19,7 @@ from dudao.orgs.access import visible_units
 from dudao.orgs.vocabulary import Level
 from dudao.reports.builder import submissions_for
 from dudao.reports.builder import template as report_template
+from dudao.supervision import selectors as supervision
 
 from . import publishing, tasks
 from .models import BatchRun, Publication
@@ -92,8 +93,18 @@ def district(request, code):
     return render(
         request,
         "portal/district.html",
-        {"org": org, "period": period, "column": _column(period, org) if period else None},
+        {
+            "org": org,
+            "period": period,
+            "column": _column(period, org) if period else None,
+            "cards": supervision.public_cards(org),  # 挂牌督导: each school's 责任督学, as the plaque at the gate
+        },
     )
+
+
+def supervision_summaries(request):
+    """督学工作概况: what the public sees of the 督学 ledger — the summaries the city published, counts only."""
+    return render(request, "portal/supervision.html", {"summaries": supervision.published_summaries()})
 
 
 def _public(pk) -> Publication:

@@ -256,3 +256,17 @@ class ThematicSampling(models.Model):
     class Meta:
         ordering = ["-drawn_at", "-id"]
         verbose_name = verbose_name_plural = "专项督导抽样"
+
+
+class PublishedSummary(models.Model):
+    """督学工作概况: the city's board frozen and published for the public portal — counts only (by district, by theme,
+    by status, escalated), never a finding's text or a school's name, which the ledger keeps to the people involved."""
+
+    title = models.CharField(max_length=100)
+    counts = models.JSONField()  # selectors.board of the whole city at publication, labels included
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = verbose_name_plural = _("督学工作概况")

@@ -19,7 +19,17 @@ from dudao.orgs import selectors as orgs
 from dudao.orgs.access import has_role, visible_units
 from dudao.orgs.vocabulary import Level, Role
 
-from .models import Assignment, ContactMessage, Finding, Inspector, ThematicSampling, Visit, VisitPhoto, VisitPlan
+from .models import (
+    Assignment,
+    ContactMessage,
+    Finding,
+    Inspector,
+    PublishedSummary,
+    ThematicSampling,
+    Visit,
+    VisitPhoto,
+    VisitPlan,
+)
 from .services import ADMIN_ROLES, OWNER_ROLES, inspector_of, may_recheck, term_dates
 from .vocabulary import OWED, FindingState
 
@@ -273,3 +283,17 @@ def is_overdue(finding: Finding, today: Any) -> bool:
 def rechecks(finding: Finding) -> list[Any]:
     """The finding's re-checks (accepted or sent back), oldest first — from prefetched steps when there are any."""
     return [s for s in finding.steps.all() if s.action in ("accept", "return")]
+
+
+def published_summaries() -> list[PublishedSummary]:
+    """What the public portal shows of the ledger: the published summaries, newest first."""
+    return list(PublishedSummary.objects.order_by("-published_at", "-id")[:20])
+
+
+def public_cards(district: OrgUnit) -> list[Assignment]:
+    """Each school of ``district`` with its current 责任督学, for the portal's 挂牌督导 list."""
+    return list(
+        Assignment.objects.filter(school__in=orgs.schools_under(district), ended_on__isnull=True)
+        .select_related("school", "inspector")
+        .order_by("school__code")
+    )

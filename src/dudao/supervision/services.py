@@ -44,6 +44,7 @@ from .models import (
     ContactMessage,
     Finding,
     Inspector,
+    PublishedSummary,
     Step,
     ThematicSampling,
     Visit,
@@ -580,3 +581,27 @@ def sample_schools(
     return ThematicSampling.objects.create(
         year=year, theme=theme, under=under, n=n, seed=seed, population=len(codes), schools=chosen, drawn_by=by
     )
+
+
+# --------------------------------------------------------------------------- the public summary
+
+
+def may_publish_summary(user: Any) -> bool:
+    from dudao.orgs.selectors import city
+
+    root = city()
+    return root is not None and has_role(user, root, Role.CITY_ADMIN)
+
+
+@transaction.atomic
+def publish_summary(by: Any, title: str) -> PublishedSummary:
+    """Freeze the city's board (counts by district, by theme and by status) as a public summary. The city's
+    administrators publish it; the portal shows only such summaries, never the ledger itself."""
+    from .selectors import board  # selectors import this module's rules, so read the board lazily
+
+    if not may_publish_summary(by):
+        raise forbidden(_("只有市管理员可以发布督学工作概况"))
+    title = _text(title, "title", limit=100)
+    counts = board(by)
+    counts["states"] = [[code, str(label)] for code, label in counts["states"]]
+    return PublishedSummary.objects.create(title=title, counts=counts, published_by=by)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("findings/<int:pk>/accountability/", views.accountability, name="accountability"),
     path("evidence/<int:pk>/", views.evidence, name="evidence"),
     path("board/", views.board, name="board"),
+    path("board/publish/", views.publish, name="publish"),
     path("inspectors/", views.inspectors, name="inspectors"),
     path("inspectors/assign/", views.assign, name="assign"),
     path("school/<str:code>/", views.school, name="school"),

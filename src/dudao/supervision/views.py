@@ -183,7 +183,18 @@ def board(request):
     """Counts by status per district and per theme (the city's 督学 board; a district sees its own row)."""
     if not selectors.may_manage(request.user):
         raise Http404
-    return render(request, "supervision/board.html", selectors.board(request.user))
+    context = selectors.board(request.user)
+    context["publishes"] = services.may_publish_summary(request.user)
+    return render(request, "supervision/board.html", context)
+
+
+@login_required
+@require_POST
+def publish(request):
+    """The city publishes its board as 督学工作概况 on the portal (counts only)."""
+    services.publish_summary(request.user, request.POST.get("title", ""))
+    messages.success(request, _("已发布到公开专栏"))
+    return redirect("supervision:board")
 
 
 @login_required
