@@ -244,7 +244,7 @@ def test_typeset_prints_what_a_school_typed_as_text_never_as_typst_markup():
     """Every report text enters the Typst source as a string literal: markup, code and escapes stay text."""
     from dudao.reports.typeset import to_pdf
 
-    typed = '#pagebreak() *粗体* $x^2$ "引号" \\ ] [ = 标题 <lbl> @ref #{panic("x")} 完'
+    typed = 'DATE TITLE #pagebreak() *粗体* $x^2$ "引号" \\ ] [ = 标题 <lbl> @ref #{panic("x")} 完'
     texts, sizes = pages_text(to_pdf(_small_report(typed + "\x01\x0b")))
     body = re.sub(r"\s", "", "".join(texts))
     assert re.sub(r"\s", "", typed) in body and "(cid:" not in body

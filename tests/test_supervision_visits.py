@@ -14,21 +14,15 @@ from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
-from dudao.errors import DudaoError
 from dudao.supervision import selectors, services
 from dudao.supervision.models import Finding, ThematicSampling, Visit, VisitPhoto
 from dudao.supervision.vocabulary import SourceKind
 
+from .test_supervision import refused  # one helper for "this call is refused with that status"
+
 ON = date(2021, 3, 5)
 ALL_MET = {"governance": True, "curriculum": True, "homework": True, "safety": True, "canteen": True}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-def refused(call, status):
-    with pytest.raises(DudaoError) as caught:
-        call()
-    assert caught.value.status == status, caught.value.message
-    return caught.value
 
 
 @pytest.fixture

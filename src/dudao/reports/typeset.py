@@ -40,7 +40,6 @@ ACCENT = 'rgb("#1f4e79")'
 MONO = "DejaVu Sans Mono"  # embedded in Typst itself: the hashes are Latin, no CJK font needed
 
 PREAMBLE = f"""
-#set document(title: TITLE, author: ISSUER, date: DATE)
 #set page(paper: "a4", margin: (top: 37mm, bottom: 35mm, left: 28mm, right: 26mm))
 #set text(font: ("{SERIF.name}",), size: 12pt, lang: "zh", region: "cn", fill: rgb("#111"), cjk-latin-spacing: none)
 #set par(first-line-indent: (amount: 2em, all: true), justify: true, leading: 0.9em, spacing: 0.75em)
@@ -214,9 +213,9 @@ def markup(report: Report, images: dict[str, bytes]) -> str:
     """The whole report as Typst markup; chart images are added to ``images`` (file name → PNG bytes)."""
     date = _local(report.generated_at)
     out = [
-        PREAMBLE.replace("TITLE", literal(report.title))
-        .replace("ISSUER", literal(report.issuer))
-        .replace("DATE", f"datetime(year: {date.year}, month: {date.month}, day: {date.day})"),
+        f"#set document(title: {literal(report.title)}, author: {literal(report.issuer)}, "
+        f"date: datetime(year: {date.year}, month: {date.month}, day: {date.day}))",
+        PREAMBLE,
         _cover(report),
     ]
     for section in report.sections:
