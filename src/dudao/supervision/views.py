@@ -383,7 +383,12 @@ def plans(request):
     return render(
         request,
         "supervision/plans.html",
-        {"term": term, "rows": rows, "manages": selectors.may_manage(request.user)},
+        {
+            "term": term,
+            "rows": rows,
+            "manages": selectors.may_manage(request.user),
+            "inspectors": selectors.inspectors(request.user),  # the plan form's picker: the office's registry
+        },
     )
 
 
