@@ -32,6 +32,12 @@ def verdict(passed):
 
 
 @register.filter
+def unit_verdict(unit):
+    """A unit's verdict, 数据不全 when data it needs is missing (its ``incomplete``)."""
+    return "数据不全" if unit.get("incomplete") else verdict(unit.get("passed"))
+
+
+@register.filter
 def max_cv(rows):
     values = [r["cv"] for r in rows or [] if r["cv"] is not None]
     return max(values) if values else None
