@@ -162,9 +162,7 @@ def evaluate_district(
     ]
     missing = [{"code": u["code"], "name": u["name"], "reason": "未核准"} for u in unapproved]
     missing += [
-        {"code": r["code"], "name": r["name"], "reason": "缺少：" + "、".join(r["missing"])}
-        for r in results
-        if r["passed"] is None
+        {"code": r["code"], "name": r["name"], "reason": _reason(r)} for r in results if r["passed"] is None
     ]
     with_data = [r for r in results if r["passed"] is not None]
     passed: bool | None
@@ -187,6 +185,13 @@ def evaluate_district(
         "to_fix": to_fix,
         "schools_failed": [r["code"] for r in results if r["passed"] is False],
     }
+
+
+def _reason(school: dict) -> str:
+    reason = "缺少：" + "、".join(school["missing"])
+    if school["invalid"]:
+        reason += "（数值无效：" + "、".join(school["invalid"]) + "）"
+    return reason
 
 
 def _number(value) -> float | None:
