@@ -31,7 +31,7 @@ def _unapprove(org_code, dataset, period="2020"):
 
 def test_an_unapproved_school_makes_the_district_data_incomplete_not_passed():
     spec = registry.get("balanced").spec
-    good = [balanced.SchoolInput("a", "甲", "primary", _school()), balanced.SchoolInput("b", "乙", "primary", _school())]
+    good = [balanced.SchoolInput(c, c, "primary", _school()) for c in ("a", "b")]
     assert balanced.evaluate_district(spec, "d", "某区", good)["passed"] is True
     result = balanced.evaluate_district(spec, "d", "某区", good, [{"code": "c", "name": "丙"}])
     assert result["passed"] is None and result["incomplete"] is True
@@ -54,8 +54,11 @@ def test_a_missing_value_is_missing_not_a_failed_indicator():
     del low["bal_sports_area"]
     assert balanced.evaluate_school(spec, balanced.SchoolInput("s", "甲", "primary", low))["passed"] is False
     district = balanced.evaluate_district(
-        spec, "d", "某区", [balanced.SchoolInput("s", "甲", "primary", values)] * 1
-        + [balanced.SchoolInput("t", "乙", "primary", _school())]
+        spec,
+        "d",
+        "某区",
+        [balanced.SchoolInput("s", "甲", "primary", values)] * 1
+        + [balanced.SchoolInput("t", "乙", "primary", _school())],
     )
     assert district["incomplete"] and district["missing"][0]["reason"] == "缺少：生均体育运动场馆面积"
     assert district["schools_failed"] == [] and district["to_fix"] == []
@@ -218,3 +221,26 @@ def test_a_university_without_any_value_has_no_score_and_no_rank():
     assert rows["Z"]["score"] is None and rows["Z"]["rank"] is None
     assert [rows[c]["rank"] for c in "ABC"] == [1, 2, 3]
     assert "无数据" in "\n".join(hei.describe({"universities": list(rows.values())}))
+
+
+# ----------------------------------------------------------------------------- the pages
+
+
+@pytest.mark.django_db
+def test_the_pages_show_incomplete_verdicts_missing_lists_and_flags(demo, client):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username="inspector"))
+    _unapprove("3101051001", "compulsory_conditions")
+    _unapprove("310105", "district_preschool")
+    page = client.get("/evaluation/balanced/?period=2020").content.decode()
+    assert "数据不全" in page and "上海市长宁区实验小学" in page and "未核准" in page
+    page = client.get("/evaluation/preschool/?period=2020").content.decode()
+    assert "※" in page and "区级数据未核准或不全" in page and "数据不全" in page
+    university = OrgUnit.objects.get(name="复旦大学")
+    DataValue.objects.filter(org=university, element__code="hei_satisfaction", period__code="2020").delete()
+    page = client.get("/evaluation/hei/?period=2020").content.decode()
+    assert "毕业生满意度" in page and "missing_rule" in page
+    client.cookies["django_language"] = "en"
+    english = client.get("/evaluation/balanced/?period=2020", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Missing data" in english

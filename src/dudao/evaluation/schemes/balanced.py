@@ -161,9 +161,7 @@ def evaluate_district(
         if not row["met"] and not row["missing"]
     ]
     missing = [{"code": u["code"], "name": u["name"], "reason": "未核准"} for u in unapproved]
-    missing += [
-        {"code": r["code"], "name": r["name"], "reason": _reason(r)} for r in results if r["passed"] is None
-    ]
+    missing += [{"code": r["code"], "name": r["name"], "reason": _reason(r)} for r in results if r["passed"] is None]
     with_data = [r for r in results if r["passed"] is not None]
     passed: bool | None
     if any(r["passed"] is False for r in results):
