@@ -244,3 +244,13 @@ def test_the_pages_show_incomplete_verdicts_missing_lists_and_flags(demo, client
     client.cookies["django_language"] = "en"
     english = client.get("/evaluation/balanced/?period=2020", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Missing data" in english
+
+
+def test_a_school_with_some_values_missing_shows_data_incomplete_not_no_data():
+    spec = registry.get("balanced").spec
+    values = _school()
+    del values["bal_sports_area"]
+    school = balanced.evaluate_school(spec, balanced.SchoolInput("s", "甲", "primary", values))
+    assert school["incomplete"] and balanced.verdict(school) == "数据不全"
+    empty = balanced.evaluate_school(spec, balanced.SchoolInput("s", "甲", "primary", {}))
+    assert not empty["incomplete"] and balanced.verdict(empty) == "无数据"

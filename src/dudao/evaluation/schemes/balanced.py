@@ -105,6 +105,7 @@ def evaluate_school(spec: dict, school: SchoolInput) -> dict:
         "indicators": rows,
         "met_count": met_count,
         "passed": passed,
+        "incomplete": passed is None and unknown < len(rows),  # some data, not enough to decide: 数据不全
         "missing": [r["name"] for r in rows if r["missing"]],
         "invalid": invalid,
     }
