@@ -254,7 +254,7 @@ def test_demo_balanced_mixes_passing_and_failing_districts(demo):
     assert len(verdicts) == 16 and all(d["schools"] for d in result["districts"])
     failed = {c for c, v in verdicts.items() if v is False}
     assert failed == {"310105", "310110", "310115"}
-    assert result["summary"] == {"passed": 13, "failed": 3, "no_data": 0}
+    assert result["summary"] == {"passed": 13, "failed": 3, "no_data": 0, "incomplete": 0}
     pudong = next(d for d in result["districts"] if d["code"] == "310115")
     assert not pudong["levels"]["primary"]["cv_passed"]  # equipment concentrated in one school
     assert pudong["schools_failed"] == []

@@ -49,3 +49,11 @@ def pass_counts(results: list[dict[str, Any]]) -> dict[str, int]:
         "failed": sum(r["passed"] is False for r in results),
         "no_data": sum(r["passed"] is None for r in results),
     }
+
+
+def pass_counts_incomplete(results: list[dict[str, Any]]) -> dict[str, int]:
+    """:func:`pass_counts` with the units whose verdict is 数据不全 (``incomplete``) counted apart from 无数据."""
+    counts = pass_counts(results)
+    counts["incomplete"] = sum(bool(r.get("incomplete")) for r in results)
+    counts["no_data"] -= counts["incomplete"]
+    return counts

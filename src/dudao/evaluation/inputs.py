@@ -29,3 +29,16 @@ def previous_period(period: Period) -> Period | None:
 def group_of(units, set_code: str) -> dict[int, str]:
     """unit id → its group code in ``set_code`` (a unit is in at most one group of a set)."""
     return group_codes(units, set_code)
+
+
+def valid_numbers(values: dict) -> tuple[dict, list[str]]:
+    """``values`` without the numbers no collected figure can be (negative counts, areas, money), and the codes of
+    those left out. Collection refuses them (the catalog's element minimum is 0), but a value written around the
+    forms must not crash an evaluation or pass for a real figure: the schemes treat it as missing and say so."""
+    clean, rejected = {}, []
+    for code, value in values.items():
+        if value is not None and float(value) < 0:
+            rejected.append(code)
+        else:
+            clean[code] = value
+    return clean, rejected

@@ -23,10 +23,10 @@ from dudao.orgs.selectors import in_groups, schools_under
 from dudao.orgs.vocabulary import Level
 from dudao.rounding import fixed, rounded
 
-from ..common import districts, pass_counts
-from ..inputs import approved_values, group_of
+from ..common import districts, pass_counts_incomplete
+from ..inputs import approved_values, group_of, valid_numbers
 from ..registry import Scheme, register
-from ..text import passed_word
+from ..text import unit_word
 
 
 @dataclass(frozen=True)
@@ -59,17 +59,23 @@ def indicator_values(spec: dict, values: dict) -> dict[str, float | None]:
 
 
 def evaluate_school(spec: dict, school: SchoolInput) -> dict:
-    """One school against the standards of its level: which indicators it meets and what it lacks (补短板)."""
+    """One school against the standards of its level: which indicators it meets and what it lacks (补短板).
+
+    An indicator that cannot be computed (a value missing, or a negative one refused as invalid) is *missing*, not
+    failed: the school is 未达标 only when the indicators it has already decide it (one below 85% of standard, or too
+    few left to reach ``min_met``); otherwise its verdict waits for the data (``passed`` ``None``, listed missing)."""
     rule = spec["school_rule"]
-    values = indicator_values(spec, school.values)
-    rows, met_count, below_floor = [], 0, 0
+    clean, invalid = valid_numbers(school.values)
+    values = indicator_values(spec, clean)
+    rows, met_count, below_floor, unknown = [], 0, 0, 0
     for ind in spec["indicators"]:
         standard = float(ind["standard"][school.level])
         value = values[ind["code"]]
         share = None if value is None else value / standard
         met = share is not None and share >= 1
         met_count += met
-        below_floor += share is None or share < rule["floor_share"]
+        unknown += share is None
+        below_floor += share is not None and share < rule["floor_share"]
         rows.append(
             {
                 "code": ind["code"],
@@ -79,28 +85,43 @@ def evaluate_school(spec: dict, school: SchoolInput) -> dict:
                 "standard": standard,
                 "share": _round(share),
                 "met": met,
+                "missing": value is None,
                 "gap": None if met or value is None else _round(standard - value),
             }
         )
-    passed: bool | None = met_count >= rule["min_met"] and below_floor == 0
-    if all(values[ind["code"]] is None for ind in spec["indicators"]):
-        passed = None  # no input at all: no data, not a failure
+    passed: bool | None
+    if below_floor or met_count + unknown < rule["min_met"]:
+        passed = False
+    elif unknown:
+        passed = None  # no input at all, or not enough to decide: no data, not a failure
+    else:
+        passed = met_count >= rule["min_met"]
     return {
         "code": school.code,
         "name": school.name,
         "level": school.level,
         "level_name": spec["levels"][school.level]["name"],
-        "students": _number(school.values.get(spec["weight"])),
+        "students": _number(clean.get(spec["weight"])),
         "indicators": rows,
         "met_count": met_count,
         "passed": passed,
+        "incomplete": passed is None and unknown < len(rows),  # some data, not enough to decide: 数据不全
+        "missing": [r["name"] for r in rows if r["missing"]],
+        "invalid": invalid,
     }
 
 
-def evaluate_district(spec: dict, code: str, name: str, schools: list[SchoolInput]) -> dict:
-    """A district: each school's result, the CV table per level, and the verdict."""
+def evaluate_district(
+    spec: dict, code: str, name: str, schools: list[SchoolInput], unapproved: list[dict] | tuple = ()
+) -> dict:
+    """A district: each school's result, the CV table per level, and the verdict.
+
+    ``unapproved`` are the district's schools without approved data (``{"code", "name"}``). A school never drops out
+    silently: with any school unapproved or undecided for missing values the verdict is 数据不全 (``incomplete``, the
+    schools listed in ``missing``) — unless a school with data already fails, which no missing school can undo
+    (every school must pass). A district where no school has data at all is 无数据."""
     results = [evaluate_school(spec, s) for s in schools]
-    raw = [indicator_values(spec, s.values) for s in schools]  # unrounded, for the CV
+    raw = [indicator_values(spec, valid_numbers(s.values)[0]) for s in schools]  # unrounded, for the CV
     levels = {}
     for level, level_spec in spec["levels"].items():
         members = [(s, r, x) for s, r, x in zip(schools, results, raw) if s.level == level]
@@ -108,7 +129,7 @@ def evaluate_district(spec: dict, code: str, name: str, schools: list[SchoolInpu
             continue
         cv_rows = []
         for ind in spec["indicators"]:
-            cv = weighted_cv([(x[ind["code"]], _number(s.values.get(spec["weight"]))) for s, _, x in members])
+            cv = weighted_cv([(x[ind["code"]], r["students"]) for _, r, x in members])
             cv_rows.append(
                 {
                     "code": ind["code"],
@@ -120,7 +141,7 @@ def evaluate_district(spec: dict, code: str, name: str, schools: list[SchoolInpu
         levels[level] = {
             "name": level_spec["name"],
             "schools": len(members),
-            "schools_passed": sum(r["passed"] for _, r, _ in members),
+            "schools_passed": sum(r["passed"] is True for _, r, _ in members),
             "cv_max": level_spec["cv_max"],
             "cv": cv_rows,
             "cv_passed": all(row["passed"] for row in cv_rows),
@@ -138,18 +159,38 @@ def evaluate_district(spec: dict, code: str, name: str, schools: list[SchoolInpu
         }
         for r in results
         for row in r["indicators"]
-        if not row["met"]
+        if not row["met"] and not row["missing"]
     ]
-    passed = bool(results) and all(r["passed"] for r in results) and all(lv["cv_passed"] for lv in levels.values())
+    missing = [{"code": u["code"], "name": u["name"], "reason": "未核准"} for u in unapproved]
+    missing += [{"code": r["code"], "name": r["name"], "reason": _reason(r)} for r in results if r["passed"] is None]
+    with_data = [r for r in results if r["passed"] is not None]
+    passed: bool | None
+    if any(r["passed"] is False for r in results):
+        passed = False
+    elif not with_data:
+        passed = None  # 无数据
+    elif missing:
+        passed = None  # 数据不全
+    else:
+        passed = all(lv["cv_passed"] for lv in levels.values())
     return {
         "code": code,
         "name": name,
-        "passed": passed if results else None,
+        "passed": passed,
+        "incomplete": passed is None and bool(with_data) and bool(missing),
+        "missing": missing,
         "schools": results,
         "levels": levels,
         "to_fix": to_fix,
-        "schools_failed": [r["code"] for r in results if not r["passed"]],
+        "schools_failed": [r["code"] for r in results if r["passed"] is False],
     }
+
+
+def _reason(school: dict) -> str:
+    reason = "缺少：" + "、".join(school["missing"])
+    if school["invalid"]:
+        reason += "（数值无效：" + "、".join(school["invalid"]) + "）"
+    return reason
 
 
 def _number(value) -> float | None:
@@ -184,12 +225,13 @@ def compute(spec: dict, period, org) -> dict:
         levels = _school_levels(spec, schools)
         values = approved_values(spec["dataset"], period, [s for s in schools if s.pk in levels])
         inputs = [SchoolInput(s.code, s.name, levels[s.pk], values[s.pk]) for s in schools if s.pk in values]
-        results.append(evaluate_district(spec, district.code, district.name, inputs))
-    return {"districts": results, "summary": pass_counts(results)}
+        unapproved = [{"code": s.code, "name": s.name} for s in schools if s.pk in levels and s.pk not in values]
+        results.append(evaluate_district(spec, district.code, district.name, inputs, unapproved))
+    return {"districts": results, "summary": pass_counts_incomplete(results)}
 
 
 def verdict(unit: dict) -> str:
-    return passed_word(unit["passed"])
+    return unit_word(unit)
 
 
 def evaluated_schools(spec: dict, units):
@@ -210,6 +252,8 @@ def describe(result: dict) -> list[str]:
             f"{lv['name']}差异系数最大 {fixed(max((c['cv'] or 0) for c in lv['cv']), 3)}" for lv in d["levels"].values()
         )
         lines.append(f"{d['name']}：{verdict(d)}（{cvs}；待补短板学校 {len(d['schools_failed'])} 所）")
+        if d["missing"]:
+            lines.append("  数据缺失：" + "；".join(f"{m['name']}（{m['reason']}）" for m in d["missing"]))
     return lines
 
 

@@ -32,7 +32,7 @@ from dudao.orgs.access import has_role
 from dudao.orgs.vocabulary import Level, Role
 from dudao.rounding import fixed, rounded
 
-from ..inputs import approved_values, group_of, previous_period
+from ..inputs import approved_values, group_of, previous_period, valid_numbers
 from ..models import WeightChoice
 from ..registry import Scheme, register
 
@@ -107,7 +107,11 @@ def evaluate(spec: dict, universities: list[University], labels: dict[str, str] 
     for key in sorted(by_class, key=lambda k: list(spec["classes"]).index(k)):
         members = by_class[key]
         weights = class_weights(spec, key)
-        values = {u.code: indicator_values(spec, u.values, u.previous) for u in members}
+        cleaned = {u.code: valid_numbers(u.values) for u in members}
+        values = {
+            u.code: indicator_values(spec, cleaned[u.code][0], valid_numbers(u.previous)[0] if u.previous else None)
+            for u in members
+        }
         scores = {code: _scaled({u.code: values[u.code][code] for u in members}) for code in weights}
         outliers = {
             code: robust_outliers(
@@ -120,8 +124,10 @@ def evaluate(spec: dict, universities: list[University], labels: dict[str, str] 
         for u in members:
             chosen = u.weights if u.weights and not validate_weights(spec, key, u.weights) else None
             w = {code: float(chosen[code]) if chosen else default for code, (default, _, _) in weights.items()}
-            composite = sum(w[code] * scores[code][u.code] for code in weights) / 100
-            deductions = _deductions(spec, u.values)
+            present = [code for code in weights if scores[code][u.code] is not None]
+            missing = [code for code in weights if code not in present]
+            composite = _composite(spec, w, {code: scores[code][u.code] for code in weights})
+            deductions = _deductions(spec, cleaned[u.code][0])
             flags = _flags(spec, values[u.code], outliers, u, deductions)
             rows.append(
                 {
@@ -143,8 +149,12 @@ def evaluate(spec: dict, universities: list[University], labels: dict[str, str] 
                         for code in weights
                     ],
                     "deductions": deductions,
-                    "score": rounded(max(composite - sum(d["points"] for d in deductions), 0.0), 2),
+                    "score": None
+                    if composite is None
+                    else rounded(max(composite - sum(d["points"] for d in deductions), 0.0), 2),
                     "flags": flags,
+                    "missing": [spec["indicators"][code]["name"] for code in missing],
+                    "invalid": cleaned[u.code][1],
                 }
             )
         _rank(rows)
@@ -161,15 +171,30 @@ def evaluate(spec: dict, universities: list[University], labels: dict[str, str] 
     }
 
 
-def _scaled(values: dict[str, float | None]) -> dict[str, float]:
-    """Min–max onto 0–100 inside the class; a missing value scores 0; all equal → everyone 100."""
+def _scaled(values: dict[str, float | None]) -> dict[str, float | None]:
+    """Min–max onto 0–100 inside the class; a missing value has no score (``None``, see :func:`_composite`); all
+    equal → everyone 100."""
     present = [v for v in values.values() if v is not None]
     if not present:
-        return {k: 0.0 for k in values}
+        return {k: None for k in values}
     low, high = min(present), max(present)
     return {
-        k: 0.0 if v is None else (100.0 if high == low else (v - low) / (high - low) * 100) for k, v in values.items()
+        k: None if v is None else (100.0 if high == low else (v - low) / (high - low) * 100) for k, v in values.items()
     }
+
+
+def _composite(spec: dict, weights: dict[str, float], scores: dict[str, float | None]) -> float | None:
+    """The weighted score by the YAML's ``missing_rule``: ``renormalise`` leaves a missing indicator out and
+    divides by the weights of those present (so the rest keep their proportions); ``lowest`` scores it 0. ``None``
+    when no indicator is present (no score, no rank). Either way the missing indicators are listed (``missing``)."""
+    if all(v is None for v in scores.values()):
+        return None
+    if spec.get("missing_rule", "renormalise") == "lowest":
+        return sum(weights[c] * (v or 0.0) for c, v in scores.items()) / 100
+    total = sum(weights[c] for c, v in scores.items() if v is not None)
+    if total <= 0:
+        return None
+    return sum(weights[c] * v for c, v in scores.items() if v is not None) / total
 
 
 def _deductions(spec: dict, values: dict) -> list[dict]:
@@ -202,12 +227,14 @@ def _flags(spec: dict, values: dict, outliers: dict, u: University, deductions: 
 
 
 def _rank(rows: list[dict]) -> None:
-    """Competition ranking (1, 2, 2, 4) by score, highest first."""
-    ordered = sorted(rows, key=lambda r: -r["score"])
+    """Competition ranking (1, 2, 2, 4) by score, highest first; a university without a score has no rank."""
+    ordered = sorted((r for r in rows if r["score"] is not None), key=lambda r: -r["score"])
     for index, row in enumerate(ordered):
         same = index and ordered[index - 1]["score"] == row["score"]
         row["rank"] = ordered[index - 1]["rank"] if same else index + 1
-    rows.sort(key=lambda r: (r["rank"], r["code"]))
+    for row in rows:
+        row.setdefault("rank", None)
+    rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["code"]))
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:
@@ -271,6 +298,11 @@ def describe(result: dict) -> list[str]:
     lines = []
     for u in result["universities"]:
         flag = "  ⚑约谈" if u["flags"] else ""
+        if u["missing"]:
+            flag += "  缺失：" + "、".join(u["missing"])
+        if u["score"] is None:
+            lines.append(f"{u['name']}：{u['class_name']} 无数据{flag}")
+            continue
         lines.append(f"{u['name']}：{u['class_name']} 第 {u['rank']} 名，综合得分 {fixed(u['score'], 2)}{flag}")
     return lines
 

@@ -32,6 +32,29 @@ def verdict(passed):
 
 
 @register.filter
+def unit_verdict(unit):
+    """A unit's verdict, 数据不全 when data it needs is missing (its ``incomplete``)."""
+    return "数据不全" if unit.get("incomplete") else verdict(unit.get("passed"))
+
+
+@register.filter
+def has_missing(units):
+    """Whether any unit lists missing data (``missing``): the page then shows the list."""
+    return any(u.get("missing") for u in units or [])
+
+
+@register.filter
+def has_missing_values(universities):
+    return any(u.get("missing") or u.get("invalid") for u in universities or [])
+
+
+@register.filter
+def has_partial(unit):
+    """Whether any of an area's items is computed over part of its districts (``partial``)."""
+    return any(r.get("partial") for part in ("core", "conditions") for r in unit.get(part, []))
+
+
+@register.filter
 def max_cv(rows):
     values = [r["cv"] for r in rows or [] if r["cv"] is not None]
     return max(values) if values else None
