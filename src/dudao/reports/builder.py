@@ -145,6 +145,16 @@ class Report:
             return f"{self.org_name}教育局"
         return self.org_name
 
+    @property
+    def sources_sentence(self) -> str:
+        """The data note's first sentence (数据说明), worded once for the HTML, the PDF and the DOCX."""
+        return f"本报告数据来源于{self.schools_total}所学校中经“三级审核”并由校长核准的{self.schools_signed}所学校的填报数据。"
+
+    @property
+    def as_of_sentence(self) -> str:
+        """ "数据截至…。" — "" in snapshots frozen before the time was recorded."""
+        return f"数据截至{self.data_as_of}。" if self.data_as_of else ""
+
     def to_json(self) -> dict:
         data = asdict(self)
         for section, raw in zip(self.sections, data["sections"]):

@@ -149,11 +149,9 @@ def to_docx(report: Report) -> bytes:
                 doc.add_paragraph().add_run(block.text).font.size = Pt(9)
     doc.add_page_break()
     doc.add_heading("责任声明与数据说明", level=1)
-    doc.add_paragraph(
-        f"本报告数据来源于{report.schools_total}所学校中经“三级审核”并由校长核准的{report.schools_signed}所学校的填报数据。"
-    )
+    doc.add_paragraph(report.sources_sentence)
     if report.data_as_of:
-        doc.add_paragraph(f"数据截至{report.data_as_of}。")
+        doc.add_paragraph(report.as_of_sentence)
     if report.coverage_note:
         doc.add_paragraph(report.coverage_note)
     if report.level == "school":

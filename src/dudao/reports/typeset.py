@@ -150,11 +150,9 @@ def _case(block: Case, level: str) -> str:
 
 def _statements(report: Report) -> str:
     out = ["#pagebreak()", f"#heading(level: 1, {literal('责任声明与数据说明')})"]
-    out.append(
-        f"#par({literal(f'本报告数据来源于{report.schools_total}所学校中经“三级审核”并由校长核准的{report.schools_signed}所学校的填报数据。')})"
-    )
+    out.append(f"#par({literal(report.sources_sentence)})")
     if report.data_as_of:
-        out.append(f"#par({literal(f'数据截至{report.data_as_of}。')})")
+        out.append(f"#par({literal(report.as_of_sentence)})")
     if report.coverage_note:
         out.append(f"#par({literal(report.coverage_note)})")
     if report.level == "school":
