@@ -47,3 +47,13 @@ def test_the_district_column_lists_each_schools_inspector_card(demo):
     assert cards and all(reverse("supervision:school", args=[a.school.code]) in page for a in cards)
     card = Client().get(reverse("supervision:school", args=[cards[0].school.code])).content.decode()
     assert cards[0].inspector.name in card
+
+
+def test_the_demo_term_has_a_visit_joined_by_a_special_and_a_peoples_inspector(demo):
+    from dudao.supervision.models import Visit
+    from dudao.supervision.vocabulary import InspectorKind
+
+    joined = Visit.objects.filter(companions__isnull=False).distinct()
+    assert joined.count() == 2  # the first visit of the term in 黄浦 and in 徐汇
+    kinds = {p.kind for visit in joined for p in visit.companions.all()}
+    assert kinds == {InspectorKind.SPECIAL, InspectorKind.PEOPLES}

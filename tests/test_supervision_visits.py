@@ -88,6 +88,33 @@ def test_the_same_visit_synced_twice_is_one_record(sv):
     assert str(stored.latitude) == "31.230416" and stored.accuracy == 12
 
 
+def test_special_and_peoples_inspectors_join_a_visit_and_no_one_else_does(sv):
+    """特约教育督导员 and 人民教育督察员 join visits (they are never assigned a school): the form offers the district's,
+    the sync records them; a 责任督学, an unknown id or another district's companion is refused, nothing saved."""
+    from dudao.supervision.vocabulary import InspectorKind
+
+    dates = {
+        "trained_on": date(2020, 9, 1),
+        "certified_on": date(2019, 1, 1),
+        "certificate_expires": date(2023, 12, 31),
+    }
+    special = services.register_inspector(sv.huangpu, sv.reviewer, name="王特约", kind=InspectorKind.SPECIAL, **dates)
+    peoples = services.register_inspector(sv.huangpu, sv.reviewer, name="赵督察", kind=InspectorKind.PEOPLES, **dates)
+    client = client_for(sv.zhang_user)
+    form = client.get(reverse("supervision:visit_new")).content.decode()
+    assert "王特约" in form and "赵督察" in form and "李督学" not in form  # the 责任督学 do not "join"
+    for wrong in ([sv.li.pk], [999999], ["x"]):
+        answer = sync(client, body(companions=wrong))
+        assert answer.status_code == 422 and "companions" in answer.json()["errors"], answer.content
+    assert Visit.objects.count() == 0
+    answer = sync(client, body(companions=[special.pk, str(peoples.pk)]))
+    assert answer.status_code == 201, answer.content
+    visit = Visit.objects.get()
+    assert set(visit.companions.all()) == {special, peoples}
+    page = client.get(reverse("supervision:visit", args=[visit.pk])).content.decode()
+    assert "王特约" in page and "赵督察" in page
+
+
 def test_another_user_replaying_a_visit_uuid_is_refused(sv):
     visit = body()
     assert sync(client_for(sv.zhang_user), visit).status_code == 201

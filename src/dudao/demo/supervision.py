@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from dudao.orgs import selectors as orgs
-from dudao.supervision import services
+from dudao.supervision import selectors, services
 from dudao.supervision.vocabulary import InspectorKind, Severity, SourceKind
 
 if TYPE_CHECKING:
@@ -170,6 +170,8 @@ def visits(users: dict[str, AbstractBaseUser], today: date) -> dict[str, int]:
                     started_at="09:00",
                     ended_at="11:30",
                     notes="随堂听课两节，查阅台账，与校长、教师座谈。",
+                    # the district's 特约教育督导员 and 人民教育督察员 joined the first visit of the term
+                    companions=[p.pk for p in selectors.companions_for([school])] if n == 0 and k == 0 else [],
                 )
                 counts["visits"] += 1
     city = orgs.unit("310000")

@@ -148,7 +148,8 @@ class Report:
     @property
     def sources_sentence(self) -> str:
         """The data note's first sentence (数据说明), worded once for the HTML, the PDF and the DOCX."""
-        return f"本报告数据来源于{self.schools_total}所学校中经“三级审核”并由校长核准的{self.schools_signed}所学校的填报数据。"
+        approved = f"经“三级审核”并由校长核准的{self.schools_signed}所学校"
+        return f"本报告数据来源于{self.schools_total}所学校中{approved}的填报数据。"
 
     @property
     def as_of_sentence(self) -> str:

@@ -219,6 +219,8 @@ class Visit(models.Model):
     theme = models.CharField(max_length=32, blank=True)
     answers = models.JSONField(default=dict)
     notes = models.TextField(blank=True, max_length=2000)
+    # 特约教育督导员 and 人民教育督察员 who joined the visit (they join visits; they are never assigned a school)
+    companions = models.ManyToManyField(Inspector, blank=True, related_name="joined_visits")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

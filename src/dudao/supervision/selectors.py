@@ -297,3 +297,15 @@ def public_cards(district: OrgUnit) -> list[Assignment]:
         .select_related("school", "inspector")
         .order_by("school__code")
     )
+
+
+def companions_for(schools: list[OrgUnit]) -> list[Inspector]:
+    """Who may join a visit to these schools: the active 特约教育督导员 and 人民教育督察员 of their districts."""
+    from .services import COMPANION_KINDS
+
+    districts = {school.parent_id for school in schools}
+    return list(
+        Inspector.objects.filter(district_id__in=districts, kind__in=COMPANION_KINDS, active=True)
+        .select_related("district")
+        .order_by("district__code", "name")
+    )

@@ -456,6 +456,32 @@ def _optional_time(value: Any, field: str) -> time | None:
         raise _invalid(field, _("时间格式应为 HH:MM")) from None
 
 
+COMPANION_KINDS = (InspectorKind.SPECIAL, InspectorKind.PEOPLES)
+
+
+def _companions(school: OrgUnit, ids: list[Any]) -> list[Inspector]:
+    """The 特约教育督导员 and 人民教育督察员 who joined a visit: active ones registered in the school's district."""
+    if not isinstance(ids, list) or len(ids) > 10:
+        raise _invalid("companions", _("随访人员最多10人"))
+    wanted = set()
+    for raw in ids:
+        try:
+            number = parse_number(str(raw), field="companions", minimum=1, integer=True)
+        except DudaoError:
+            number = None
+        if number is None:  # like the visit's other fields: 422 naming the field
+            raise _invalid("companions", _("随访人员无效"))
+        wanted.add(int(number))
+    found = list(
+        Inspector.objects.filter(
+            pk__in=wanted, kind__in=COMPANION_KINDS, active=True, district_id=school.parent_id
+        ).order_by("pk")
+    )
+    if len(found) != len(wanted):
+        raise _invalid("companions", _("随访人员须为本区在册的特约教育督导员或人民教育督察员"))
+    return found
+
+
 @transaction.atomic
 def record_visit(
     by: Any,
@@ -474,6 +500,7 @@ def record_visit(
     accuracy: Any = None,
     findings: list[dict[str, Any]] | None = None,
     photos: list[UploadedFile] | None = None,
+    companions: list[Any] | None = None,
 ) -> tuple[Visit, bool]:
     """A visit as the phone recorded it; ``(visit, created)``. The same ``client_uuid`` again (a sync repeated after
     a lost answer) returns the stored visit unchanged. Only who may raise findings at the school records a visit —
@@ -503,6 +530,7 @@ def record_visit(
     findings = findings or []
     if len(findings) > FINDINGS_MAX:
         raise _invalid("findings", _("一次访校最多记录10个问题"))
+    joined = _companions(school, companions or [])
     started, ended = _optional_time(started_at, "started_at"), _optional_time(ended_at, "ended_at")
     if started and ended and ended < started:
         raise _invalid("ended_at", _("离校时间不能早于到校时间"))
@@ -530,6 +558,7 @@ def record_visit(
         if existing is None:
             raise conflict(_("该访校记录编号已被使用"), locator="client_uuid") from None
         return existing, False
+    visit.companions.set(joined)
     for upload, content_type in zip(photos, kinds, strict=True):
         VisitPhoto.objects.create(visit=visit, file=upload, content_type=content_type, size=upload.size or 0)
     deadline = visited_on + timedelta(days=follow_up_days)

@@ -287,6 +287,7 @@ def visit_new(request):
             "routine": {"code": "", "name": routine_name, "items": routine_items},
             "themes": themes,
             "severities": Severity.choices,
+            "companions": selectors.companions_for(schools),
             "today": timezone.localdate(),
         },
     )
@@ -334,6 +335,7 @@ def visit_sync(request):
             latitude=body.get("latitude"),
             longitude=body.get("longitude"),
             accuracy=body.get("accuracy"),
+            companions=body.get("companions") or [],
             findings=[{k: str(v or "") for k, v in f.items()} for f in findings],
             photos=request.FILES.getlist("photos"),
         )

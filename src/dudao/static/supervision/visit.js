@@ -160,7 +160,11 @@
         latitude: document.getElementById("v-lat").value,
         longitude: document.getElementById("v-lon").value,
         accuracy: document.getElementById("v-acc").value,
-        findings: findingText ? [{ text: findingText, severity: document.getElementById("v-severity").value }] : []
+        findings: findingText ? [{ text: findingText, severity: document.getElementById("v-severity").value }] : [],
+        companions: Array.prototype.map.call(
+          document.querySelectorAll("#v-companions input[name=companions]:checked"),
+          function (box) { return box.value; }
+        )
       }
     };
     record.visit.client_uuid = record.client_uuid;
