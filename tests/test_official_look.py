@@ -11,6 +11,7 @@ import pdfplumber
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from dudao.portal import publishing
 from dudao.portal.models import Publication
@@ -49,7 +50,8 @@ def test_city_pdf_has_cover_toc_a4_and_numbered_figures(city_pdf):
     report = publishing.report_of(publication)
     cover = re.sub(r"\s", "", texts[0])
     assert re.sub(r"\s", "", report.title) in cover and "上海市教育委员会" in cover
-    assert f"{report.generated_at.year}年{report.generated_at.month}月{report.generated_at.day}日" in cover
+    issued = timezone.localtime(report.generated_at)  # the cover dates the report on Shanghai's calendar, not UTC's
+    assert f"{issued.year}年{issued.month}月{issued.day}日" in cover
     assert all(abs(w - A4[0]) <= 1 and abs(h - A4[1]) <= 1 for w, h in sizes)
     toc = _toc_page(texts)
     chapters = [s for s in report.sections if s.level == 1 and s.number]
@@ -80,7 +82,7 @@ def test_school_pdf_has_cover_and_toc(demo):
     texts, sizes = pages_text(publishing.pdf_of(publication))
     report = publishing.report_of(publication)
     assert re.sub(r"\s", "", report.title) in re.sub(r"\s", "", texts[0])
-    assert str(report.generated_at.year) + "年" in texts[0]
+    assert str(timezone.localtime(report.generated_at).year) + "年" in texts[0]
     toc = _toc_page(texts)
     assert re.search(r"\d+\s*$", toc.splitlines()[1])
     assert abs(sizes[0][0] - A4[0]) <= 1 and abs(sizes[0][1] - A4[1]) <= 1
@@ -260,4 +262,8 @@ def test_typeset_dates_are_the_readers_calendar_and_the_bytes_are_reproducible()
     first = to_pdf(report)
     texts, _ = pages_text(first)
     assert "2021年2月1日" in re.sub(r"\s", "", texts[0])
+    from docx import Document
+
+    cover = "".join(p.text for p in Document(io.BytesIO(to_docx(report))).paragraphs[:25])
+    assert "2021年2月1日" in cover and "2021年1月31日" not in cover  # the Word file dates it the same way
     assert to_pdf(Report.from_json(report.to_json())) == first

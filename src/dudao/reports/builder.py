@@ -146,6 +146,13 @@ class Report:
         return self.org_name
 
     @property
+    def issue_date(self) -> str:
+        """The cover's date, "2021年2月1日", on the site's calendar (a report generated at 23:30 UTC is Shanghai's next
+        day), as the HTML's ``|date`` shows it — for the PDF and the DOCX."""
+        issued = timezone.localtime(self.generated_at) if timezone.is_aware(self.generated_at) else self.generated_at
+        return f"{issued.year}年{issued.month}月{issued.day}日"
+
+    @property
     def sources_sentence(self) -> str:
         """The data note's first sentence (数据说明), worded once for the HTML, the PDF and the DOCX."""
         approved = f"经“三级审核”并由校长核准的{self.schools_signed}所学校"

@@ -110,7 +110,7 @@ def to_docx(report: Report) -> bytes:
     meta.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for _ in range(10):
         doc.add_paragraph()
-    for line in (report.issuer, f"{report.generated_at:%Y}年{report.generated_at.month}月{report.generated_at.day}日"):
+    for line in (report.issuer, report.issue_date):
         cover_line = doc.add_paragraph()
         cover_line.alignment = WD_ALIGN_PARAGRAPH.CENTER
         cover_line.add_run(line).font.size = Pt(16)

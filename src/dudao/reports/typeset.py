@@ -68,8 +68,7 @@ def _local(moment: datetime) -> datetime:
 
 
 def _cover(report: Report) -> str:
-    issued = _local(report.generated_at)
-    date = f"{issued:%Y}年{issued.month}月{issued.day}日"
+    date = report.issue_date
     meta = f"{report.org_name}（{report.org_code}） · {report.period_name}"
     return f"""
 #page(numbering: none, footer: none, margin: (x: 15mm, top: 70mm, bottom: 30mm))[
