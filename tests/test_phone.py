@@ -10,6 +10,7 @@ from dudao.plans.models import Plan
 
 from .test_browser import browser, pytestmark  # noqa: F401  (the chromium fixture, the marker and skip)
 from .test_plans import PLAN_2024
+from .test_supervision import raised, sv  # noqa: F401  (the 督学 world fixture and a finding)
 
 PHONE = {"width": 390, "height": 844}
 FITS = "() => document.documentElement.scrollWidth <= window.innerWidth"
@@ -63,3 +64,23 @@ def test_forms_inbox_and_progress_fit_a_phone(transactional_db, live_server, bro
     page.goto(f"{live_server.url}/plans/tasks/{task.pk}/")
     page.locator(".report-form textarea").wait_for()
     assert page.evaluate(FITS), f"task progress: {overflow(page)}"
+
+
+def test_supervision_pages_fit_a_phone(transactional_db, live_server, browser, sv):  # noqa: F811
+    """The 督学 pages — the ledger, a finding with its forms, plans, the board, the registry, sampling — and the public
+    挂牌 card and 督学工作概况 at phone width (the visit form has its own test in test_supervision_visits)."""
+    finding = raised(sv)
+    pages = {
+        "zhang": ["/supervision/", f"/supervision/findings/{finding.pk}/", "/supervision/plans/"],
+        "huangpu": ["/supervision/", "/supervision/board/", "/supervision/inspectors/", "/supervision/sampling/"],
+    }
+    for username, paths in pages.items():
+        page = signed_in(browser, live_server, username)
+        for path in paths:
+            response = page.goto(f"{live_server.url}{path}")
+            assert response is not None and response.status == 200, (username, path)
+            assert page.evaluate(FITS), f"{username} {path}: {overflow(page)}"
+    public = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    for path in (f"/supervision/school/{sv.school_a.code}/", "/portal/supervision/"):
+        assert public.goto(f"{live_server.url}{path}").status == 200, path
+        assert public.evaluate(FITS), f"{path}: {overflow(public)}"
