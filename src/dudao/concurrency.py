@@ -142,14 +142,18 @@ class Claims:
     def claim(
         self,
         instance: models.Model,
-        expected: int,
+        expected: int | None,
         *,
         field: str,
         label: str,
         yours: object,
         theirs: Callable[[Any], object],
     ) -> bool:
-        """Claim ``instance``'s next version if it is still at ``expected``; False (and noted) if not."""
+        """Claim ``instance``'s next version if it is still at ``expected``; False (and noted) if not. ``None``: the
+        caller read no version (the demo, scripts) — the row is replaced as before, its version still counted."""
+        if expected is None:
+            setattr(instance, VERSION_FIELD, getattr(instance, VERSION_FIELD) + 1)
+            return True
         manager = type(instance)._default_manager
         filtered = manager.filter(pk=instance.pk, **{VERSION_FIELD: expected})
         if filtered.update(**{VERSION_FIELD: F(VERSION_FIELD) + 1}):

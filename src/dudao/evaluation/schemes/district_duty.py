@@ -129,9 +129,7 @@ def record_scores(
         if obj.score == value:
             saved.append(obj)
             continue
-        if expected is None:
-            obj.version += 1
-        elif not claims.claim(  # "yours" as typed: the refusal shows what the inspector wrote, not its parse
+        if not claims.claim(  # "yours" as typed: the refusal shows what the inspector wrote, not its parse
             obj, expected, field=code, label=label, yours=str(scores[code]).strip(), theirs=lambda row: row.score
         ):
             continue

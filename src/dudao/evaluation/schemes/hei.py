@@ -366,9 +366,7 @@ def choose_weights(
         )
         expected = None if versions is None or indicator not in versions else versions[indicator]
         if not created and float(obj.weight) != float(weight):
-            if expected is None:
-                obj.version += 1
-            elif not claims.claim(
+            if not claims.claim(
                 obj, expected, field=indicator, label=label, yours=f"{weight:g}", theirs=lambda row: row.weight
             ):
                 continue
