@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "dudao.plans",
     "dudao.evaluation",
     "dudao.supervision",
+    "dudao.surveys",
+    "dudao.monitoring",
     "dudao.inbox",
     "dudao.api",
     "dudao.ops",

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SurveysConfig(AppConfig):
+    name = "dudao.surveys"
+    verbose_name = "问卷调查"
