@@ -188,3 +188,35 @@ def test_missing_values_follow_the_stated_rule(spec):
     assert rows["C"]["score"] == pytest.approx(71.5, abs=0.005)
     assert rows["C"]["missing"] == ["毕业生满意度", "毕业去向落实率增值"]
     assert spec["missing_rule"] == "renormalise"
+
+
+# ----------------------------------------------------------------------------- one report per university (demo)
+
+
+@pytest.mark.django_db
+def test_a_universitys_own_page_and_report(demo, client):
+    from django.contrib.auth import get_user_model
+
+    from dudao.evaluation.run import evaluate
+
+    result = evaluate("hei", "2020")
+    # every type has universities to compare; the grid places all 62 in its twelve cells
+    assert [(c["key"], c["count"] >= 2) for c in result["classes"]] == [
+        (t, True) for t in registry.get("hei").spec["types"]
+    ]
+    assert sum(len(c["universities"]) for row in result["grid"] for c in row["cells"]) == 62
+    scored = next(r for r in result["universities"] if r["rank"] == 2 and r["type"] == "applied_research")
+    users = get_user_model().objects
+    client.force_login(users.get(username=f"{scored['code']}-principal"))
+    page = client.get(f"/evaluation/hei/?period=2020&org={scored['code']}").content.decode()
+    assert scored["cell_name"] in page and "基准值" in page and "底线值" in page and "增值" in page
+    assert f"内第 2 名（共 {scored['of']} 所）" in page
+    assert "本校自选权重" in page  # its weight form, bounds per type
+    report = client.get(f"/evaluation/hei/report.html?period=2020&org={scored['code']}")
+    assert report.status_code == 200 and scored["name"] in report.content.decode()
+    held = next(r for r in result["universities"] if r["status"] == "held")
+    client.force_login(users.get(username="inspector"))
+    page = client.get(f"/evaluation/hei/?period=2020&org={held['code']}").content.decode()
+    assert "数据待核" in page and "具有博士学位专任教师数超过专任教师数" in page
+    city = client.get("/evaluation/hei/?period=2020").content.decode()
+    assert "分类矩阵" in city and "数据待核" in city
