@@ -232,11 +232,14 @@ def values(qs) -> list:
 HEI_WEIGHTS = (
     "papers_per_faculty",
     "research_per_faculty",
+    "doctoral_share",
     "employment_rate",
     "satisfaction",
     "output_per_funding",
     "research_growth",
     "employment_gain",
+    "student_teacher_ratio",
+    "dropout_rate",
 )
 
 
@@ -436,13 +439,16 @@ WRITES: dict[str, Write] = {
         data=lambda c: {
             "org": "310000U001",
             "period": "2020",
-            "papers_per_faculty": 30,
+            "papers_per_faculty": 25,  # within the 学术研究型 bounds, adding up to 100
             "research_per_faculty": 20,
+            "doctoral_share": 10,
             "employment_rate": 10,
             "satisfaction": 5,
             "output_per_funding": 15,
-            "research_growth": 10,
-            "employment_gain": 10,
+            "research_growth": 5,
+            "employment_gain": 5,
+            "student_teacher_ratio": 5,
+            "dropout_rate": 0,
             **{
                 f"version_{code}": version_of(
                     "evaluation.WeightChoice", org__code="310000U001", period__code="2020", indicator=code

@@ -190,28 +190,32 @@ def _three(**c_values):
 
 
 def test_a_missing_university_value_is_flagged_and_the_weights_renormalised():
-    # applied_skills defaults: employment 25, skill_awards 20, training 15, satisfaction 15, output 10, gain 15.
-    # No previous period: employment_gain is missing for everyone. Employment scores: A 100, B (95−88)/10 = 70, C 0;
-    # all other indicators equal → 100. C lacks 毕业生满意度 as well.
+    # applied_skills defaults: employment 25, skill_awards 15, training 15, satisfaction 15, gain 10, 生师比 10,
+    # output 5, 流失率 5. No previous period and no 流失学生数: employment_gain and dropout_rate are missing for all
+    # (present weights 85). Scores against the references (hei.yaml): skill_awards 0.5/0.8 → 62.5, training 10/15 →
+    # 66.67, satisfaction (90−70)/25 → 80, 生师比 (20−22)/(18−22) → 50, output 4.6667/5 → 93.33: together
+    # 937.5 + 1000 + 1200 + 500 + 466.67 = 4104.17. Employment (floor 80, reference 98): A 98 → 100, B 95 → 83.33,
+    # C 88 → 44.44.
     spec = registry.get("hei").spec
     assert spec["missing_rule"] == "renormalise"
     rows = {r["code"]: r for r in hei.evaluate(spec, _three(hei_satisfaction=None))["universities"]}
-    assert rows["A"]["score"] == 100.0  # 8500 / 85
-    assert rows["B"]["score"] == pytest.approx((25 * 70 + 6000) / 85, abs=0.01)  # 91.18
-    assert rows["C"]["score"] == pytest.approx(4500 / 70, abs=0.01)  # 64.29, not 45 with a silent 0
-    assert rows["C"]["missing"] == ["毕业生满意度", "毕业去向落实率增值"]
-    assert rows["A"]["missing"] == ["毕业去向落实率增值"]
+    assert rows["A"]["score"] == pytest.approx((2500 + 4104.17) / 85, abs=0.01)  # 77.70
+    assert rows["B"]["score"] == pytest.approx((2083.33 + 4104.17) / 85, abs=0.01)  # 72.79
+    # C without 毕业生满意度: (1111.11 + 4104.17 − 1200) / (85 − 15) = 57.36, not 40.15 with a silent 0
+    assert rows["C"]["score"] == pytest.approx(4015.28 / 70, abs=0.01)
+    assert rows["C"]["missing"] == ["毕业生满意度", "毕业去向落实率增值", "学生流失率"]
+    assert rows["A"]["missing"] == ["毕业去向落实率增值", "学生流失率"]
     satisfaction = next(i for i in rows["C"]["indicators"] if i["code"] == "satisfaction")
     assert satisfaction["value"] is None and satisfaction["score"] is None
     lowest = hei.evaluate({**copy.deepcopy(spec), "missing_rule": "lowest"}, _three(hei_satisfaction=None))
-    assert next(r for r in lowest["universities"] if r["code"] == "C")["score"] == 45.0
+    assert next(r for r in lowest["universities"] if r["code"] == "C")["score"] == pytest.approx(40.15, abs=0.01)
 
 
 def test_a_negative_university_value_is_invalid_and_missing():
     spec = registry.get("hei").spec
     rows = {r["code"]: r for r in hei.evaluate(spec, _three(hei_satisfaction=-5))["universities"]}
     assert rows["C"]["invalid"] == ["hei_satisfaction"]
-    assert rows["C"]["score"] == pytest.approx(4500 / 70, abs=0.01)
+    assert rows["C"]["score"] == pytest.approx(4015.28 / 70, abs=0.01)
 
 
 def test_a_university_without_any_value_has_no_score_and_no_rank():

@@ -187,13 +187,17 @@ PROFILES = {  # per function type: (faculty range, students per faculty, researc
 
 
 def university_values(units: list[tuple[OrgUnit, str]], years: list[int]) -> dict[int, dict[str, dict]]:
-    """Two years per university; a few planted anomalies (a sharp employment drop, one misconduct case)."""
+    """Two years per university; a few planted anomalies (a sharp employment drop, one misconduct case, one
+    university whose 2020 return counts more doctoral teachers than teachers — 数据待核 — and one with a high
+    dropout rate)."""
     rng = random.Random(SEED + 2)
     out: dict[int, dict[str, dict]] = {y: {} for y in years}
     for n, (u, function) in enumerate(units):
         (low, high), ratio, research, papers = PROFILES[function]
         faculty = rng.randrange(low, high, 10)
-        students = faculty * ratio
+        students = int(faculty * ratio * rng.uniform(0.85, 1.2))
+        doctoral = rng.uniform(0.55, 0.95) if function.startswith("academic") else rng.uniform(0.2, 0.7)
+        dropout = rng.uniform(0.004, 0.03) if n != 50 else 0.06
         quality = rng.uniform(0.8, 1.2)
         employment = rng.uniform(0.93, 0.985)
         for k, year in enumerate(years):
@@ -203,7 +207,9 @@ def university_values(units: list[tuple[OrgUnit, str]], years: list[int]) -> dic
             rate = employment + 0.003 * k - drop
             out[year][u.code] = {
                 "hei_faculty": faculty,
+                "hei_doctoral_faculty": faculty + 15 if (n == 30 and k == len(years) - 1) else int(faculty * doctoral),
                 "hei_students": students,
+                "hei_dropouts": int(students * dropout),
                 "hei_funding": _dec(faculty * 45 * growth, "0.1"),
                 "hei_graduates": graduates,
                 "hei_employed": int(graduates * rate),

@@ -217,14 +217,17 @@ def _load_evaluations(city, districts, compulsory, kindergartens, universities, 
     for code in dict.fromkeys(code for s in registry.all_schemes() for code in s.inputs):
         for year, members, rows in generated.get(code, []):  # a data set the demo does not generate stays empty
             past(code, members, rows, year)
-    own = {
-        "papers_per_faculty": 30,
+    own = {  # within the 学术研究型 bounds of hei.yaml, adding up to 100
+        "papers_per_faculty": 25,
         "research_per_faculty": 25,
-        "employment_rate": 10,
+        "doctoral_share": 10,
+        "employment_rate": 5,
         "satisfaction": 5,
         "output_per_funding": 10,
         "research_growth": 10,
-        "employment_gain": 10,
+        "employment_gain": 5,
+        "student_teacher_ratio": 5,
+        "dropout_rate": 0,
     }
     hei.choose_weights(registry.get("hei").spec, units[0], period, own, users[f"{units[0].code}-principal"])
 
