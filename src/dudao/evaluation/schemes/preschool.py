@@ -123,6 +123,7 @@ def row(spec: dict, part: str, item: dict, value: float | None, **extra: Any) ->
         "partial": False,
         "source": source_of(spec, part),
         "basis": item.get("basis", ""),
+        "yes_no": unit == "是否" or part == "onsite",  # shown as 是 / 否, required 是
         **extra,
     }
 
