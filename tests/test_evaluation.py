@@ -261,7 +261,15 @@ def test_demo_balanced_mixes_passing_and_failing_districts(demo):
 
 
 @pytest.mark.django_db
-def test_demo_preschool_city_values(demo):
+def test_demo_preschool_city_values(demo, monkeypatch):
+    from decimal import Decimal
+
+    from dudao.surveys.selectors import SurveyResult
+
+    def survey(questionnaire, period_code, org):  # the surveys lane's results; a complete 90% here
+        return SurveyResult(questionnaire, org.code, period_code, 300, 200, Decimal("90"))
+
+    monkeypatch.setattr("dudao.surveys.selectors.result", survey)
     result = evaluate("preschool", "2020")
     city = {r["code"]: r["value"] for r in result["city"]["core"]}
     assert round(city["inclusive_coverage"], 2) == 88.24

@@ -145,10 +145,40 @@ def _money(value: float, quantum: str, up: bool) -> Decimal:
     return Decimal(str(value)).quantize(Decimal(quantum), rounding=ROUND_CEILING if up else ROUND_FLOOR)
 
 
+# Which district shows which weakness in 普及普惠 (index in the catalog's district order; 15 is LOW_ENROLLMENT_DISTRICT):
+# too few 专任教师 (1:15 and 两教一保 fail), one uncertified teacher (持证 99.x%), crowded classes (班额达标率 < 85%),
+# a kindergarten short of 保育员, an uncertified 园长, a 政府保障 gap in the self-evaluation; the on-site check finds
+# 小学化 in one district and is not yet recorded in another (demo/preschool.py).
+KG_FEW_TEACHERS, KG_UNCERTIFIED, KG_CROWDED, KG_FEW_NURSES, KG_PRINCIPAL, KG_GOV_GAP = 3, 5, 7, 9, 11, 12
+CLASS_LIMITS = {"small": 25, "middle": 30, "large": 35, "mixed": 30}  # 《幼儿园工作规程》, as kindergarten.yaml
+
+
+def kindergarten_classes(n: int, mixed: bool, over: int) -> dict[str, int]:
+    """``n`` children in ``ceil(n / 28)`` classes split by type (a third each of 小/中/大, one 混龄 class if ``mixed``),
+    children spread in proportion to each type's capacity; ``over`` classes (大班 first) reported over the limit."""
+    classes = math.ceil(n / 28)
+    third = classes // 3
+    counts = {"small": third, "middle": third, "large": classes - 2 * third, "mixed": 0}
+    if mixed and counts["middle"] > 1:
+        counts["middle"] -= 1
+        counts["mixed"] = 1
+    capacity = {t: counts[t] * CLASS_LIMITS[t] for t in counts}
+    spread = allocate(n, [capacity[t] for t in counts], [capacity[t] for t in counts])
+    out = {"kg_classes": classes, "kg_large_classes": 0}
+    left = over
+    for t, kids in zip(counts, spread):
+        extra = min(left, counts[t]) if t in ("large", "middle") else 0
+        left -= extra
+        out.update({f"kg_classes_{t}": counts[t], f"kg_children_{t}": kids, f"kg_over_{t}": extra})
+        out["kg_large_classes"] += extra
+    return out
+
+
 def kindergarten_values(districts: list[OrgUnit], units: list[OrgUnit]) -> tuple[dict, dict]:
-    """Per kindergarten figures (city totals exact) and per district figures (3–5 岁 population, 经费标准)."""
+    """Per kindergarten figures (city totals exact) and per district figures (3–5 岁 population, 经费标准, 县级自评)."""
     rng = random.Random(SEED + 1)
     categories = {u.code: KG_PLAN[int(u.code[-3:]) - 1] for u in units}
+    index = {d.pk: i for i, d in enumerate(districts)}
     children: dict[str, int] = {}
     for category, total in KG_TOTALS.items():
         members = [u.code for u in units if categories[u.code] == category]
@@ -157,15 +187,20 @@ def kindergarten_values(districts: list[OrgUnit], units: list[OrgUnit]) -> tuple
     values = {}
     for u in units:
         n = children[u.code]
+        assert u.parent_id is not None  # every demo kindergarten hangs under its district
+        at, first = index[u.parent_id], u.code.endswith("001")
         classes = math.ceil(n / 28)
-        teachers = math.ceil(n / 14)
+        over = math.ceil(classes * 0.3) if at == KG_CROWDED else (1 if rng.random() < 0.15 else 0)
+        teachers = math.ceil(n / 16.5) if at == KG_FEW_TEACHERS else 2 * classes + rng.randrange(0, 3)
+        nurses = classes - 2 if at == KG_FEW_NURSES and first else classes
         values[u.code] = {
             "kg_children": n,
-            "kg_classes": classes,
-            "kg_large_classes": 1 if rng.random() < 0.15 else 0,
-            "kg_staff": math.ceil(n / 7),
+            **kindergarten_classes(n, mixed=rng.random() < 0.5, over=over),
+            "kg_staff": teachers + nurses + math.ceil(n / 40) + 2,
             "kg_teachers": teachers,
-            "kg_teachers_certified": teachers,
+            "kg_teachers_certified": teachers - 1 if at == KG_UNCERTIFIED and first else teachers,
+            "kg_nurses": nurses,
+            "kg_principal_certified": 0 if at == KG_PRINCIPAL and first else 1,
         }
     district_values = {}
     for i, d in enumerate(districts):
@@ -174,6 +209,12 @@ def kindergarten_values(districts: list[OrgUnit], units: list[OrgUnit]) -> tuple
         district_values[d.code] = {
             "kg_population": round(inside / rate),
             "kg_public_funding": Decimal(rng.randrange(1200, 2100, 50)),
+            "kg_private_subsidy": Decimal(rng.randrange(600, 1200, 50)),
+            "kg_gov_party": 1,
+            "kg_gov_plan": 1,
+            "kg_gov_network": 0 if i == KG_GOV_GAP else 1,
+            "kg_gov_teacher_pay": 1,
+            "kg_gov_governance": 1,
         }
     return values, district_values
 

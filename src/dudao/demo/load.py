@@ -196,6 +196,8 @@ def _load_evaluations(city, districts, compulsory, kindergartens, universities, 
     from dudao.evaluation import registry
     from dudao.evaluation.schemes import district_duty, hei, thematic
 
+    from . import preschool as preschool_demo
+
     datasets = {d.code: d for d in collection.datasets()}
     opens = datetime(2021, 1, 5, 9, tzinfo=SHANGHAI)
     closes = opens + timedelta(days=45)
@@ -240,6 +242,7 @@ def _load_evaluations(city, districts, compulsory, kindergartens, universities, 
         [(d, source, items) for d in districts for source, items in scores[d.code].items()],
         inspector,
     )
+    preschool_demo.load(period, districts, inspector)  # 学前普及普惠 实地核查 (demo/preschool.py)
     # 督政 findings go to the follow-up ledger, owned by each district: every district answered them; the city
     # inspector accepted most, sent a few back (those are overdue now, and escalate with the rest of the ledger's)
     # and has not yet re-checked some — so the escalations the demo shows stay a handful, not every old item

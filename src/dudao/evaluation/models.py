@@ -1,6 +1,6 @@
-"""What evaluations record beyond collected data: universities' chosen weights, 督政 scores and 责任督学 thematic
-visits. What those find (整改) lives in the follow-up ledger, ``dudao.supervision``. Every table keeps history —
-these are the records an inspector is later asked to justify."""
+"""What evaluations record beyond collected data: universities' chosen weights, 督政 scores, 学前 on-site checks and
+责任督学 thematic visits. What those find (整改) lives in the follow-up ledger, ``dudao.supervision``. Every table
+keeps history — these are the records an inspector is later asked to justify."""
 
 from django.conf import settings
 from django.db import models
@@ -46,6 +46,26 @@ class DutyScore(models.Model):
         unique_together = [("period", "district", "item", "source")]
         verbose_name = _("督政评分")
         verbose_name_plural = _("督政评分")
+
+
+class PreschoolCheck(models.Model):
+    """学前普及普惠 实地核查: what an inspector found on site in one district for one period (answers: item code →
+    true/false, the scheme's ``onsite`` items). One per district and period; a later check replaces it."""
+
+    period = models.ForeignKey("collection.Period", on_delete=models.CASCADE)
+    district = models.ForeignKey("orgs.OrgUnit", on_delete=models.CASCADE, related_name="preschool_checks")
+    checked_on = models.DateField()
+    answers = models.JSONField(default=dict)
+    note = models.TextField(blank=True, max_length=2000)
+    # counts every save: a form read before someone else's save is refused instead of overwriting it
+    version = models.PositiveIntegerField(default=1)
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    history = HistoricalRecords()
+
+    class Meta:
+        unique_together = [("period", "district")]
+        verbose_name = _("学前普及普惠实地核查")
+        verbose_name_plural = _("学前普及普惠实地核查")
 
 
 class Visit(models.Model):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("district_duty/scores/", views.duty_scores, name="duty_scores"),
     path("district_duty/findings/", views.duty_findings, name="duty_findings"),
     path("thematic/visits/", views.thematic_visit, name="visit"),
+    path("preschool/checks/", views.preschool_check, name="preschool_check"),
     path("developmental/schools/<str:school>/", views.developmental_school, name="dev_school"),
     path("developmental/schools/<str:school>/self/", views.developmental_self, name="dev_self"),
     path("developmental/schools/<str:school>/review/", views.developmental_review, name="dev_review"),

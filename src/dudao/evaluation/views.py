@@ -34,7 +34,7 @@ from .common import INSPECT_ROLES
 from .run import evaluate
 from .schemes import developmental as dev
 from .schemes import district_duty as duty
-from .schemes import hei, thematic
+from .schemes import hei, preschool, thematic
 
 if TYPE_CHECKING:
     from dudao.collection.models import Period
@@ -252,6 +252,26 @@ def _day(request) -> date:
         return date.fromisoformat(request.POST.get("on", ""))
     except ValueError:
         return timezone.localdate()
+
+
+# ----------------------------------------------------------------------------- 学前普及普惠 实地核查
+
+
+@login_required
+@require_POST
+def preschool_check(request):
+    org, period = _inspected_district(request)
+    spec = registry.get("preschool").spec
+    raw = {item["code"]: request.POST.get(item["code"], "") for item in spec["onsite"]}
+    try:
+        version = concurrency.expected_version(request.POST.get("version"))
+        preschool.record_check(
+            spec, period, org, request.user, _day(request), raw, request.POST.get("note", ""), version
+        )
+        messages.success(request, f"已记录{org.name}的实地核查")
+    except DudaoError as exc:
+        messages.error(request, f"实地核查未保存：{exc}")
+    return redirect(_back("preschool", org, period))
 
 
 # ----------------------------------------------------------------------------- 主题督导

@@ -68,3 +68,20 @@ def closed_count(rows):
 @register.filter
 def overdue_count(rows):
     return sum(bool(r["overdue"]) for r in rows)
+
+
+@register.filter
+def has_gaps(units):
+    """Whether any unit with data lacks an item from a source (self-evaluation, survey, on-site check): ``gaps``."""
+    return any(u.get("gaps") and u.get("kindergartens") for u in units or [])
+
+
+@register.filter
+def items_of(unit, name):
+    """The item list ``name`` of a unit (``core``, ``onsite`` …): the parts of a scheme name their lists as data."""
+    return unit.get(name, []) if unit else []
+
+
+@register.filter
+def get(mapping, key):
+    return (mapping or {}).get(key, "")
