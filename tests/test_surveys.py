@@ -17,6 +17,9 @@ from dudao.orgs.models import Level, OrgUnit
 from dudao.surveys import questionnaires, selectors, services
 from dudao.surveys.models import Link, Response, Survey
 
+from .test_browser import browser  # noqa: F401  (the chromium fixture)
+from .test_browser import pytestmark as browser_marks
+
 pytestmark = pytest.mark.django_db
 
 SCORED = ["q1", "q2", "q3", "q4", "q5", "q6"]  # balanced_recognition's scored questions (q5: 差距是否缩小)
@@ -264,3 +267,21 @@ def test_results_page_and_sheet_for_the_district_only(sw):
     assert "黄浦区" in city.get(reverse("surveys:survey", args=[sw.survey.pk])).text
     closed = city.post(reverse("surveys:close", args=[sw.survey.pk]))
     assert closed.status_code == 302 and Survey.objects.get(pk=sw.survey.pk).closed_at is not None
+
+
+@browser_marks[0]
+@browser_marks[1]
+def test_the_answer_page_fits_a_phone_and_submits(transactional_db, live_server, browser, sw):  # noqa: F811
+    """At 390 px, without signing in: the questionnaire fits the screen, is answered with taps and submitted."""
+    lk = link(sw.survey, sw.p1, "parent")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.goto(f"{live_server.url}{reverse('surveys:answer', args=[lk.token])}")
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    for code in SCORED:
+        page.locator(f"#q-{code} input[type=radio]").first.check()  # 很满意 / 明显缩小: favourable
+    page.click(".survey-form button[type=submit]")
+    page.wait_for_url(f"**{reverse('surveys:thanks', args=[lk.token])}")
+    context.close()
+    assert [(r.favourable, r.answered) for r in Response.objects.filter(link=lk)] == [(6, 6)]
