@@ -631,6 +631,28 @@ WRITES: dict[str, Write] = {
         writers=frozenset({"city_admin"}),  # the city publishes what the public sees of the ledger
         allowed="city_admin",
     ),
+    # ------------------------------------------------------------------------------------------ surveys
+    "surveys:open": Write(
+        url=lambda c: reverse("surveys:open"),
+        data=lambda c: {
+            "questionnaire": "duty_satisfaction",
+            "org": "310101",
+            "period": "2021",
+            "opens": "2021-03-01",
+            "closes": "2021-03-31",
+        },
+        writers=frozenset({"city_admin", "d310101"}),  # 市管理员, and 区审核员 in their own district
+        allowed="d310101",
+    ),
+    "surveys:close": Write(
+        url=lambda c: reverse(
+            "surveys:close",
+            args=[model("surveys.Survey").objects.get(questionnaire="duty_satisfaction", period__code="2020").pk],
+        ),
+        writers=frozenset({"city_admin"}),  # the demo's survey is the city's: a district may not end it
+        allowed="city_admin",
+        watch=lambda c: [model("surveys.Survey").objects.filter(questionnaire="duty_satisfaction")],
+    ),
     # ------------------------------------------------------------------------------------------ notifications
     "notifications:read": Write(
         url=lambda c: reverse("notifications:read", args=[c.notification_of("inspector").pk]),
@@ -657,6 +679,11 @@ EXEMPT: dict[str, Exempt] = {
     "portal:verify_publication": Exempt(f"核验 a file's hash: {POST_READS}", ("get", "post")),
     "supervision:school": Exempt(
         "the public 督学 card's contact form: anyone, no sign-in, throttled, length-limited (test_supervision.py)",
+        ("get", "post"),
+    ),
+    "surveys:answer": Exempt(
+        "the anonymous questionnaire behind a link's unguessable token: anyone holding it, no sign-in, CSRF-checked, "
+        "every answer validated, capped at 3× the link's target, refused once closed (tests/test_surveys.py)",
         ("get", "post"),
     ),
     "compiling:preview": Exempt(f"renders a part's tokens as the compiler types: {POST_READS}", ("post",)),
@@ -728,6 +755,11 @@ EXEMPT: dict[str, Exempt] = {
             "supervision:plans",
             "supervision:sampling",
             "supervision:sw",
+            "surveys:index",
+            "surveys:survey",
+            "surveys:sheet",
+            "surveys:thanks",
+            "surveys:qr",
         )
     },
     # a GET that links the two plans' tasks on first comparison (a derived cache, re-computable, no user content)

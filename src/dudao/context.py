@@ -5,6 +5,7 @@ from dudao.notifications.selectors import unread_count
 from dudao.orgs.access import memberships
 from dudao.orgs.vocabulary import Level, Role
 from dudao.supervision.selectors import takes_part
+from dudao.surveys.selectors import may_use as uses_surveys
 
 OFFICE_ROLES = {Role.DISTRICT_CLERK, Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.ANALYST, Role.INSPECTOR}
 # who writes or approves a city or district report's compiled chapters (报告编撰)
@@ -36,4 +37,5 @@ def navigation(request) -> dict:
         "nav_statistics": statistics,
         "nav_supervision": takes_part(user),  # 督学: the ledger a school, an inspector or an office reads
         "nav_unread": unread_count(user),  # the badge on 消息
+        "nav_surveys": uses_surveys(user),  # 问卷调查: the offices of the city and the districts
     }

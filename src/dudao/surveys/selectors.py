@@ -1,14 +1,32 @@
 """Survey results (问卷调查结果) as the evaluation schemes read them: one :class:`SurveyResult` per questionnaire,
-period and org (a school, a district or the city — the responses in its subtree)."""
+period and org (a school, a district or the city — the responses in its subtree); and the reads of the survey pages.
+
+The score follows dudao.surveys.questionnaires (favourable ÷ answered scored questions, pooled); the target is the
+sum of the sample targets of the links in the subtree, so a district whose schools answered too little is
+``complete = False`` and a scheme says 数据不全 instead of judging a thin sample."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, QuerySet, Sum
+
+from dudao.orgs import access
+from dudao.orgs import selectors as orgs
+from dudao.orgs.vocabulary import Level, Role
+
+from . import questionnaires
+from .models import Link, Response, Survey
 
 if TYPE_CHECKING:
     from dudao.orgs.models import OrgUnit
+
+# who reads survey results and the link sheets (the offices of the city and the districts)
+READERS = (Role.CITY_ADMIN, Role.DISTRICT_REVIEWER, Role.DISTRICT_CLERK, Role.INSPECTOR, Role.ANALYST)
+# who opens and closes surveys at a scope (the role held there or above)
+MANAGERS = (Role.CITY_ADMIN, Role.DISTRICT_REVIEWER)
 
 
 @dataclass(frozen=True)
@@ -36,6 +54,132 @@ class SurveyResult:
         return self.score is not None and (self.target is None or self.responses >= self.target)
 
 
+def _links(questionnaire: str, period_code: str, org: OrgUnit) -> QuerySet[Link]:
+    return Link.objects.filter(
+        survey__questionnaire=questionnaire, survey__period__code=period_code, org__path__startswith=org.path
+    )
+
+
+def _result_of(questionnaire: str, period_code: str, org: OrgUnit, links: QuerySet[Link]) -> SurveyResult | None:
+    target = links.aggregate(t=Sum("target"))["t"]
+    if target is None:  # no link in the subtree: not run there
+        return None
+    rows = (
+        Response.objects.filter(link__in=links)
+        .values("link__group")
+        .annotate(n=Count("id"), fav=Sum("favourable"), ans=Sum("answered"))
+    )
+    responses = favourable = answered = 0
+    by_group: dict[str, Decimal] = {}
+    for row in rows:
+        responses, favourable, answered = responses + row["n"], favourable + row["fav"], answered + row["ans"]
+        share = questionnaires.percent(row["fav"], row["ans"])
+        if share is not None:
+            by_group[row["link__group"]] = share
+    return SurveyResult(
+        questionnaire=questionnaire,
+        org_code=org.code,
+        period_code=period_code,
+        responses=responses,
+        target=target or None,
+        score=questionnaires.percent(favourable, answered),
+        by_group=by_group,
+    )
+
+
 def result(questionnaire: str, period_code: str, org: OrgUnit) -> SurveyResult | None:
     """The result of ``questionnaire`` for ``period_code`` over ``org``'s subtree; None when it was not run there."""
+    return _result_of(questionnaire, period_code, org, _links(questionnaire, period_code, org))
+
+
+# ----------------------------------------------------------------------------------------------- the pages' reads
+
+
+def may_read(user: Any, org: OrgUnit) -> bool:
+    return access.has_role(user, org, *READERS)
+
+
+def may_use(user: Any) -> bool:
+    """Whether the user is offered 问卷调查 at all (an office of the city or a district)."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(m.role in READERS and m.org.level in (Level.CITY, Level.DISTRICT) for m in access.memberships(user))
+
+
+def visible_surveys(user: Any) -> QuerySet[Survey]:
+    """Surveys whose scope the user reads in, or that cover a district the user reads (a district sees the city's
+    survey, restricted to its own links on each page)."""
+    units = access.visible_units(user, READERS).filter(level__in=(Level.CITY, Level.DISTRICT))
+    paths = list(units.values_list("path", flat=True))
+    ids = {
+        s.pk
+        for s in Survey.objects.select_related("org")
+        if any(p.startswith(s.org.path) or s.org.path.startswith(p) for p in paths)
+    }
+    return Survey.objects.filter(pk__in=ids).select_related("org", "period")
+
+
+def survey_for(user: Any, pk: int) -> Survey | None:
+    return visible_surveys(user).filter(pk=pk).first()
+
+
+def view_unit(user: Any, survey: Survey, code: str | None) -> OrgUnit | None:
+    """The unit whose part of ``survey`` the page shows: ``code`` (or the survey's scope, or else the user's own
+    district in it) when the user reads there and it lies in the scope; None otherwise (the page answers 404)."""
+    candidates = [orgs.unit(code)] if code else [survey.org, *access.top_units(user)]
+    for unit in candidates:
+        if unit is not None and unit.path.startswith(survey.org.path) and may_read(user, unit):
+            return unit
     return None
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    link: Link
+    group_name: str
+    score: Decimal | None
+
+    @property
+    def rate(self) -> Decimal | None:
+        return Decimal(self.link.responses * 100) / Decimal(self.link.target) if self.link.target else None
+
+
+def link_rows(survey: Survey, unit: OrgUnit) -> list[LinkRow]:
+    """Each link under ``unit``: its target, responses (the response rate) and score."""
+    names = questionnaires.get(survey.questionnaire).group_names
+    links = list(survey.links.filter(org__path__startswith=unit.path).select_related("org").order_by("org__code", "id"))
+    sums = {
+        row["link"]: row
+        for row in Response.objects.filter(link__in=links)
+        .values("link")
+        .annotate(fav=Sum("favourable"), ans=Sum("answered"))
+    }
+    return [
+        LinkRow(
+            link,
+            names.get(link.group, link.group),
+            questionnaires.percent(sums[link.pk]["fav"], sums[link.pk]["ans"]) if link.pk in sums else None,
+        )
+        for link in links
+    ]
+
+
+def part_results(survey: Survey, unit: OrgUnit) -> list[tuple[OrgUnit, SurveyResult | None]]:
+    """The result of each district under ``unit`` (for a city survey's page), in code order."""
+    if unit.level != Level.CITY:
+        return []
+    return [
+        (d, _result_of(survey.questionnaire, survey.period.code, d, survey.links.filter(org__path__startswith=d.path)))
+        for d in orgs.districts(unit)
+    ]
+
+
+def unit_result(survey: Survey, unit: OrgUnit) -> SurveyResult | None:
+    return _result_of(
+        survey.questionnaire, survey.period.code, unit, survey.links.filter(org__path__startswith=unit.path)
+    )
+
+
+def manageable_scopes(user: Any) -> list[OrgUnit]:
+    """The city and districts where the user may open a survey."""
+    return list(access.visible_units(user, MANAGERS).filter(level__in=(Level.CITY, Level.DISTRICT)).order_by("code"))
