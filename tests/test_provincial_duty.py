@@ -226,6 +226,8 @@ def test_department_pages_answer_their_readers_only(duty_world, client):
     assert client.get("/evaluation/provincial_duty/departments/310000-FGW/?period=2020").status_code == 404
     refused = client.post("/evaluation/provincial_duty/departments/310000-FGW/part/", {"period": "2020"})
     assert refused.status_code == 404
+    overview = client.get("/evaluation/provincial_duty/?period=2020").content.decode()
+    assert "departments/310000-CZJ/" in overview and "departments/310000-FGW/" not in overview  # no link to a 404
     client.force_login(w.users["city_admin"])
     city_page = client.get("/evaluation/provincial_duty/?period=2020")
     assert city_page.status_code == 200 and "市财政局" in city_page.content.decode()

@@ -429,9 +429,12 @@ def describe(result: dict) -> list[str]:
 
 def page_context(request, spec: dict, org, period, result) -> dict:
     """Links for the reader: their own department's part, and whether they approve parts or inspect."""
-    own = [d for d in departments(spec) if may_fill(request.user, d)]
+    found = departments(spec)
+    own = [d for d in found if may_fill(request.user, d)]
     return {
         "duty_own": own,
+        # a department's page opens for its own staff and the city: no link to another department's 404
+        "duty_readable": {d.code for d in found if may_read(spec, request.user, d)},
         "duty_compiler": may_compile(spec, request.user),
         "duty_inspector": may_inspect(request.user),
         "ledger_urls": duty.ledger_reads.readable_finding_urls(request.user),
