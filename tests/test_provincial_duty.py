@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from dudao.collection.campaigns import yearly_period
 from dudao.errors import DudaoError
@@ -20,8 +21,6 @@ from dudao.supervision import selectors as ledger_reads
 from dudao.supervision import services as ledger
 from dudao.surveys.selectors import SurveyResult
 from tests.conftest import make_user
-
-SPEC = None
 
 
 def spec() -> dict:
@@ -232,3 +231,29 @@ def test_department_pages_answer_their_readers_only(duty_world, client):
     city_page = client.get("/evaluation/provincial_duty/?period=2020")
     assert city_page.status_code == 200 and "市财政局" in city_page.content.decode()
     assert client.get("/evaluation/provincial_duty/report.html?period=2020").status_code == 200
+
+
+@pytest.mark.django_db
+def test_district_page_shows_the_rounds_stages(duty_world, client, monkeypatch):
+    w = duty_world
+    spec_d = registry.get("district_duty").spec
+    full = {i["code"]: i["max"] for i in spec_d["items"]}
+    duty.record_scores(spec_d, w.period, w.huangpu, "self", full, w.users["inspector"])
+    monkeypatch.setattr(duty.surveys, "result", lambda *a: survey(300, 200, Decimal("86.5")))
+    stages = evaluate("district_duty", "2020", "310101")["districts"][0]["stages"]
+    today = timezone.localdate().isoformat()  # the scores were entered now, dated in the site's calendar
+    got = {s["key"]: s["state"] for s in stages}
+    # self 10/10 scored, survey 300 ≥ 200 complete, no census campaign (0 of 0), nothing on site, no findings
+    assert got == {
+        "self": "done",
+        "survey": "done",
+        "census": "pending",
+        "onsite": "pending",
+        "rectify": "pending",
+        "revisit": "pending",
+    }
+    assert stages[0]["on"] == today and "86.5%" in stages[1]["detail"]
+    assert evaluate("district_duty", "2020")["districts"][0]["stages"] == []  # the city overview has no timelines
+    client.force_login(w.users["inspector"])
+    page = client.get("/evaluation/district_duty/?org=310101&period=2020").content.decode()
+    assert "综合督政进程" in page and "满意度 86.5%" in page
