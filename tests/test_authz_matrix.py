@@ -512,6 +512,47 @@ WRITES: dict[str, Write] = {
         allowed="d310101",
         watch=lambda c: [model("evaluation.DevelopmentalEvaluation").objects.filter(school__code="3101011004")],
     ),
+    "evaluation:duty_part": Write(
+        # 市公安局 has not filed its part of the 2020 履职自评: its own staff start it (version 0)
+        url=lambda c: reverse("evaluation:duty_part", args=["310000-GAJ"]),
+        data=lambda c: {"period": "2020", "version": "0", "gaj_campus_value": "yes", "gaj_campus_narrative": "矩阵"},
+        writers=frozenset({"gaj"}),
+        allowed="gaj",
+    ),
+    "evaluation:duty_review": Write(
+        # 市卫生健康委's part waits for the 督导室's review (市管理员 / 市督学 of the city; zjc sits beside it)
+        url=lambda c: reverse("evaluation:duty_review", args=["310000-WJW"]),
+        data=lambda c: {
+            "period": "2020",
+            "action": "approve",
+            "version": str(version_of("evaluation.DutyPart", department__code="310000-WJW", period__code="2020")),
+        },
+        writers=frozenset({"inspector", "city_admin"}),
+        allowed="inspector",
+        watch=lambda c: [model("evaluation.DutyPart").objects.filter(department__code="310000-WJW")],
+    ),
+    "evaluation:duty_dept_scores": Write(
+        url=lambda c: reverse("evaluation:duty_dept_scores", args=["310000-CZJ"]),
+        data=lambda c: {
+            "period": "2020",
+            "policy": "20",
+            **{
+                f"version_onsite_{code}": version_of(
+                    "evaluation.DutyScore", district__code="310000-CZJ", period__code="2020", source="onsite", item=code
+                )
+                for code in ("policy", "planning", "resources", "conditions")
+            },
+        },
+        writers=frozenset({"inspector", "city_admin"}),
+        allowed="inspector",
+    ),
+    "evaluation:duty_dept_findings": Write(
+        url=lambda c: reverse("evaluation:duty_dept_findings", args=["310000-GHZY"]),
+        data=lambda c: {"period": "2020"},
+        writers=frozenset({"inspector", "city_admin"}),
+        allowed="inspector",
+        changes=False,  # the demo raised 市规划资源局's finding already (once per item)
+    ),
     "evaluation:visit": Write(
         url=lambda c: reverse("evaluation:visit"),
         data=lambda c: {
@@ -728,6 +769,8 @@ EXEMPT: dict[str, Exempt] = {
             "evaluation:dev_school",
             "evaluation:dev_report",
             "evaluation:dev_evidence",
+            "evaluation:duty_department",
+            "evaluation:duty_material",
             "evaluation:dev_export",
             "portal:index",
             "portal:district",

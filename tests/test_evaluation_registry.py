@@ -85,8 +85,16 @@ def tiny(tmp_path, monkeypatch):
     assert "tiny" not in registry.codes()
 
 
-def test_the_six_schemes_in_their_order():
-    assert registry.codes() == ["balanced", "preschool", "hei", "district_duty", "thematic", "developmental"]
+def test_the_schemes_in_their_order():
+    assert registry.codes() == [
+        "balanced",
+        "preschool",
+        "hei",
+        "district_duty",
+        "provincial_duty",
+        "thematic",
+        "developmental",
+    ]
     for scheme in registry.all_schemes():
         assert scheme.spec["code"] == scheme.code
         get_template(scheme.template)

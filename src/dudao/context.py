@@ -30,7 +30,12 @@ def navigation(request) -> dict:
         m.role in COMPILING_ROLES and m.org.level in (Level.CITY, Level.DISTRICT) for m in held
     )
     statistics = user.is_superuser or any(m.role in STATISTICS_ROLES and m.org.level == Level.CITY for m in held)
+    # a 市政府部门's staff fill its part of the provincial 履职自评 (evaluation.schemes.provincial_duty)
+    duty_part = next(
+        (m.org.code for m in held if m.role in (Role.COLLECTOR, Role.CHECKER) and m.org.level == Level.DEPARTMENT), ""
+    )
     return {
+        "nav_duty_part": duty_part,
         "nav_office": office,
         "nav_area": area,
         "nav_compiling": compiling,

@@ -36,8 +36,12 @@ from dudao.supervision import selectors as ledger_reads
 from dudao.supervision import services as ledger
 from dudao.supervision.vocabulary import FindingState, SourceKind
 
+<<<<<<< HEAD
 from . import compiled, developmental, district, evaluation, statistics, supervision
 from . import surveys as demo_surveys
+=======
+from . import compiled, developmental, district, duty, evaluation, statistics, supervision
+>>>>>>> duty
 from .generator import generate
 from .narrative import texts as narrative_texts
 
@@ -64,6 +68,7 @@ DEMO_LOGINS = [
     ("310000U001-principal", "复旦大学 校长（高校分类评价、自选权重）"),
     ("3101051001-principal", "上海市长宁区实验小学 校长（优质均衡一校一报告）"),
 ]
+DEMO_LOGINS += duty.LOGINS  # 市政府部门 staff of the provincial self-evaluation
 CITY_USERS = {
     "city_admin": (Role.CITY_ADMIN, "市教委管理员"),
     "analyst": (Role.ANALYST, "第三方分析员"),
@@ -135,6 +140,7 @@ def load_demo() -> DemoSummary:
     _load_evaluations(city, district_list, compulsory, kindergartens, universities, users)
     supervision.load(users)  # 督学: registry, 挂牌 in 黄浦 and 徐汇, the follow-up ledger
     developmental.load(users)  # 发展性督导评价 of five schools there, reviewed by their 责任督学
+    duty.load(users)  # 省级履职自评 by the 市政府部门 and the 督政 of one department (demo.duty)
     supervision.publish(users)  # the 督学工作概况 the portal shows: the ledger's counts, nothing more
     demo_surveys.load(users)  # 问卷调查 2020: 社会认可度 / 满意度 over every district, seeded anonymous answers
     # the current round: open now, every school still to fill in

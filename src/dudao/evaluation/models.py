@@ -138,3 +138,52 @@ class DevelopmentalEvidence(models.Model):
 
     class Meta:
         ordering = ["indicator", "pk"]
+
+
+class DutyPart(models.Model):
+    """One 市政府部门's part of the city's annual 履行教育职责 self-evaluation (省级自评): its answers to the items the
+    scheme assigns it, submitted by the department and approved (or sent back) by the city's 督导室. Only approved
+    parts go into the compiled 自评报告. ``version`` counts every save: a form read before someone else's save is
+    refused instead of overwriting it."""
+
+    class Stage(models.TextChoices):
+        DRAFT = "draft", _("填写中")
+        SUBMITTED = "submitted", _("已提交，待督导室审核")
+        RETURNED = "returned", _("已退回修改")
+        APPROVED = "approved", _("已审核通过")
+
+    period = models.ForeignKey("collection.Period", on_delete=models.CASCADE)
+    department = models.ForeignKey("orgs.OrgUnit", on_delete=models.CASCADE, related_name="duty_parts")
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.DRAFT)
+    entries = models.JSONField(default=dict)  # item code → {"value": text, "narrative": text, "links": text}
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True, max_length=2000)
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        unique_together = [("period", "department")]
+        ordering = ["department__code"]
+        verbose_name = _("履职自评部门填报")
+        verbose_name_plural = _("履职自评部门填报")
+
+
+class DutyMaterial(models.Model):
+    """A supporting file a department attached to one item of its part; kept, never replaced."""
+
+    part = models.ForeignKey(DutyPart, on_delete=models.CASCADE, related_name="materials")
+    item = models.SlugField(max_length=32)
+    file = models.FileField(upload_to="evaluation/duty/%Y/", max_length=255)
+    name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["item", "pk"]

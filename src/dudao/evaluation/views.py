@@ -34,7 +34,12 @@ from .common import INSPECT_ROLES
 from .run import evaluate
 from .schemes import developmental as dev
 from .schemes import district_duty as duty
+<<<<<<< HEAD
 from .schemes import hei, preschool, thematic
+=======
+from .schemes import hei, thematic
+from .schemes import provincial_duty as provincial
+>>>>>>> duty
 
 if TYPE_CHECKING:
     from dudao.collection.models import Period
@@ -254,11 +259,74 @@ def _day(request) -> date:
         return timezone.localdate()
 
 
+<<<<<<< HEAD
 # ----------------------------------------------------------------------------- 学前普及普惠 实地核查
+=======
+# ----------------------------------------------------------------------------- 省级履职自评与市政府部门督政
+
+
+def _duty_department(request, dept: str):
+    """(spec, department, period) of a department page the user may read; 404 for any other unit."""
+    scheme = _scheme(provincial.CODE)
+    department = unit(dept, Level.DEPARTMENT)
+    if department is None or dept not in provincial.department_codes(scheme.spec):
+        raise Http404
+    if not provincial.may_read(scheme.spec, request.user, department):
+        raise Http404
+    city = department.parent
+    return scheme.spec, department, _period(request, scheme, city)
+
+
+def _duty_back(department, period) -> str:
+    return f"{reverse('evaluation:duty_department', args=[department.code])}?period={period.code}"
+
+
+@login_required
+def duty_department(request, dept):
+    """One department's part (a form for its own staff while a draft or sent back), the 督导室's review, and its
+    督政 scores and ledger findings (a form for the city's inspectors)."""
+    spec, department, period = _duty_department(request, dept)
+    part = provincial.part_of(period, department)
+    entries = part.entries if part else {}
+    materials: dict[str, list] = {}
+    for m in part.materials.all() if part else []:
+        materials.setdefault(m.item, []).append(m)
+    rows = [
+        {
+            "item": item,
+            "entry": entries.get(item["code"], {}),
+            "shown": provincial.shown_value(item, entries.get(item["code"], {}).get("value", "")),
+            "materials": materials.get(item["code"], []),
+        }
+        for item in provincial.items_of(spec, department.code)
+    ]
+    stage = part.stage if part else provincial.Stage.DRAFT
+    inspection = provincial.inspection(spec)
+    scores = duty.scores_of(period, department)
+    context = {
+        "spec": spec,
+        "department": department,
+        "period": period,
+        "part": part,
+        "version": part.version if part else 0,
+        "rows": rows,
+        "may_fill": provincial.may_fill(request.user, department)
+        and stage in (provincial.Stage.DRAFT, provincial.Stage.RETURNED),
+        "may_review": stage == provincial.Stage.SUBMITTED and provincial.may_compile(spec, request.user),
+        "may_inspect": provincial.may_inspect(request.user),
+        "inspection": inspection,
+        "inspected": duty.score_items(inspection, scores) if scores else None,
+        "rectifications": duty.rectification_rows(period, [department], timezone.localdate()),
+        "ledger_urls": duty.ledger_reads.readable_finding_urls(request.user),
+        "score_versions": duty.score_versions(inspection, period, department),
+    }
+    return render(request, "evaluation/duty_department.html", context)
+>>>>>>> duty
 
 
 @login_required
 @require_POST
+<<<<<<< HEAD
 def preschool_check(request):
     org, period = _inspected_district(request)
     spec = registry.get("preschool").spec
@@ -272,6 +340,84 @@ def preschool_check(request):
     except DudaoError as exc:
         messages.error(request, f"实地核查未保存：{exc}")
     return redirect(_back("preschool", org, period))
+=======
+def duty_part(request, dept):
+    spec, department, period = _duty_department(request, dept)
+    if not provincial.may_fill(request.user, department):
+        raise Http404
+    raw, files = {}, {}
+    for item in provincial.items_of(spec, department.code):
+        code = item["code"]
+        raw[code] = {key: request.POST.get(f"{code}_{key}", "") for key in ("value", "narrative", "links")}
+        if f"{code}_material" in request.FILES:
+            files[code] = request.FILES[f"{code}_material"]
+    submit = request.POST.get("action") == "submit"
+    try:
+        version = concurrency.expected_version(request.POST.get("version"))
+        provincial.save_part(spec, period, department, request.user, raw, version, files, submit=submit)
+        messages.success(request, "自评已提交督导室审核" if submit else "自评已保存")
+    except DudaoError as exc:
+        messages.error(request, f"自评未保存：{exc}")
+    return redirect(_duty_back(department, period))
+
+
+@login_required
+@require_POST
+def duty_review(request, dept):
+    spec, department, period = _duty_department(request, dept)
+    if not provincial.may_compile(spec, request.user):
+        raise Http404
+    approve = request.POST.get("action") == "approve"
+    try:
+        version = concurrency.expected_version(request.POST.get("version"))
+        provincial.review_part(
+            spec, period, department, request.user, approve=approve, note=request.POST.get("note", ""), version=version
+        )
+        messages.success(request, "已审核通过" if approve else "已退回修改")
+    except DudaoError as exc:
+        messages.error(request, f"审核未保存：{exc}")
+    return redirect(_duty_back(department, period))
+
+
+@login_required
+@require_POST
+def duty_dept_scores(request, dept):
+    spec, department, period = _duty_department(request, dept)
+    if not provincial.may_inspect(request.user):
+        raise Http404
+    items = provincial.inspection(spec)["items"]
+    values = {item["code"]: request.POST.get(item["code"], "") for item in items}
+    try:
+        versions = concurrency.versions_sent(request.POST, [f"onsite_{code}" for code in values])
+        versions = {code: versions[f"onsite_{code}"] for code in values}
+        saved = provincial.record_inspection(spec, period, department, request.user, values, versions)
+        messages.success(request, f"已保存 {len(saved)} 项评分")
+    except DudaoError as exc:
+        messages.error(request, f"评分未保存：{exc}")
+    return redirect(_duty_back(department, period))
+
+
+@login_required
+@require_POST
+def duty_dept_findings(request, dept):
+    spec, department, period = _duty_department(request, dept)
+    if not provincial.may_inspect(request.user):
+        raise Http404
+    try:
+        created = provincial.raise_inspection_findings(spec, period, department, request.user, timezone.localdate())
+        messages.success(request, f"已列入整改台账 {len(created)} 项")
+    except DudaoError as exc:
+        messages.error(request, str(exc))
+    return redirect(_duty_back(department, period))
+
+
+@login_required
+def duty_material(request, pk):
+    found = provincial.material(pk)
+    if found is None or not provincial.may_read(provincial.SCHEME.spec, request.user, found.part.department):
+        raise Http404
+    return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)
+>>>>>>> duty
 
 
 # ----------------------------------------------------------------------------- 主题督导

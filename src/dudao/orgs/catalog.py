@@ -29,7 +29,8 @@ def load_org_catalog(path: Path | None = None) -> OrgUnit:
         OrgUnit.objects.update_or_create(
             code=item["code"], defaults={"name": item["name"], "level": Level.DISTRICT, "parent": city}
         )
-    for item in data.get("departments", []):
+    # 市教委 offices and 市政府部门 alike hang under the city as departments (no schools, no collected data)
+    for item in data.get("departments", []) + data.get("government_departments", []):
         OrgUnit.objects.update_or_create(
             code=item["code"], defaults={"name": item["name"], "level": Level.DEPARTMENT, "parent": city}
         )

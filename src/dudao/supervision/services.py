@@ -63,6 +63,7 @@ SUPERVISE_ROLES = (Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.INSPECTOR)
 OWNER_ROLES: dict[str, tuple[str, ...]] = {
     Level.SCHOOL: (Role.PRINCIPAL, Role.CHECKER),
     Level.DISTRICT: (Role.DISTRICT_REVIEWER, Role.DISTRICT_CLERK),
+    Level.DEPARTMENT: (Role.CHECKER, Role.COLLECTOR),  # a 市政府部门 inspected in 督政 answers its own findings
 }
 # who may be a school's 责任督学 (特约 and 人民督察员 join visits, they are not assigned)
 RESPONSIBLE_KINDS = (InspectorKind.FULL_TIME, InspectorKind.RESPONSIBLE)
@@ -263,7 +264,7 @@ def raise_finding(
 ) -> Finding:
     """A new ledger item for ``owner`` (a school, or a district for 督政). Visits, 督政 and evaluations call this."""
     if owner.level not in OWNER_ROLES:
-        raise _invalid("owner", _("问题的责任单位须为学校或区"))
+        raise _invalid("owner", _("问题的责任单位须为学校、区或市政府部门"))
     if not may_raise(by, owner):
         raise forbidden(_("您无权对该单位提出督导问题"))
     errors = {}

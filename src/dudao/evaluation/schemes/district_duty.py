@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dudao import concurrency
+from dudao.collection import selectors as collected
 from dudao.errors import DudaoError
 from dudao.inputs import parse_number
 from dudao.orgs.vocabulary import Level
@@ -27,6 +28,7 @@ from dudao.rounding import fixed, rounded
 from dudao.supervision import selectors as ledger_reads
 from dudao.supervision import services as ledger
 from dudao.supervision.vocabulary import SourceKind
+from dudao.surveys import selectors as surveys
 
 from ..common import districts
 from ..models import DutyScore
@@ -229,6 +231,7 @@ def rectification_rows(period, districts, today: date) -> list[dict]:
                     "item": f.source_ref.split(":", 1)[1],
                     "finding": f.text,
                     "deadline": f.deadline.isoformat(),
+                    "raised": timezone.localdate(f.created_at).isoformat(),
                     "status": f.status,
                     "status_name": f.get_status_display(),
                     "version": f.version,
@@ -244,6 +247,104 @@ def rectification_rows(period, districts, today: date) -> list[dict]:
     return rows
 
 
+# ----------------------------------------------------------------------------- the stages of a round
+
+STAGE_NAMES = {
+    "self": "区政府自评",
+    "survey": "满意度问卷",
+    "census": "学校普查",
+    "onsite": "实地督查",
+    "rectify": "整改",
+    "revisit": "回访核查",
+}
+STATE_NAMES = {"done": "已完成", "partial": "进行中", "pending": "未开展", "incomplete": "数据不全"}
+
+
+def _stage(key: str, state: str, on: date | str | None, detail: str) -> dict:
+    return {
+        "key": key,
+        "name": STAGE_NAMES[key],
+        "state": state,
+        "state_name": STATE_NAMES[state],
+        "on": on.isoformat() if isinstance(on, date) else (on or ""),
+        "detail": detail,
+    }
+
+
+def timeline(
+    items: int,
+    scored: Mapping[str, tuple[int, date | None]],
+    survey: Any,
+    census: tuple[int, int],
+    findings: list[dict],
+) -> list[dict]:
+    """The six stages of a district's round with their state and latest date, from plain inputs: ``scored`` maps a
+    source (``self``, ``onsite``) to (items scored, last entry date); ``survey`` a SurveyResult or None; ``census``
+    (schools with approved data, schools asked); ``findings`` the ledger rows (``status``, ``raised`` and the revisits'
+    ``on`` as ISO dates). A stage with nothing done is 未开展, never 已完成 by default."""
+
+    def scores(key: str) -> dict:
+        n, on = scored.get(key, (0, None))
+        state = "done" if n >= items > 0 else ("partial" if n else "pending")
+        return _stage(key, state, on, f"{n}/{items} 项已评分")
+
+    if survey is None:
+        polled = _stage("survey", "pending", None, "未开展")
+    elif not survey.complete:
+        polled = _stage("survey", "incomplete", None, f"回收 {survey.responses} 份，目标 {survey.target} 份")
+    else:
+        polled = _stage("survey", "done", None, f"满意度 {fixed(float(survey.score), 1)}%，回收 {survey.responses} 份")
+    approved, asked = census
+    census_state = "pending" if not approved else ("done" if approved >= asked else "partial")
+    onsite = scores("onsite")
+    raised = [f["raised"] for f in findings if f.get("raised")]
+    if findings:
+        open_items = sum(f["status"] != "closed" for f in findings)
+        rectify = _stage(
+            "rectify",
+            "partial" if open_items else "done",
+            max(raised) if raised else None,
+            f"{len(findings)} 项，未销号 {open_items} 项",
+        )
+    elif onsite["state"] == "done":
+        rectify = _stage("rectify", "done", None, "无整改事项")
+    else:
+        rectify = _stage("rectify", "pending", None, "实地督查完成后列出")
+    visits = [v["on"] for f in findings for v in f.get("revisits", [])]
+    closed = sum(f["status"] == "closed" for f in findings)
+    if not findings:
+        revisit = _stage("revisit", rectify["state"], None, "无需回访" if rectify["state"] == "done" else "")
+    else:
+        revisit = _stage(
+            "revisit",
+            "done" if closed == len(findings) else ("partial" if visits else "pending"),
+            max(visits) if visits else None,
+            f"已回访核查 {len(visits)} 次，销号 {closed}/{len(findings)} 项",
+        )
+    return [
+        scores("self"),
+        polled,
+        _stage("census", census_state, None, f"{approved}/{asked} 所学校数据已核准"),
+        onsite,
+        rectify,
+        revisit,
+    ]
+
+
+def stages_of(spec: dict, period, district, rectifications: list[dict]) -> list[dict]:
+    """:func:`timeline` for one district, gathered from the scores, the survey, the census data set and the ledger."""
+    scored: dict[str, tuple[int, date | None]] = {}
+    for source in ("self", "onsite"):
+        rows = list(DutyScore.objects.filter(period=period, district=district, source=source).values_list("entered_at"))
+        last = max((r[0] for r in rows), default=None)
+        scored[source] = (len(rows), timezone.localdate(last) if last else None)
+    dataset = spec.get("census_dataset", "")
+    asked = collected.submissions(dataset=dataset, period=period, under=district).count()
+    approved = collected.approved_submissions(dataset=dataset, period=period, under=district).count()
+    survey = surveys.result(spec["survey"], period.code, district) if spec.get("survey") else None
+    return timeline(len(spec["items"]), scored, survey, (approved, asked), rectifications)
+
+
 # ----------------------------------------------------------------------------- the scheme
 
 
@@ -252,12 +353,15 @@ def compute(spec: dict, period, org) -> dict:
     results = []
     for district in districts(org):
         scored = score_items(spec, scores_of(period, district))
+        rectifications = rectification_rows(period, [district], today)
         results.append(
             {
                 "code": district.code,
                 "name": district.name,
                 **scored,
-                "rectifications": rectification_rows(period, [district], today),
+                "rectifications": rectifications,
+                # the round's stages, on a one-district page only (sixteen timelines are no overview)
+                "stages": stages_of(spec, period, district, rectifications) if org.level == Level.DISTRICT else [],
             }
         )
     return {"sources": {k: v["name"] for k, v in spec["sources"].items()}, "districts": results}
