@@ -16,7 +16,12 @@ from .test_browser import browser, pytestmark, session  # noqa: F401 (fixtures a
 from .test_plans import SEED
 
 
-def test_office_files_head_approves_owner_compiles_and_publishes(transactional_db, live_server, browser, world):
+def test_office_files_head_approves_owner_compiles_and_publishes(
+    transactional_db,
+    live_server,
+    browser,  # noqa: F811
+    world,
+):
     admin = world.users["city_admin"]  # username "city": the plan's owner
     plan = services.import_plan(parse_file(SEED), 2020, admin, "vocational_work_plan_2020.txt")
     yearly_period(2020)

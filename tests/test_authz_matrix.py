@@ -321,7 +321,7 @@ WRITES: dict[str, Write] = {
         writers=frozenset({"city_admin", "inspector"}),
         allowed="city_admin",
     ),
-    # ------------------------------------------------------------------------------------------ 年终交账, 工作年报 (#20)
+    # -------------------------------------------------------------------------------------- 年终交账, 工作年报 (#20)
     "plans:account": Write(
         url=lambda c: reverse("plans:account", args=[c.account_assignment.pk]),
         data=lambda c: {"text": "矩阵测试交账", "action": "save", "version": 0},
