@@ -80,7 +80,7 @@ def test_another_office_cannot_write_and_readers_cannot_either(setup):
 def test_submit_review_return_then_editable_again(setup):
     plan, users, a = setup
     account = accounts.save(a[10], users["zjc"], "首批{{实际1}}个标准。", [23, 42], version=0, submit=True)
-    assert account.state == "submitted" and account.version == 1
+    assert account.status == "submitted" and account.version == 1
     with pytest.raises(DudaoError) as locked:  # submitted: the office waits for its head
         accounts.save(a[10], users["zjc"], "改", version=account.version)
     assert locked.value.status == 409
@@ -94,10 +94,10 @@ def test_submit_review_return_then_editable_again(setup):
     with pytest.raises(DudaoError):  # a return needs its reason
         accounts.review(account, users["zjc_head"], "return", "", version=account.version)
     account = accounts.review(account, users["zjc_head"], "return", "请补充42个专业建设进展", version=1)
-    assert account.state == "returned" and account.version == 2
+    assert account.status == "returned" and account.version == 2
     account = accounts.save(a[10], users["zjc"], "首批{{实际1}}个，{{实际2}}个在建。", [23, 42], version=2, submit=True)
     account = accounts.review(account, users["zjc_head"], "approve", version=3)
-    assert account.state == "approved" and account.reviewed_by == users["zjc_head"]
+    assert account.status == "approved" and account.reviewed_by == users["zjc_head"]
     with pytest.raises(DudaoError) as final:
         accounts.save(a[10], users["zjc"], "再改", version=account.version)
     assert final.value.status == 409

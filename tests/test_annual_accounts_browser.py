@@ -49,7 +49,7 @@ def test_office_files_head_approves_owner_compiles_and_publishes(
     page.click(f"a[href='/plans/assignments/{assignment.pk}/account/']")
     page.click("#account-approve button")
     page.locator("text=没有待审核的交账").wait_for()
-    assert Account.objects.get(assignment=assignment).state == "approved"
+    assert Account.objects.get(assignment=assignment).status == "approved"
 
     # the plan owner compiles, previews and asks to publish
     page = session(browser, live_server, "city")

@@ -337,9 +337,11 @@ def _work_scope(request, plan_pk: int):
 
     if not workreport.may_compile(request.user):
         raise forbidden(_("只有工作要点的主管单位可以编撰工作年报"))
+    from django.core.exceptions import ObjectDoesNotExist
+
     try:
         plan = plans.plan_by_pk(plan_pk)
-    except Exception as exc:  # Plan.DoesNotExist: plans' models are private to it
+    except ObjectDoesNotExist as exc:  # Plan.DoesNotExist: plans' models are private to it
         raise Http404 from exc
     return plan, orgs.city(), collection.period(str(plan.year))
 

@@ -34,6 +34,7 @@ from dudao.notifications.services import notify
 from dudao.notifications.vocabulary import Kind
 from dudao.orgs.access import has_role, holders, visible_units
 from dudao.orgs.vocabulary import Role
+from dudao.rounding import fixed
 
 from .models import Account, Assignment, Plan, Section, Target, Task
 from .services import UNIT_ROLES, can_report, city_unit
@@ -55,7 +56,7 @@ def figure(value: float | None, unit: str) -> str:
     """A figure as the report prints it: "30个", "1.5万人次", "97.2%"; "—" when nobody gave it."""
     if value is None:
         return "—"
-    text = f"{value:.4f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    text = fixed(value, 4).rstrip("0").rstrip(".")  # half-up to 4 decimals, no trailing zeros
     return f"{text}{unit}"
 
 
@@ -158,8 +159,8 @@ def save(
     if not may_write(user, assignment):
         raise forbidden(_("只有责任处室可以填写该任务的年终交账"))
     account = Account.objects.filter(assignment=assignment).first()
-    if account is not None and account.state not in EDITABLE:
-        raise conflict(_("该交账%(state)s，不能修改") % {"state": account.get_state_display()})
+    if account is not None and account.status not in EDITABLE:
+        raise conflict(_("该交账%(state)s，不能修改") % {"state": account.get_status_display()})
     targets = _targets(assignment)
     text = (text or "").strip()
     errors: dict[str, str] = {}
@@ -197,7 +198,7 @@ def save(
             concurrency.advance(account, version, what=_("该任务的年终交账"), labels=labels, yours={"text": text})
         account.text, account.actuals, account.written_by = text, values, user
         if submit:
-            account.state, account.submitted_by, account.submitted_at = State.SUBMITTED, user, timezone.now()
+            account.status, account.submitted_by, account.submitted_at = State.SUBMITTED, user, timezone.now()
             account.reviewed_by, account.reviewed_at = None, None
         set_author(account, user)
         account.save()
@@ -212,7 +213,7 @@ def review(account: Account, user, decision: str, note: str = "", *, version: in
         raise forbidden(_("您无权审核该交账"))
     if decision not in ("approve", "return"):
         raise DudaoError(_("未知的审核操作"))
-    if account.state != State.SUBMITTED:
+    if account.status != State.SUBMITTED:
         raise conflict(_("只有待审核的交账可以审核"))
     note = (note or "").strip()
     if decision == "return" and not note:
@@ -229,9 +230,9 @@ def review(account: Account, user, decision: str, note: str = "", *, version: in
                 what=_("该任务的年终交账"),
                 labels={"state": _("状态")},
                 yours={"state": State.SUBMITTED.label},
-                theirs=lambda fresh: {"state": fresh.get_state_display()},
+                theirs=lambda fresh: {"state": fresh.get_status_display()},
             )
-        account.state = State.APPROVED if decision == "approve" else State.RETURNED
+        account.status = State.APPROVED if decision == "approve" else State.RETURNED
         account.reviewed_by, account.reviewed_at, account.review_note = user, timezone.now(), note
         set_author(account, user)
         account.save()
@@ -268,7 +269,7 @@ def my_assignments(user, plan: Plan | None = None) -> list[Assignment]:
 def review_queue(user) -> list[Account]:
     """Submitted accounts this user may approve or return, oldest first."""
     found = (
-        Account.objects.filter(state=State.SUBMITTED)
+        Account.objects.filter(status=State.SUBMITTED)
         .select_related("assignment__org", "assignment__task__plan", "submitted_by")
         .order_by("submitted_at", "pk")
     )
@@ -345,10 +346,10 @@ def compilation(plan: Plan) -> Compilation:
     for task in tasks:
         count += 1
         mine = assignments.get(task.id, [])
-        approved = [accounts[a.pk] for a in mine if a.pk in accounts and accounts[a.pk].state == State.APPROVED]
+        approved = [accounts[a.pk] for a in mine if a.pk in accounts and accounts[a.pk].status == State.APPROVED]
         if not approved:
             offices = [
-                (a.org.name, accounts[a.pk].get_state_display() if a.pk in accounts else _("未填写")) for a in mine
+                (a.org.name, accounts[a.pk].get_status_display() if a.pk in accounts else _("未填写")) for a in mine
             ]
             missing.append(Missing(task.no, task.title, offices or [(_("未分解"), _("未填写"))]))
             continue

@@ -165,7 +165,7 @@ class Account(models.Model):
     text = models.TextField(_("交账内容"), max_length=20000)
     # {target pk (as text): the actual figure}: the figures the text's {{实际N}} tokens print
     actuals = models.JSONField(default=dict, blank=True)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
+    status = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

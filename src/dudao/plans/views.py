@@ -347,9 +347,9 @@ def _account_page(request, assignment: Assignment, error: DudaoError | None = No
         "text": posted.get("text", "") if posted is not None else (account.text if account else ""),
         "version": account.version if account else 0,
         "editable": accounts.may_write(request.user, assignment)
-        and (account is None or account.state in accounts.EDITABLE),
+        and (account is None or account.status in accounts.EDITABLE),
         "reviewable": account is not None
-        and account.state == accounts.State.SUBMITTED
+        and account.status == accounts.State.SUBMITTED
         and accounts.may_review(request.user, account),
         "resolved": accounts.paragraphs(accounts.resolved_text(account)) if account else [],
         "error": error,
