@@ -94,6 +94,34 @@ class Ctx:
             "reminder", lambda: model("plans.Reminder").objects.filter(assignment=self.district_assignment).get()
         )
 
+    def open_account_assignment(self, task_no: int):
+        """职业教育处's assignment of a task (assigned here if the demo did not), with no year-end account yet."""
+        from datetime import date as day
+
+        from dudao.plans import services
+
+        task = model("plans.Task").objects.get(plan=self.work_plan, no=task_no)
+        zjc = model("orgs.OrgUnit").objects.get(code="310000-ZJC")
+        assignment = services.assign(task, zjc, "co", day(2020, 12, 31), self.user("city_admin"))
+        model("plans.Account").objects.filter(assignment=assignment).delete()
+        return assignment
+
+    @property
+    def account_assignment(self):
+        return self._get("account_assignment", lambda: self.open_account_assignment(11))
+
+    @property
+    def submitted_account(self):
+        """职业教育处's account of task 13, submitted by the office (zjc) and waiting for its head."""
+
+        def make():
+            from dudao.plans import accounts
+
+            assignment = self.open_account_assignment(13)
+            return accounts.save(assignment, self.user("zjc"), "矩阵测试交账", version=0, submit=True)
+
+        return self._get("submitted_account", make)
+
     @property
     def chapter(self):
         """A chapter of the city's 2020 report with a picked case, returned to its compilers (editable again)."""
@@ -294,6 +322,26 @@ WRITES: dict[str, Write] = {
             "file": SimpleUploadedFile("p.txt", "2030年工作要点\n一、总体\n1. 矩阵测试任务。\n".encode()),
         },
         writers=frozenset({"city_admin", "inspector"}),
+        allowed="city_admin",
+    ),
+    # -------------------------------------------------------------------------------------- 年终交账, 工作年报 (#20)
+    "plans:account": Write(
+        url=lambda c: reverse("plans:account", args=[c.account_assignment.pk]),
+        data=lambda c: {"text": "矩阵测试交账", "action": "save", "version": 0},
+        writers=frozenset({"city_admin", "zjc"}),  # the office's writers; the city's plan administrators above it
+        allowed="zjc",
+    ),
+    "plans:account_review": Write(
+        url=lambda c: reverse("plans:account_review", args=[c.submitted_account.assignment_id, "approve"]),
+        data=lambda c: {"version": c.submitted_account.version},
+        # the office head (审核员 at the office; not a demo login) or a city admin — never zjc, who submitted it
+        writers=frozenset({"city_admin"}),
+        allowed="city_admin",
+        watch=lambda c: [model("plans.Account").objects.filter(pk=c.submitted_account.pk)],
+    ),
+    "compiling:work_publish": Write(
+        url=lambda c: reverse("compiling:work_publish", args=[c.work_plan.pk]),
+        writers=frozenset({"city_admin"}),  # the plan owner's page; asking to publish is the city admins' (portal)
         allowed="city_admin",
     ),
     # ------------------------------------------------------------------------------------------ collection, review
@@ -763,6 +811,8 @@ EXEMPT: dict[str, Exempt] = {
             "plans:board",
             "plans:summary",
             "plans:task",
+            "plans:accounts",
+            "plans:account_queue",
             "evaluation:index",
             "evaluation:scheme",
             "evaluation:report",
@@ -786,6 +836,8 @@ EXEMPT: dict[str, Exempt] = {
             "compiling:workspace",
             "compiling:report",
             "compiling:chapter",
+            "compiling:work",
+            "compiling:work_report",
             "notifications:list",
             "supervision:index",
             "supervision:finding",

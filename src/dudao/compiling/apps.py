@@ -12,3 +12,9 @@ class CompilingConfig(AppConfig):
         from .contributions import provider
 
         contributions.register("compiler", provider)
+
+        from dudao.portal import publishing
+
+        from . import workreport
+
+        publishing.register_builder(workreport.PREFIX, workreport.build_for_publication)

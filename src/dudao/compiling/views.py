@@ -324,3 +324,83 @@ def report(request, org_code, period_code):
     """The whole report as it would be built now (approved chapters only), before asking for publication."""
     org, period = _scope(request, org_code, period_code)
     return HttpResponse(to_html(build(org, period)))
+
+
+# ----------------------------------------------------------------------------- 工作年报 (the plan's year-end report)
+
+
+def _work_scope(request, plan_pk: int):
+    """The plan, the city and the plan year's period for its owner (403 for anyone else, 404 for no such plan)."""
+    from dudao.plans import selectors as plans
+
+    from . import workreport
+
+    if not workreport.may_compile(request.user):
+        raise forbidden(_("只有工作要点的主管单位可以编撰工作年报"))
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        plan = plans.plan_by_pk(plan_pk)
+    except ObjectDoesNotExist as exc:  # Plan.DoesNotExist: plans' models are private to it
+        raise Http404 from exc
+    return plan, orgs.city(), collection.period(str(plan.year))
+
+
+@login_required
+def work(request, plan_pk):
+    """Compile, preview and ask to publish the plan's 工作年报: its chapters with the tasks each carries, the annex of
+    tasks without an approved account, the publication versions so far."""
+    from dudao.plans import accounts
+    from dudao.portal import publishing
+    from dudao.portal.selectors import versions_of
+
+    from . import workreport
+
+    plan, city, period = _work_scope(request, plan_pk)
+    template = workreport.template_of(plan)
+    context = {
+        "plan": plan,
+        "period": period,
+        "compiled": accounts.compilation(plan),
+        "versions": versions_of(city, period, template) if period else [],
+        "may_request": period is not None and publishing.may_request(request.user, city),
+    }
+    return render(request, "compiling/work.html", context)
+
+
+@login_required
+def work_report(request, plan_pk, fmt):
+    """The 工作年报 as it would be built now, in the quality reports' official form (HTML, PDF, DOCX)."""
+    from dudao.reports.render import render as render_report
+
+    from . import workreport
+
+    plan, city, period = _work_scope(request, plan_pk)
+    if period is None or fmt not in ("html", "pdf", "docx"):
+        raise Http404
+    report = workreport.build(plan, city, period)
+    types = {
+        "html": "text/html; charset=utf-8",
+        "pdf": "application/pdf",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    }
+    response = HttpResponse(render_report(report, fmt), content_type=types[fmt])
+    if fmt != "html":
+        response["Content-Disposition"] = f'attachment; filename="work_report_{plan.year}_{plan.pk}.{fmt}"'
+    return response
+
+
+@login_required
+@require_POST
+def work_publish(request, plan_pk):
+    """Ask for publication (the portal's four-eyes step: a second person approves it at the publication desk)."""
+    from dudao.portal import publishing
+
+    from . import workreport
+
+    plan, city, period = _work_scope(request, plan_pk)
+    if period is None:
+        raise DudaoError(_("%(year)s年的报告期尚未设立，不能发布") % {"year": plan.year})
+    publishing.request(city, period, request.user, workreport.template_of(plan))
+    messages.success(request, _("已申请发布，待另一位管理员审核"))
+    return redirect("compiling:work", plan_pk=plan.pk)

@@ -19,6 +19,8 @@ from dudao.plans import services, similarity
 from dudao.plans.parser import parse_file
 from dudao.plans.vocabulary import Status
 
+from . import accounts
+
 if TYPE_CHECKING:
     from dudao.orgs.models import OrgUnit
 
@@ -70,6 +72,9 @@ def load_plans() -> int:
         if status == Status.LAGGING:
             services.remind(assignment, "请说明滞后原因和下一步措施，一周内回复。", city_admin)
     similarity.link_plans(work_plan, later)
+    accounts.load(
+        work_plan
+    )  # 年终交账 of the 2020 plan, approved by the office heads (data/vocational_accounts_2020.yaml)
     return work_plan.tasks.count()
 
 

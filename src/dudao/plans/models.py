@@ -148,3 +148,37 @@ class TaskLink(models.Model):
     class Meta:
         unique_together = [("earlier", "later")]
         ordering = ["-score"]
+
+
+class Account(models.Model):
+    """A responsible office's year-end account (年终交账) of one task: what it achieved, in prose, with the task's
+    target figures and its actuals inserted by reference (``{{目标1}}``, ``{{实际1}}``; ``plans.accounts.resolve``),
+    reviewed by the office's head before it may enter the 工作年报."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("待审核")
+        APPROVED = "approved", _("已通过")
+        RETURNED = "returned", _("已退回")
+
+    assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="account")
+    text = models.TextField(_("交账内容"), max_length=20000)
+    # {target pk (as text): the actual figure}: the figures the text's {{实际N}} tokens print
+    actuals = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True, max_length=2000)
+    # every save and step counts: a form read before someone else's save or step is refused (dudao.concurrency)
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["assignment__task__no", "assignment__role", "assignment__org__code"]

@@ -80,3 +80,21 @@ def reminders_to_answer(user: Any) -> list[Reminder]:
     )
     mine = {a.pk for a in _mine(user, {r.assignment for r in found})}
     return [r for r in found if r.assignment_id in mine]
+
+
+def plan_by_pk(pk: int) -> Plan:
+    """A plan by its id (the 工作年报's template code names it); ``Plan.DoesNotExist`` when there is none."""
+    return Plan.objects.get(pk=pk)
+
+
+def plans_of_year(year: int) -> list[Plan]:
+    return list(Plan.objects.filter(year=year))
+
+
+def all_plans() -> list[Plan]:
+    return list(Plan.objects.all())
+
+
+def assignment_of(task: Task, org: Any) -> Assignment | None:
+    """The task's assignment to ``org``, if it was assigned there."""
+    return Assignment.objects.filter(task=task, org=org).first()

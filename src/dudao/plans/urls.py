@@ -18,4 +18,8 @@ urlpatterns = [
     path("assignments/<int:pk>/report/", views.task_report, name="report"),
     path("assignments/<int:pk>/remind/", views.task_remind, name="remind"),
     path("reminders/<int:pk>/answer/", views.reminder_answer, name="answer"),
+    path("accounts/", views.account_list, name="accounts"),
+    path("accounts/review/", views.account_queue, name="account_queue"),
+    path("assignments/<int:pk>/account/", views.account_form, name="account"),
+    path("assignments/<int:pk>/account/<slug:decision>/", views.account_review, name="account_review"),
 ]

@@ -18,7 +18,7 @@ from dudao.listing import listing
 from dudao.orgs.access import visible_units
 from dudao.orgs.selectors import departments_and_districts, unit
 
-from . import services, similarity, summary
+from . import accounts, services, similarity, summary
 from .models import Assignment, Plan, Reminder, Task, TaskLink
 from .parser import MAX_FILE_BYTES, parse_file
 from .vocabulary import Status
@@ -298,3 +298,126 @@ def compare(request):
         )
         a, b = earlier, later
     return render(request, "plans/compare.html", {"plans": plans, "a": a, "b": b, "pairs": pairs})
+
+
+# ----------------------------------------------------------------------------- year-end accounts (年终交账)
+
+
+def _plan_owner(user) -> bool:
+    """The city's plan administrators and its 报告编撰员 see the 工作年报's compile page (compiling decides there)."""
+    from dudao.orgs.access import has_role
+    from dudao.orgs.vocabulary import Role
+
+    return has_role(user, services.city_unit(), Role.CITY_ADMIN, Role.COMPILER)
+
+
+@login_required
+def account_list(request):
+    """The user's offices' tasks with the state of each year-end account; links to the head's queue and, for the
+    plan's owner, to the compile page of each plan."""
+    rows = [(a, accounts.account_of(a)) for a in accounts.my_assignments(request.user)]
+    plans = services.visible_plans(request.user) if _plan_owner(request.user) else []
+    return render(
+        request,
+        "plans/accounts.html",
+        {"rows": rows, "queue": len(accounts.review_queue(request.user)), "owner_plans": plans},
+    )
+
+
+def _account_page(request, assignment: Assignment, error: DudaoError | None = None, status: int = 200):
+    account = accounts.account_of(assignment)
+    targets = list(assignment.task.targets.order_by("pk"))
+    posted = request.POST.dict() if error else None
+    stored = account.actuals if account else {}
+    field_errors = dict(error.errors) if error is not None and isinstance(error.errors, dict) else {}
+    rows = [
+        (
+            n,
+            t,
+            posted.get(f"actual_{t.pk}", "") if posted is not None else stored.get(str(t.pk), ""),
+            field_errors.get(f"actual_{t.pk}", ""),
+        )
+        for n, t in enumerate(targets, 1)
+    ]
+    context = {
+        "assignment": assignment,
+        "task": assignment.task,
+        "account": account,
+        "rows": rows,
+        "text": posted.get("text", "") if posted is not None else (account.text if account else ""),
+        "version": account.version if account else 0,
+        "editable": accounts.may_write(request.user, assignment)
+        and (account is None or account.status in accounts.EDITABLE),
+        "reviewable": account is not None
+        and account.status == accounts.State.SUBMITTED
+        and accounts.may_review(request.user, account),
+        "resolved": accounts.paragraphs(accounts.resolved_text(account)) if account else [],
+        "error": error,
+        "field_errors": field_errors,
+    }
+    return render(request, "plans/account.html", context, status=status)
+
+
+def _assignment_for(request, pk) -> Assignment:
+    assignment = get_object_or_404(Assignment.objects.select_related("task__plan", "org"), pk=pk)
+    if not (
+        accounts.may_write(request.user, assignment)
+        or _sees_all(request.user)
+        or assignment.org in visible_units(request.user)
+    ):
+        raise Http404
+    return assignment
+
+
+@login_required
+def account_form(request, pk):
+    """One assignment's account: the form (save as draft / submit) while it is the office's to edit; the head's
+    approve/return buttons while it waits for review; the text with its figures resolved."""
+    assignment = _assignment_for(request, pk)
+    if request.method != "POST":
+        return _account_page(request, assignment)
+    actuals = {k.split("_", 1)[1]: v for k, v in request.POST.items() if k.startswith("actual_")}
+    try:
+        accounts.save(
+            assignment,
+            request.user,
+            request.POST.get("text", ""),
+            actuals,
+            version=concurrency.expected_version(request.POST.get("version")),
+            submit=request.POST.get("action") == "submit",
+        )
+    except DudaoError as exc:
+        if not exc.errors and exc.status != 409:
+            raise
+        return _account_page(request, assignment, exc, exc.status)
+    messages.success(request, "交账已提交审核" if request.POST.get("action") == "submit" else "交账已保存")
+    return redirect("plans:account", pk=assignment.pk)
+
+
+@login_required
+def account_queue(request):
+    """The head's queue: submitted accounts this user may approve or return."""
+    return render(request, "plans/account_queue.html", {"queue": accounts.review_queue(request.user)})
+
+
+@login_required
+@require_POST
+def account_review(request, pk, decision):
+    assignment = _assignment_for(request, pk)
+    account = accounts.account_of(assignment)
+    if account is None:
+        raise Http404
+    try:
+        accounts.review(
+            account,
+            request.user,
+            decision,
+            request.POST.get("note", ""),
+            version=concurrency.expected_version(request.POST.get("version")),
+        )
+    except DudaoError as exc:
+        if not exc.errors and exc.status != 409:
+            raise
+        return _account_page(request, assignment, exc, exc.status)
+    messages.success(request, "交账已审核通过" if decision == "approve" else "交账已退回")
+    return redirect("plans:account_queue")

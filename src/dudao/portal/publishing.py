@@ -13,6 +13,7 @@ the requester writes why; the reason is kept on the publication and printed in t
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,21 @@ from .vocabulary import PUBLIC
 
 REQUEST_ROLES = (Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.ANALYST)
 APPROVE_ROLES = (Role.CITY_ADMIN, Role.DISTRICT_REVIEWER)
+
+# Reports not built from the schools' data by ``reports.builder.build`` — the 工作年报, compiled by an app above this
+# one from the offices' reviewed accounts — register their builder here by the template code's prefix (the part
+# before ":"; "work_annual:12" is plan 12's). Such a report is requested, approved, frozen and shown like any other,
+# but speaks for no schools, so the schools' coverage rule does not apply to it.
+Builder = Callable[[Any, Any, str], Report]
+_BUILDERS: dict[str, Builder] = {}
+
+
+def register_builder(prefix: str, builder: Builder) -> None:
+    _BUILDERS[prefix] = builder
+
+
+def builder_of(template: str) -> Builder | None:
+    return _BUILDERS.get(template.partition(":")[0])
 
 
 def may_request(user, org) -> bool:
@@ -131,6 +147,9 @@ def draft(org, period, user, template: str = "quality_annual", reason: str = "",
     """Check a request and render it (HTML; the PDF too with ``print_pdf``) without writing anything."""
     if not may_request(user, org):
         raise forbidden("您无权为该单位申请发布报告")
+    custom = builder_of(template)
+    if custom is not None:
+        return _draft_from(custom(org, period, template), org, period, template, user, print_pdf)
     if org.level == Level.SCHOOL and not school_is_approved(org, period, template):
         raise DudaoError(f"{org.name}{period.name}数据尚未经校长核准，不能发布")
     reason = (reason or "").strip()
@@ -163,6 +182,22 @@ def draft(org, period, user, template: str = "quality_annual", reason: str = "",
         content=report.to_json(),
         html=html,
         coverage_reason=reason if note else "",
+        requested_by=user,
+        pdf=to_pdf(report) if print_pdf else None,
+    )
+
+
+def _draft_from(report: Report, org, period, template: str, user, print_pdf: bool) -> Draft:
+    """A registered builder's report, frozen as :func:`draft` freezes the schools' reports."""
+    report.verify_url = verify_url()
+    return Draft(
+        org=org,
+        period=period,
+        template=template,
+        title=report.title,
+        content=report.to_json(),
+        html=to_html(report),
+        coverage_reason="",
         requested_by=user,
         pdf=to_pdf(report) if print_pdf else None,
     )

@@ -69,3 +69,14 @@ def pending_publications(orgs: QuerySet[OrgUnit, OrgUnit]) -> QuerySet[Publicati
         .select_related("org", "period", "requested_by")
         .order_by("requested_at", "id")
     )
+
+
+def versions_of(org: OrgUnit, period: Period, template: str) -> QuerySet[Publication, Publication]:
+    """Every version of one report (pending, published, superseded, rejected), newest first — the compile page shows
+    where its publication stands."""
+    return (
+        Publication.objects.filter(org=org, period=period, template=template)
+        .select_related("requested_by", "reviewed_by")
+        .defer("content", "html")
+        .order_by("-version")
+    )

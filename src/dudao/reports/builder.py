@@ -134,6 +134,9 @@ class Report:
     # The public page where anyone checks a published file's SHA-256 (set when a version is requested for
     # publication; "" for reports rendered outside the portal and in snapshots frozen before it existed).
     verify_url: str = ""
+    # A report not made of schools' data (the 工作年报, compiled from the offices' reviewed accounts) says where its
+    # content comes from here; it then replaces the sources sentence and the schools' statements table.
+    data_note: str = ""
 
     @property
     def issuer(self) -> str:
@@ -155,6 +158,8 @@ class Report:
     @property
     def sources_sentence(self) -> str:
         """The data note's first sentence (数据说明), worded once for the HTML, the PDF and the DOCX."""
+        if self.data_note:
+            return self.data_note
         approved = f"经“三级审核”并由校长核准的{self.schools_signed}所学校"
         return f"本报告数据来源于{self.schools_total}所学校中{approved}的填报数据。"
 

@@ -166,7 +166,7 @@ def _statements(report: Report) -> str:
             )
         if not report.statements:
             out.append(f"#par({literal('本校数据尚未经校长核准。')})")
-    else:
+    elif not report.data_note:
         out.append(
             f"#par({literal('各校校长签署的责任声明见下表（核准数据 SHA-256 列出前12位，完整值可在线核验）。')})"
         )
