@@ -36,12 +36,8 @@ from dudao.supervision import selectors as ledger_reads
 from dudao.supervision import services as ledger
 from dudao.supervision.vocabulary import FindingState, SourceKind
 
-<<<<<<< HEAD
-from . import compiled, developmental, district, evaluation, statistics, supervision
-from . import surveys as demo_surveys
-=======
 from . import compiled, developmental, district, duty, evaluation, statistics, supervision
->>>>>>> duty
+from . import surveys as demo_surveys
 from .generator import generate
 from .narrative import texts as narrative_texts
 

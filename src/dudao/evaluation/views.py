@@ -34,12 +34,8 @@ from .common import INSPECT_ROLES
 from .run import evaluate
 from .schemes import developmental as dev
 from .schemes import district_duty as duty
-<<<<<<< HEAD
 from .schemes import hei, preschool, thematic
-=======
-from .schemes import hei, thematic
 from .schemes import provincial_duty as provincial
->>>>>>> duty
 
 if TYPE_CHECKING:
     from dudao.collection.models import Period
@@ -259,9 +255,6 @@ def _day(request) -> date:
         return timezone.localdate()
 
 
-<<<<<<< HEAD
-# ----------------------------------------------------------------------------- 学前普及普惠 实地核查
-=======
 # ----------------------------------------------------------------------------- 省级履职自评与市政府部门督政
 
 
@@ -321,26 +314,10 @@ def duty_department(request, dept):
         "score_versions": duty.score_versions(inspection, period, department),
     }
     return render(request, "evaluation/duty_department.html", context)
->>>>>>> duty
 
 
 @login_required
 @require_POST
-<<<<<<< HEAD
-def preschool_check(request):
-    org, period = _inspected_district(request)
-    spec = registry.get("preschool").spec
-    raw = {item["code"]: request.POST.get(item["code"], "") for item in spec["onsite"]}
-    try:
-        version = concurrency.expected_version(request.POST.get("version"))
-        preschool.record_check(
-            spec, period, org, request.user, _day(request), raw, request.POST.get("note", ""), version
-        )
-        messages.success(request, f"已记录{org.name}的实地核查")
-    except DudaoError as exc:
-        messages.error(request, f"实地核查未保存：{exc}")
-    return redirect(_back("preschool", org, period))
-=======
 def duty_part(request, dept):
     spec, department, period = _duty_department(request, dept)
     if not provincial.may_fill(request.user, department):
@@ -417,7 +394,26 @@ def duty_material(request, pk):
     if found is None or not provincial.may_read(provincial.SCHEME.spec, request.user, found.part.department):
         raise Http404
     return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)
->>>>>>> duty
+
+
+# ----------------------------------------------------------------------------- 学前普及普惠 实地核查
+
+
+@login_required
+@require_POST
+def preschool_check(request):
+    org, period = _inspected_district(request)
+    spec = registry.get("preschool").spec
+    raw = {item["code"]: request.POST.get(item["code"], "") for item in spec["onsite"]}
+    try:
+        version = concurrency.expected_version(request.POST.get("version"))
+        preschool.record_check(
+            spec, period, org, request.user, _day(request), raw, request.POST.get("note", ""), version
+        )
+        messages.success(request, f"已记录{org.name}的实地核查")
+    except DudaoError as exc:
+        messages.error(request, f"实地核查未保存：{exc}")
+    return redirect(_back("preschool", org, period))
 
 
 # ----------------------------------------------------------------------------- 主题督导
