@@ -3,6 +3,7 @@ states, stale saves, figures by reference, the annex of tasks without an approve
 the publication through the portal's four-eyes step."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -22,6 +23,8 @@ from dudao.reports.render import to_docx, to_html
 
 from .conftest import make_user
 from .test_plans import SEED
+
+SAMPLE = Path(__file__).parent / "data" / "accounts_sample.yaml"  # tasks 10, 12 and 17, in the demo's format
 
 
 @pytest.fixture
@@ -135,7 +138,7 @@ def test_submit_needs_the_actuals_the_text_cites_and_tokens_of_existing_targets(
 
 def test_compilation_body_annex_and_figures(setup):
     plan, users, a = setup
-    demo_accounts.load(plan)  # the demo's three sample accounts: tasks 10, 12 (职业教育处) and 17 (督导室), approved
+    demo_accounts.load(plan, SAMPLE)  # three sample accounts: tasks 10, 12 (职业教育处) and 17 (督导室), approved
     done = accounts.compilation(plan)
     # 54 tasks, 3 approved accounts → 51 in the annex
     assert (done.tasks, done.accounted, len(done.missing)) == (54, 3, 51)
@@ -162,7 +165,7 @@ def _assign(plan, no, users):
 
 def test_report_chapters_annex_and_official_form(setup, monkeypatch):
     plan, users, a = setup
-    demo_accounts.load(plan)
+    demo_accounts.load(plan, SAMPLE)
     city, period = OrgUnit.objects.get(code="310000"), yearly_period(2020)
     report = workreport.build(plan, city, period)
     # no statistics imported: chapter 一 is the plan's section 二 (tasks 10, 12, 17 are all in 中等职业教育部分)
@@ -179,7 +182,7 @@ def test_report_chapters_annex_and_official_form(setup, monkeypatch):
 
 def test_published_through_the_portal_four_eyes_step(setup, world):
     plan, users, a = setup
-    demo_accounts.load(plan)
+    demo_accounts.load(plan, SAMPLE)
     city, period = OrgUnit.objects.get(code="310000"), yearly_period(2020)
     second = make_user("city2", city, Role.CITY_ADMIN)
     with pytest.raises(DudaoError):  # the compiler compiles, but asking to publish is the city admins'

@@ -117,3 +117,42 @@ def test_a_unit_without_statistics_has_no_chapter(demo):
     district = orgs.districts()[0]
     assert overview.paragraphs("2020", district) == []
     assert overview.paragraphs("1999", orgs.city()) == []
+
+
+# The 37 figures of the seed report's chapter 六 (深化教育教学改革，推进职业教育内涵发展), in its order, years left out
+# ("1+X" counts its 1; "近3万" its 3; 第46届 its 46).
+SEED_CHAPTER_SIX = """
+3 30 1 78 600 3 15 33 5 5 13 100 2000 20 132 40 51.8% 13 46 64 6 185 525 145 21 16 40 18 5 9 5 2 1 1 7 1 46
+""".split()
+
+
+def test_demo_2020_work_report_carries_nine_tenths_of_the_seed_chapter_six_figures(demo):
+    """The demo's offices filed and their heads approved a year-end account for each of the 54 tasks of the 2020
+    vocational plan; the compiled 工作年报 (chapter 一 from the statistics, one chapter per plan section, no annex)
+    carries the seed chapter 六's figures in its plan chapters."""
+    from dudao.collection.campaigns import yearly_period
+    from dudao.compiling import workreport
+    from dudao.orgs import selectors as orgs
+    from dudao.plans.models import Plan
+
+    plan = Plan.objects.get(year=2020)
+    report = workreport.build(plan, orgs.city(), yearly_period(2020))
+    chapters = [s.title for s in report.sections if s.level == 1]
+    assert chapters == [
+        "一、基本情况",
+        "二、充分重视新冠肺炎疫情防控和开学准备工作",
+        "三、中等职业教育部分",
+        "四、高等职业教育部分",
+    ]
+    assert "共54项任务，54项已交账，0项未交账" in report.sources_sentence
+    plan_text = "".join(
+        block.text
+        for section in report.sections
+        if not section.title.startswith("一、")
+        for block in section.blocks
+        if hasattr(block, "text")
+    )
+    expected, found = Counter(SEED_CHAPTER_SIX), figures(plan_text)
+    assert sum(expected.values()) == 37
+    carried = sum(min(n, found[f]) for f, n in expected.items())
+    assert carried / 37 >= 0.9, f"missing: {sorted((expected - found).elements())}"

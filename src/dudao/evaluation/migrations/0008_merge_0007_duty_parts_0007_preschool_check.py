@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evaluation', '0007_duty_parts'),
-        ('evaluation', '0007_preschool_check'),
+        ("evaluation", "0007_duty_parts"),
+        ("evaluation", "0007_preschool_check"),
     ]
 
-    operations = [
-    ]
+    operations = []
