@@ -285,3 +285,30 @@ def test_any_text_with_a_numbered_task_is_read(before, task, after):
 @given(before=st.lists(prose, max_size=5), tasks=st.lists(task_line, min_size=1, max_size=6))
 def test_any_flattened_text_with_numbered_tasks_is_read(before, tasks):
     assert parse(" ".join([*before, *tasks, "- 1 -", *before])).tasks
+
+
+def test_shanghai_plan_flattened_onto_one_line_reads_the_same():
+    """The 2020 plan as a web page shows it: every line joined by a space. Only spaces inside a task (after an ASCII
+    comma) are lost — a flattened text cannot tell them from the line ends it lost."""
+    text = (DEMO / "vocational_work_plan_2020.txt").read_text(encoding="utf-8")
+    plain, flat = parse(text), parse(" ".join(text.splitlines()))
+    assert [(t.no, t.title, t.body.replace(" ", ""), t.section, t.subsection) for t in flat.tasks] == [
+        (t.no, t.title, t.body.replace(" ", ""), t.section, t.subsection) for t in plain.tasks
+    ]
+    assert [(s.no, s.title) for s in flat.sections] == [(s.no, s.title) for s in plain.sections]
+    assert (flat.issuer, flat.date, flat.title) == ("上海市教育委员会", "2020-03-11", "2020年上海市职业教育工作要点")
+
+
+@pytest.mark.django_db
+def test_a_fragment_imports_with_its_unknown_section():
+    from dudao.plans import services
+
+    plan = services.import_plan(parse_file(FIXTURES / "fragment_midway.flat.txt"), 2022)
+    assert list(plan.sections.values_list("no", "title")) == [
+        (0, UNKNOWN_SECTION),
+        (3, "推进教育信息化"),
+        (4, "加强教育督导"),
+    ]
+    assert list(plan.tasks.values_list("no", flat=True)) == [5, 6, 7, 8, 9]
+    coissued = services.import_plan(parse_file(FIXTURES / "city_2020_coissued.txt"), 2020)
+    assert coissued.issuer == "中共某市委教育工作委员会、某市教育委员会" and str(coissued.date) == "2020-12-31"

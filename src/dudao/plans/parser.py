@@ -6,6 +6,17 @@ a physical line starts a new logical line only when it opens a structural item �
 （一）, the *next* task number (N+1.) or a header line — everything else is a continuation and is glued back on.
 Checking that a task number is the next one in sequence is what keeps "3.5%" or "2.0建设" at the start of a
 wrapped line from being mistaken for a task.
+
+Plans from other places and years (issue #19) add: whole documents flattened onto one line by web sites (inline page
+marks "- 1 -" / "—2—", letter-spaced header words) — such a line is cut back at its spaces and before structural
+markers, and the same logical-line rebuilding glues wrong cuts back; fragments starting mid-plan — tasks before any
+heading go to section 0, UNKNOWN_SECTION, and the first numbers seen start the sequences; heading styles 第一部分 > 一、
+> （一） (the two highest used become section and subsection) or 一是; tasks 1. / 1、 / （1） / 一是, restarting in
+each section or not (restarted numbering is renumbered through the plan, as task numbers are unique per plan).
+The header gives the issuing organs (before 关于 in the notice, else a red-head or signature line, else a signature
+after the last task; co-issuers written together are split on organ endings), the date in Arabic or Chinese
+numerals (a date missing a character is left out, never guessed), the 文号 in any brackets (written 〔〕) and the
+title (the 附件 title line, else 《…》 of the notice).
 """
 
 from __future__ import annotations
