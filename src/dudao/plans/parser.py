@@ -507,7 +507,7 @@ def parse(text: str) -> ParsedPlan:
 
     def close():
         if current and current["kind"] == "task":
-            body = current["text"].strip()
+            body = "".join(current["parts"]).strip()
             tasks.append(
                 Task(
                     no=current["no"],
@@ -555,14 +555,14 @@ def parse(text: str) -> ParsedPlan:
             current = {
                 "kind": "task",
                 "no": no,
-                "text": tm.group(2),
+                "parts": [tm.group(2)],
                 "section": sections[-1].no,
                 "subsection": subsection,
             }
             expected_task, new_heading = n + 1, False
         elif current is not None:
             if current["kind"] == "task":
-                current["text"] += line
+                current["parts"].append(line)  # joined once at the end: += on a growing text is quadratic
             elif (
                 current["kind"] in ("section", "subsection")
                 and not current["text"].endswith(("。", "）", ")"))
