@@ -312,3 +312,47 @@ def test_a_fragment_imports_with_its_unknown_section():
     assert list(plan.tasks.values_list("no", flat=True)) == [5, 6, 7, 8, 9]
     coissued = services.import_plan(parse_file(FIXTURES / "city_2020_coissued.txt"), 2020)
     assert coissued.issuer == "中共某市委教育工作委员会、某市教育委员会" and str(coissued.date) == "2020-12-31"
+
+
+def shape(plan):
+    return (
+        [(s.no, s.title, [(x.no, x.title) for x in s.subsections]) for s in plan.sections],
+        [(t.no, t.section, t.subsection, t.body) for t in plan.tasks],
+    )
+
+
+def test_a_fragment_opening_with_a_subsection_and_holding_one_heading():
+    plan = parse("（二）加强安全\n5.推进甲。\n6.推进乙。\n三、推进信息化\n7.推进丙。")
+    assert shape(plan) == (
+        [(0, UNKNOWN_SECTION, [(2, "加强安全")]), (3, "推进信息化", [])],
+        [(5, 0, 2, "推进甲。"), (6, 0, 2, "推进乙。"), (7, 3, None, "推进丙。")],
+    )
+
+
+def test_a_text_flattened_without_any_space():
+    text = (
+        "某市教育局关于印发《某市2021年工作要点》的通知各区教育局：现印发。某市教育局2021年3月1日"
+        "一、总体要求1.加强甲。2.推进乙。二、质量提升3.推进丙。"
+    )
+    plan = parse(text)
+    assert (plan.issuer, plan.date, plan.title) == ("某市教育局", "2021-03-01", "某市2021年工作要点")
+    assert shape(plan) == (
+        [(1, "总体要求", []), (2, "质量提升", [])],
+        [(1, 1, None, "加强甲。"), (2, 1, None, "推进乙。"), (3, 2, None, "推进丙。")],
+    )
+
+
+def test_task_numbers_restarting_in_each_subsection_are_renumbered():
+    plan = parse("一、总体\n（一）甲\n1.推进甲。\n2.推进乙。\n（二）乙\n1.推进丙。\n二、质量\n1.推进丁。")
+    assert [(t.no, t.section, t.subsection, t.body) for t in plan.tasks] == [
+        (1, 1, 1, "推进甲。"),
+        (2, 1, 1, "推进乙。"),
+        (3, 1, 2, "推进丙。"),
+        (4, 2, None, "推进丁。"),
+    ]
+
+
+def test_a_title_set_on_two_lines_after_the_attachment_mark():
+    assert parse("某省教育厅\n附件\n2021年某省职业教育\n工 作 要 点\n一、总体\n1.推进甲。").title == (
+        "2021年某省职业教育工作要点"
+    )

@@ -78,6 +78,7 @@ MARKER = re.compile(
 )
 INLINE_PAGE_MARK = re.compile(r"(?<![\d\-—–－])[-—–－]{1,2}\s*\d{1,3}\s*[-—–－]{1,2}(?![\d\-—–－])")
 UNKNOWN_SECTION = "（未识别部分）"  # the section of tasks that come before any heading (a fragment of a plan)
+TITLE_END = re.compile(r"(?:要点|工作计划|工作安排)$")
 QUOTED_TITLE = re.compile(r"《([^》]{4,60})》")
 SPACE_BETWEEN = re.compile(
     r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\d])[ \t\u3000]+(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\d])"
@@ -238,11 +239,20 @@ def _physical_lines(text: str) -> list[tuple[int, str]]:
     return lines
 
 
-def _split_points(raw: str) -> list[int]:
-    """Where a structural marker (一、 / （一） / 第一部分 / 一是 / 1. / （1）) follows a sentence end or a space."""
-    return [
-        m.start() for m in MARKER.finditer(raw) if m.start() > 0 and re.match(r"[\s。；;！!？?：:]", raw[m.start() - 1])
-    ]
+def _split_points(raw: str, in_sequence: bool = False) -> list[int]:
+    """Where a structural marker (一、 / （一） / 第一部分 / 一是 / 1. / （1）) follows a sentence end or a space — and,
+    ``in_sequence``, where a task number N. follows task number N-1. on the line whatever comes before it (a text
+    flattened with no spaces at all)."""
+    points, last_task = [], 0
+    for m in MARKER.finditer(raw):
+        number = re.match(r"\d+", m.group(0))
+        after_break = m.start() > 0 and re.match(r"[\s。；;！!？?：:]", raw[m.start() - 1])
+        next_task = in_sequence and number is not None and int(number.group(0)) == last_task + 1
+        if m.start() > 0 and (after_break or next_task):
+            points.append(m.start())
+        if number is not None and (after_break or next_task or m.start() == 0):
+            last_task = int(number.group(0))
+    return points
 
 
 def _is_flattened(raw: str) -> bool:
@@ -280,7 +290,8 @@ def _unflatten(raw: str) -> list[str]:
     text = _collapse_spacing(text)
     pieces = []
     for chunk in text.split():
-        cuts = [0, *_split_points(chunk), len(chunk)]
+        dates_end = [m.end() for m, _iso in _dates(chunk) if m.end() < len(chunk)]  # a date ends its line
+        cuts = sorted({0, *_split_points(chunk, in_sequence=True), *dates_end, len(chunk)})
         pieces += [chunk[a:b] for a, b in zip(cuts, cuts[1:], strict=False) if chunk[a:b]]
     return pieces
 
@@ -432,6 +443,8 @@ def _levels(lines: list[str]) -> tuple[list[re.Pattern], re.Pattern | None]:
     is a section heading only in a plan with no other headings whose tasks are numbered 1. (an 一是 inside a task's
     text is just prose)."""
     headings = [rx for rx in (PART, SECTION, SUBSECTION) if _present(lines, rx) is not None][:2]
+    if not headings:  # a fragment may hold a single heading of a kind (三、 after its first tasks)
+        headings = [rx for rx in (PART, SECTION, SUBSECTION) if _first_match(lines, rx) is not None][:2]
     starts = {rx: at for rx in (TASK, PAREN_TASK) if (at := _present(lines, rx)) is not None}
     if not starts:  # a fragment holding a single task, numbered anything
         starts = {rx: at for rx in (TASK, PAREN_TASK) if (at := _first_match(lines, rx)) is not None}
@@ -593,7 +606,11 @@ def _title(header: list[str], fragment: bool = False) -> str:
     line is the end of some task)."""
     for i, line in enumerate(header):
         if re.fullmatch(r"附件\s*\d*[:：]?", line) and i + 1 < len(header):
-            return header[i + 1]
+            title = header[i + 1]
+            if i + 2 < len(header) and not TITLE_END.search(title) and TITLE_END.search(header[i + 2]):
+                if len(header[i + 2]) <= 12:  # a title set on two lines: 2021年某省职业教育 / 工 作 要 点
+                    title += header[i + 2]
+            return title
     for line in header:
         if m := re.fullmatch(r"附件\s*\d*[:：]\s*(.{4,60})", line):
             quoted = QUOTED_TITLE.search(m.group(1))
@@ -608,7 +625,7 @@ def _title(header: list[str], fragment: bool = False) -> str:
     joined = "".join(header[:2])
     if m := QUOTED_TITLE.search(joined):
         return m.group(1)
-    named = next((line for line in header if re.search(r"(工作要点|要点|工作计划)$", line) and len(line) <= 60), None)
+    named = next((line for line in header if TITLE_END.search(line) and len(line) <= 60), None)
     if named:
         return named
     if fragment:
