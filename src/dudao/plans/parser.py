@@ -278,7 +278,7 @@ def _collapse_spacing(raw: str) -> str:
             continue
         out.append(token)
     text = "".join(out)
-    text = re.sub(r"(?<=\d)\s+(?=[年月日号〕\]］)）])|(?<=[〔\[［(（])\s+(?=\d)", "", text)
+    text = re.sub(r"(?<=\d)\s+(?=[年月日号〕\]］)）])|(?<=[〔\[［(（])\s+(?=\d{4}\s*[〕\]］)）])", "", text)
     return text
 
 
@@ -512,7 +512,11 @@ def parse(text: str) -> ParsedPlan:
     sections: list[Section] = []
     tasks: list[Task] = []
     current: dict | None = None  # the item whose text continues on the next physical line
-    expected_task: int | None = None if fragment else 1
+    # tasks start at 1 — or, in a fragment or an excerpt with no task 1, at the first task's own number
+    starts_at_one = task_rx is not None and any(
+        (hit := task_rx.match(line)) and _safe_numeral(hit.group(1)) == 1 for line in lines[body_start:]
+    )
+    expected_task: int | None = 1 if starts_at_one and not fragment else None
     expected_section: int | None = None if fragment else 1
     expected_subsection: int | None = None if fragment else 1
     renumbered = False  # numbering restarts in each section: tasks are then numbered through the whole plan
