@@ -365,3 +365,12 @@ def test_a_title_set_on_two_lines_after_the_attachment_mark():
     assert parse("某省教育厅\n附件\n2021年某省职业教育\n工 作 要 点\n一、总体\n1.推进甲。").title == (
         "2021年某省职业教育工作要点"
     )
+
+
+def test_a_red_head_of_co_issuers_stacked_one_a_line():
+    text = (
+        "中共某市委教育工作委员会\n某市教育委员会\n文件\n某教〔2020〕1号\n2020年某市教育工作要点\n一、总体\n1.推进甲。"
+    )
+    plan = parse(text)
+    assert plan.issuers == ["中共某市委教育工作委员会", "某市教育委员会"]
+    assert (plan.doc_number, plan.title) == ("某教〔2020〕1号", "2020年某市教育工作要点")

@@ -361,12 +361,16 @@ def _doc_number(lines: list[str]) -> str | None:
 
 def _issuers(header: list[str]) -> list[str]:
     """The organs before 关于 in the notice line, else the first line that is only organs (the red-head at the top, or
-    the signature above the date)."""
+    the signature above the date) with the organ lines right below it."""
     for line in header:
         if (m := NOTICE.match(line)) and (found := organs(m.group(1))):
             return found
-    for line in header:
+    for i, line in enumerate(header):
         if found := organs(line):
+            for below in header[i + 1 :]:  # a red-head or signature of co-issuers stacked one organ a line
+                if not (more := organs(below)):
+                    break
+                found += [organ for organ in more if organ not in found]
             return found
     return []
 
