@@ -115,7 +115,8 @@ def test_other_issuer_doc_number_and_numerals_to_twelve():
 def test_parse_cli_prints_exact_json(capsys):
     call_command("plans", "parse", str(PLAN_2024), "--json")
     data = json.loads(capsys.readouterr().out)
-    assert list(data) == ["doc_number", "issuer", "date", "title", "sections", "tasks"]
+    assert list(data) == ["doc_number", "issuer", "issuers", "date", "title", "sections", "tasks"]
+    assert (data["issuer"], data["issuers"]) == ("上海市教育委员会办公室", ["上海市教育委员会办公室"])
     assert set(data["sections"][0]) == {"no", "title", "subsections"}
     assert set(data["tasks"][0]) == {"no", "title", "body", "section", "subsection", "targets"}
     assert data["tasks"][0]["targets"][0] == {

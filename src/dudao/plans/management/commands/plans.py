@@ -10,7 +10,10 @@ from dudao.plans.parser import parse_file
 
 
 class Command(BaseCommand):
-    help = "Work plans: `parse FILE --json`, `import FILE --year Y`, `summary --plan ID --format docx|pdf|html`."
+    help = (
+        "Work plans: `parse FILE [--json]` (JSON: doc_number, issuer, issuers, date, title, sections, tasks), "
+        "`import FILE --year Y`, `summary --plan ID --format docx|pdf|html`."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -46,6 +49,7 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps(parsed.to_json(), ensure_ascii=False, indent=2))
             else:
                 self.stdout.write(f"{parsed.title}：{len(parsed.sections)} 个部分，{len(parsed.tasks)} 项任务")
+                self.stdout.write(f"发文机关：{parsed.issuer or '未识别'}；发文日期：{parsed.date or '未识别'}")
             return
         try:
             plan = services.import_plan(parsed, options["year"], source_name=path.name)
