@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("dudao.portal.urls")),
     path("compiling/", include("dudao.compiling.urls")),
     path("notifications/", include("dudao.notifications.urls")),
+    path("monitoring/", include("dudao.monitoring.urls")),
 ]
 
 # a database busy beyond the request's wait answers 503 + Retry-After; any other failure the plain 500 page
