@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from dudao.errors import DudaoError
+from dudao.inbox.selection import inbox
 from dudao.monitoring import catalog, selectors, services
 from dudao.monitoring.vocabulary import Kind, State
 from dudao.notifications.models import Notification
@@ -156,13 +157,14 @@ def test_notices_go_once(mw):
 def test_only_the_sampled_schools_principal_or_collector_confirms_in_order(mw):
     campaign = national(mw)
     row = campaign.sampled.get(school=mw.xh_primary[0])
-    other = make_user("other-principal", mw.xh_primary[1], Role.PRINCIPAL)
+    other = make_user("other-principal", mw.hp_junior[0], Role.PRINCIPAL)  # sampled too, but another school
     checker = make_user("checker", mw.xh_primary[0], Role.CHECKER)
     for user in (other, checker, mw.xh_reviewer, mw.city_admin):
         with pytest.raises(DudaoError) as refused:
             services.confirm(row, "roster", user, row.version)
         assert refused.value.status == 403
     principal = mw.principals[mw.xh_primary[0].code]
+    assert inbox(principal).monitoring == [row] and inbox(checker).monitoring == []  # 我的待办: principal, not checker
     with pytest.raises(DudaoError) as early:
         services.confirm(row, "ready", principal, row.version)
     assert early.value.status == 422

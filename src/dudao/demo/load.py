@@ -37,6 +37,7 @@ from dudao.supervision import services as ledger
 from dudao.supervision.vocabulary import FindingState, SourceKind
 
 from . import compiled, developmental, district, evaluation, statistics, supervision
+from . import monitoring as quality_monitoring
 from .generator import generate
 from .narrative import texts as narrative_texts
 
@@ -135,6 +136,7 @@ def load_demo() -> DemoSummary:
     supervision.load(users)  # 督学: registry, 挂牌 in 黄浦 and 徐汇, the follow-up ledger
     developmental.load(users)  # 发展性督导评价 of five schools there, reviewed by their 责任督学
     supervision.publish(users)  # the 督学工作概况 the portal shows: the ledger's counts, nothing more
+    quality_monitoring.load(users)  # 质量监测: 2020 national monitoring and a 2021 中职 programme monitoring
     # the current round: open now, every school still to fill in
     now = timezone.now()
     open_campaign(

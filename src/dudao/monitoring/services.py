@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -224,9 +224,12 @@ def next_step(sampled: SampledSchool) -> str:
 
 
 @transaction.atomic
-def confirm(sampled: SampledSchool, step: str, by: Any, version: int, note: str = "") -> SampledSchool:
+def confirm(
+    sampled: SampledSchool, step: str, by: Any, version: int, note: str = "", *, at: datetime | None = None
+) -> SampledSchool:
     """The school's principal or 采集员 confirms the next checklist step (名单上报, then 准备就绪); who and when are
-    kept. ``version`` is the sampled school's as the page read it: two people confirming at once cannot both pass."""
+    kept. ``version`` is the sampled school's as the page read it: two people confirming at once cannot both pass.
+    ``at`` (default now) is for loading a past campaign's history."""
     if not may_confirm(by, sampled):
         raise forbidden(_("只有样本校的校长或采集员可以确认"))
     steps = dict(catalog.checklist(sampled.campaign.kind))
@@ -237,7 +240,9 @@ def confirm(sampled: SampledSchool, step: str, by: Any, version: int, note: str 
         raise _invalid("step", _("请先完成：%(step)s") % {"step": steps[expected]} if expected else _("各项均已确认"))
     state = STEP_STATE[step]
     concurrency.advance(sampled, version, what=_("样本校准备情况"), labels={"state": _("状态")}, yours={"state": state})
-    Confirmation.objects.create(sampled=sampled, step=step, by=by, at=timezone.now(), note=(note or "").strip()[:200])
+    Confirmation.objects.create(
+        sampled=sampled, step=step, by=by, at=at or timezone.now(), note=(note or "").strip()[:200]
+    )
     sampled.state = state
     sampled.save(update_fields=["state", "version"])
     return sampled

@@ -48,6 +48,8 @@ def index(request):
             "kinds": Kind.choices,
             "year": year,
             "subjects": "、".join(catalog.subjects_of(year)[0]),
+            "strata": catalog.spec("national")["strata"],
+            "default_quota": catalog.spec("vocational")["default_quota"],
         },
     )
 
