@@ -169,14 +169,14 @@ def test_only_the_sampled_schools_principal_or_collector_confirms_in_order(mw):
         services.confirm(row, "ready", principal, row.version)
     assert early.value.status == 422
     services.confirm(row, "roster", principal, 0, "已上报32名学生")
-    assert row.state == State.ROSTER and row.version == 1
+    assert row.status == State.ROSTER and row.version == 1
     with pytest.raises(DudaoError) as stale:  # a page read before the roster step
         services.confirm(row, "ready", principal, 0)
     assert stale.value.status == 409
     collector = make_user("collector", mw.xh_primary[0], Role.COLLECTOR)
     services.confirm(row, "ready", collector, 1)
     row.refresh_from_db()
-    assert row.state == State.READY
+    assert row.status == State.READY
     steps = selectors.checklist_of(row)
     assert [(s["code"], s["done"].by.username) for s in steps] == [
         ("roster", principal.username),
@@ -210,7 +210,7 @@ def test_a_district_sees_its_schools_and_another_district_nothing(mw):
     answer = principal.post(reverse("monitoring:confirm", args=[hp_row.pk]), {"step": "roster", "version": "0"})
     assert answer.status_code == 302
     hp_row.refresh_from_db()
-    assert hp_row.state == State.ROSTER
+    assert hp_row.status == State.ROSTER
     # 黄浦's summary row on the city's page: 12 + 7 = 19 sampled, one of them with its roster reported
     summary = {
         d["district"].code: d for d in selectors.by_district(list(selectors.sampled_for(mw.city_admin, campaign)))

@@ -48,7 +48,7 @@ class SampledSchool(models.Model):
     district = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+")
     stratum = models.CharField(max_length=16)  # national: primary / junior; vocational: the programme code
     stratum_name = models.CharField(max_length=64)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.DRAWN)
+    status = models.CharField(max_length=16, choices=State.choices, default=State.DRAWN)
     version = models.PositiveIntegerField(default=0)
 
     class Meta:

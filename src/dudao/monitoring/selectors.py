@@ -62,7 +62,7 @@ def by_district(rows: list[SampledSchool]) -> list[dict[str, Any]]:
             row.district.code, {"district": row.district, "total": 0, **{s: 0 for s in State.values}}
         )
         entry["total"] += 1
-        entry[row.state] += 1
+        entry[row.status] += 1
     return [table[code] for code in sorted(table)]
 
 
@@ -73,7 +73,7 @@ def tasks_of(user: Any) -> list[SampledSchool]:
         return []
     return list(
         SampledSchool.objects.filter(school_id__in=schools)
-        .exclude(state=State.READY)
+        .exclude(status=State.READY)
         .select_related("campaign", "school")
         .order_by("campaign__test_day", "school__code")
     )

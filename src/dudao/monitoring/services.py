@@ -239,10 +239,12 @@ def confirm(
     if step != expected:
         raise _invalid("step", _("请先完成：%(step)s") % {"step": steps[expected]} if expected else _("各项均已确认"))
     state = STEP_STATE[step]
-    concurrency.advance(sampled, version, what=_("样本校准备情况"), labels={"state": _("状态")}, yours={"state": state})
+    concurrency.advance(
+        sampled, version, what=_("样本校准备情况"), labels={"status": _("状态")}, yours={"status": state}
+    )
     Confirmation.objects.create(
         sampled=sampled, step=step, by=by, at=at or timezone.now(), note=(note or "").strip()[:200]
     )
-    sampled.state = state
-    sampled.save(update_fields=["state", "version"])
+    sampled.status = state
+    sampled.save(update_fields=["status", "version"])
     return sampled
