@@ -213,6 +213,14 @@ class Ctx:
 
         return self._get(f"finding-{state}", make)
 
+    @property
+    def monitoring_task(self):
+        """中华职业学校's row in the demo's 中职 programme monitoring (学前教育), its checklist not yet started."""
+        return self._get(
+            "monitoring_task",
+            lambda: model("monitoring.SampledSchool").objects.get(school__code="3101010001", stratum="160100"),
+        )
+
     def notification_of(self, username: str):
         def make():
             from dudao.notifications.services import notify
@@ -742,6 +750,27 @@ WRITES: dict[str, Write] = {
         allowed="city_admin",
         watch=lambda c: [model("surveys.Survey").objects.filter(questionnaire="duty_satisfaction")],
     ),
+    # ------------------------------------------------------------------------------------------ 质量监测
+    "monitoring:create": Write(
+        url=lambda c: reverse("monitoring:create"),
+        data=lambda c: {
+            "kind": "vocational",
+            "year": "2031",
+            "test_day": "2031-05-12",
+            "programmes": ["160100"],
+            "quota": "2",
+            "seed": "matrix",
+        },
+        writers=frozenset({"city_admin"}),  # the city organises; zjc's city_admin is held at a 处室, not the city
+        allowed="city_admin",
+    ),
+    "monitoring:confirm": Write(
+        url=lambda c: reverse("monitoring:confirm", args=[c.monitoring_task.pk]),
+        data=lambda c: {"step": "roster", "version": str(c.monitoring_task.version)},
+        writers=frozenset({"3101010001-principal", "3101010001-collector"}),  # the sampled school's, not its checker
+        allowed="3101010001-principal",
+        watch=lambda c: [model("monitoring.SampledSchool").objects.filter(pk=c.monitoring_task.pk)],
+    ),
     # ------------------------------------------------------------------------------------------ notifications
     "notifications:read": Write(
         url=lambda c: reverse("notifications:read", args=[c.notification_of("inspector").pk]),
@@ -855,6 +884,9 @@ EXEMPT: dict[str, Exempt] = {
             "surveys:sheet",
             "surveys:thanks",
             "surveys:qr",
+            "monitoring:index",
+            "monitoring:campaign",
+            "monitoring:task",
         )
     },
     # a GET that links the two plans' tasks on first comparison (a derived cache, re-computable, no user content)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("compiling/", include("dudao.compiling.urls")),
     path("notifications/", include("dudao.notifications.urls")),
     path("surveys/", include("dudao.surveys.urls")),
+    path("monitoring/", include("dudao.monitoring.urls")),
 ]
 
 # a database busy beyond the request's wait answers 503 + Retry-After; any other failure the plain 500 page

@@ -37,6 +37,7 @@ from dudao.supervision import services as ledger
 from dudao.supervision.vocabulary import FindingState, SourceKind
 
 from . import compiled, developmental, district, duty, evaluation, statistics, supervision
+from . import monitoring as quality_monitoring
 from . import surveys as demo_surveys
 from .generator import generate
 from .narrative import texts as narrative_texts
@@ -139,6 +140,7 @@ def load_demo() -> DemoSummary:
     duty.load(users)  # 省级履职自评 by the 市政府部门 and the 督政 of one department (demo.duty)
     supervision.publish(users)  # the 督学工作概况 the portal shows: the ledger's counts, nothing more
     demo_surveys.load(users)  # 问卷调查 2020: 社会认可度 / 满意度 over every district, seeded anonymous answers
+    quality_monitoring.load(users)  # 质量监测: 2020 national monitoring and a 2021 中职 programme monitoring
     # the current round: open now, every school still to fill in
     now = timezone.now()
     open_campaign(

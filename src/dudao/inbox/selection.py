@@ -22,6 +22,7 @@ from dudao.collection import selectors as collection
 from dudao.collection.workflows import Workflow, workflow_of
 from dudao.compiling import selectors as compiling_selectors
 from dudao.compiling import services as compiling
+from dudao.monitoring import selectors as monitoring
 from dudao.orgs.access import visible_units
 from dudao.orgs.vocabulary import Role
 from dudao.plans import selectors as plans
@@ -86,6 +87,7 @@ class Inbox:
     chapters: list[Any] = field(default_factory=list)  # compiled chapters I may approve
     findings: list[Any] = field(default_factory=list)  # 督导问题 my unit still has to rectify (open or returned)
     rechecks: list[Any] = field(default_factory=list)  # rectifications waiting for my re-check
+    monitoring: list[Any] = field(default_factory=list)  # 质量监测 checklists of my sampled school not yet ready
 
     def counts(self) -> dict[str, int]:
         return {
@@ -98,6 +100,7 @@ class Inbox:
             "chapters": len(self.chapters),
             "findings": len(self.findings),
             "rechecks": len(self.rechecks),
+            "monitoring": len(self.monitoring),
         }
 
     @property
@@ -172,4 +175,5 @@ def inbox(user: Any, today: date | None = None) -> Inbox:
         chapters=chapters(user),
         findings=supervision.owed_by(user),
         rechecks=supervision.to_recheck(user),
+        monitoring=monitoring.tasks_of(user),
     )

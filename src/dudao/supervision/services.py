@@ -592,6 +592,17 @@ def record_visit(
 # --------------------------------------------------------------------------- sampling
 
 
+def seeded_draw(codes: list[str], n: int, seed: str) -> list[str]:
+    """The one rule of a replayable draw (专项督导抽样, 质量监测样本校): ``n`` of ``codes`` (given in code order)
+    picked by ``random.Random(seed).sample``, returned in code order. The same codes and seed give the same schools
+    on every machine (``random`` keeps seeded sequences reproducible across versions); ``n`` at or above the
+    population takes all of it (a 县 with fewer schools than its quota sends all it has)."""
+    codes = sorted(codes)
+    if n >= len(codes):
+        return codes
+    return sorted(random.Random(seed).sample(codes, n))
+
+
 @transaction.atomic
 def sample_schools(
     under: OrgUnit, theme: str, n: int, by: Any, *, year: int, seed: str | None = None
@@ -607,7 +618,7 @@ def sample_schools(
     if not isinstance(n, int) or not 0 < n <= len(codes):
         raise _invalid("n", _("抽取学校数应为1至%(max)d") % {"max": len(codes)})
     seed = _text(seed or "", "seed", required=False, limit=40) or str(secrets.randbits(64))
-    chosen = sorted(random.Random(seed).sample(codes, n))
+    chosen = seeded_draw(codes, n, seed)
     return ThematicSampling.objects.create(
         year=year, theme=theme, under=under, n=n, seed=seed, population=len(codes), schools=chosen, drawn_by=by
     )
