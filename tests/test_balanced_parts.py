@@ -121,6 +121,24 @@ def test_school_items_class_size_rooms_and_nine_year_size(spec):
         ]
 
     assert balanced.evaluate_item(items["school_size"], {}, nine(1600, 1000))["passed"] is False
+
+    # its 专用教室 serve both stages: 2 music rooms for 18 + 12 = 30 classes → 2 × 12 / 30 = 0.8 < 1; 3 rooms → 1.2
+    def rooms(n):
+        return [
+            balanced.SchoolInput(
+                "n",
+                "九（小学部）",
+                "primary",
+                _provided(_school(), classes=18) | {"bal_music_rooms": n, "bal_art_rooms": n},
+                "nine_year",
+            ),
+            balanced.SchoolInput("n", "九（初中部）", "junior", {"bal_students": 500, "bal_classes": 12}, "nine_year"),
+        ]
+
+    short_nine = balanced.evaluate_item(items["special_rooms"], {}, rooms(2))
+    assert short_nine["passed"] is False and short_nine["rows"][0]["value"] == 0.8
+    assert short_nine["rows"][0]["label"] == "九·音乐专用教室"
+    assert balanced.evaluate_item(items["special_rooms"], {}, rooms(3))["passed"] is True
     assert balanced.evaluate_item(items["school_size"], {}, nine(1400, 1000))["passed"] is True
     # a plain 小学 of 2100 is over 2000
     big_primary = balanced.SchoolInput("p", "大", "primary", {"bal_students": 2100}, "primary")

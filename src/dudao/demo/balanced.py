@@ -100,6 +100,7 @@ def spanning_values(districts: list[OrgUnit], schools: list[OrgUnit]) -> dict[st
     for school in schools:
         if not is_spanning(school.code):
             continue
+        assert school.parent_id is not None  # every demo school hangs under its district
         d = index[school.parent_id]
         nine = school.code.endswith("006")
         if nine:
@@ -110,7 +111,8 @@ def spanning_values(districts: list[OrgUnit], schools: list[OrgUnit]) -> dict[st
             first, second = _stage("junior", rng.randrange(500, 900, 10), rng), None
         row = {f"bal_{k}": v for k, v in first.items()}
         row["bal_teachers"] = max(math.ceil(first["students"] / 12), first["teachers_above"] + 2)
-        row.update(provision(d, 6, "primary" if nine else "junior", first["classes"], rng))
+        classes = first["classes"] + (second["classes"] if second else 0)  # the rooms serve the whole school
+        row.update(provision(d, 6, "primary" if nine else "junior", classes, rng))
         if second is not None:
             row.update({f"bal_j_{k}": v for k, v in second.items()})
             row["bal_j_max_class"] = rng.randrange(40, 50)

@@ -314,14 +314,14 @@ def evaluate_item(item: dict, district_values: dict | None, stages: list[SchoolI
         for c in item["conditions"]:
             for u in units:
                 value = _value(c["expr"], valid_numbers(u.values)[0])
-                passed = check(c, value, u.level, u.school_type)
-                if passed is not True:  # only what is short or missing is listed; the count says the rest
+                met = check(c, value, u.level, u.school_type)
+                if met is not True:  # only what is short or missing is listed; the count says the rest
                     rows.append(
                         {
                             "label": f"{u.name}·{c['label']}",
                             "value": _round(value),
                             "threshold": _threshold_text(c, u.level, u.school_type),
-                            "passed": passed,
+                            "passed": met,
                         }
                     )
     missing = [r["label"] for r in rows if r["passed"] is None]
@@ -346,19 +346,20 @@ def evaluate_item(item: dict, district_values: dict | None, stages: list[SchoolI
 
 
 def _whole_schools(stages) -> list[SchoolInput]:
-    """Stages joined back into schools (code order kept), ``students`` being the sum over the stages."""
+    """Stages joined back into schools (code order kept): the first stage's figures (the school's shared rooms are
+    reported there) plus ``students`` and ``classes``, the sums over its stages (None when a stage lacks one)."""
     joined: dict[str, SchoolInput] = {}
     for s in stages:
-        n = valid_numbers(s.values)[0].get("bal_students")
+        clean = valid_numbers(s.values)[0]
         base = s.name
         for suffix in STAGE_SUFFIX.values():
             base = base.removesuffix(suffix)
         before = joined.get(s.code)
-        total = None if n is None else float(n)
-        if before is not None:
-            prev = before.values["students"]
-            total = None if prev is None or total is None else prev + total
-        joined[s.code] = SchoolInput(s.code, base, s.level, {"students": total}, s.school_type)
+        values = dict(before.values) if before is not None else {**clean, "students": 0.0, "classes": 0.0}
+        for total, element in (("students", "bal_students"), ("classes", "bal_classes")):
+            n = clean.get(element)
+            values[total] = None if n is None or values[total] is None else values[total] + float(n)
+        joined[s.code] = SchoolInput(s.code, base, s.level, values, s.school_type)
     return list(joined.values())
 
 
@@ -508,8 +509,9 @@ def compute(spec: dict, period, org) -> dict:
         school_type = _types(spec, [org]).get(org.pk)
         if org.pk not in values or school_type is None:
             raise DudaoError(f"{org.name}没有已核准的{period.name}义务教育办学条件数据")
-        stages = [evaluate_school(spec, s) for s in stage_inputs(spec, org.code, org.name, school_type, values[org.pk])]
-        return {"school": stages[0], "school_stages": stages}
+        own = stage_inputs(spec, org.code, org.name, school_type, values[org.pk])
+        reports = [evaluate_school(spec, s) for s in own]
+        return {"school": reports[0], "school_stages": reports}
     results = []
     for district in districts(org):
         schools = list(schools_under(district).order_by("code"))
@@ -522,9 +524,9 @@ def compute(spec: dict, period, org) -> dict:
             for stage in stage_inputs(spec, s.code, s.name, types[s.pk], values[s.pk])
         ]
         unapproved = [{"code": s.code, "name": s.name} for s in schools if s.pk in types and s.pk not in values]
-        own = approved_values(spec["district_dataset"], period, [district]).get(district.pk)
+        figures = approved_values(spec["district_dataset"], period, [district]).get(district.pk)
         survey = surveys.result(spec["recognition"]["questionnaire"], period.code, district)
-        results.append(evaluate_whole(spec, district.code, district.name, stages, unapproved, own, survey))
+        results.append(evaluate_whole(spec, district.code, district.name, stages, unapproved, figures, survey))
     return {
         "districts": results,
         "summary": pass_counts_incomplete(results),
