@@ -89,7 +89,7 @@ def test_users_for_every_role(demo):
 def test_demo_is_idempotent(demo, capsys):
     call_command("demo")
     assert "已存在" in capsys.readouterr().out
-    assert OrgUnit.objects.filter(level=Level.SCHOOL).count() == 277
+    assert OrgUnit.objects.filter(level=Level.SCHOOL).count() == 282  # 71 + 80 + 5 + 64 + 62
 
 
 def test_every_school_keeps_the_rules(demo):
