@@ -305,6 +305,7 @@ def evaluate_item(item: dict, district_values: dict | None, stages: list[SchoolI
                 {
                     "label": c["label"],
                     "value": _round(value),
+                    "share": bool(c.get("share")),  # shown as a percentage, as its threshold is
                     "threshold": _threshold_text(c),
                     "passed": check(c, value),
                 }
