@@ -78,9 +78,10 @@ def test_users_for_every_role(demo):
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == set(Role.values)
     assert Membership.objects.filter(role=Role.DISTRICT_REVIEWER).count() == 16
-    # each school gets its three accounts (§3.4): 71 vocational + 80 compulsory + 64 kindergartens + 62 universities
+    # each school gets its three accounts (§3.4): 71 vocational + 80 one-stage compulsory + 5 spanning two stages (3
+    # 九年一贯制 + 2 完全中学, demo.balanced) + 64 kindergartens + 62 universities
     schools = OrgUnit.objects.filter(level=Level.SCHOOL).count()
-    assert schools == 71 + 80 + 64 + 62
+    assert schools == 71 + 80 + 5 + 64 + 62
     for role in (Role.COLLECTOR, Role.CHECKER, Role.PRINCIPAL):
         assert Membership.objects.filter(role=role, org__level=Level.SCHOOL).count() == schools
 
@@ -88,7 +89,7 @@ def test_users_for_every_role(demo):
 def test_demo_is_idempotent(demo, capsys):
     call_command("demo")
     assert "已存在" in capsys.readouterr().out
-    assert OrgUnit.objects.filter(level=Level.SCHOOL).count() == 277
+    assert OrgUnit.objects.filter(level=Level.SCHOOL).count() == 282  # 71 + 80 + 5 + 64 + 62
 
 
 def test_every_school_keeps_the_rules(demo):

@@ -4,6 +4,7 @@ import json
 import math
 import re
 from datetime import date
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -21,6 +22,7 @@ from dudao.orgs.models import OrgUnit
 from dudao.supervision import selectors as ledger_reads
 from dudao.supervision import services as ledger
 from dudao.supervision.models import Finding
+from dudao.surveys.selectors import SurveyResult
 
 # ----------------------------------------------------------------------------- 优质均衡: pure
 
@@ -245,13 +247,20 @@ def test_thematic_statistics_per_district_and_city():
 
 
 @pytest.mark.django_db
-def test_demo_balanced_mixes_passing_and_failing_districts(demo):
+def test_demo_balanced_mixes_passing_and_failing_districts(demo, monkeypatch):
+    # 社会认可度 complete at 90% everywhere (the surveys app's own demo decides it on the merged site)
+    survey = SurveyResult("balanced_recognition", "", "2020", 500, 400, Decimal("90"))
+    monkeypatch.setattr("dudao.surveys.selectors.result", lambda *args: survey)
     result = evaluate("balanced", "2020")
-    verdicts = {d["code"]: d["passed"] for d in result["districts"]}
+    verdicts = {d["code"]: d["resources_passed"] for d in result["districts"]}
     assert len(verdicts) == 16 and all(d["schools"] for d in result["districts"])
     failed = {c for c, v in verdicts.items() if v is False}
-    assert failed == {"310105", "310110", "310115"}
-    assert result["summary"] == {"passed": 13, "failed": 3, "no_data": 0, "incomplete": 0}
+    assert failed == {"310105", "310110", "310115"}  # 资源配置 alone
+    # all four parts and the veto: only 黄浦 passes; every other district misses an item or has a veto situation
+    assert result["summary"] == {"passed": 1, "failed": 15, "no_data": 0, "incomplete": 0}
+    assert [d["code"] for d in result["districts"] if d["passed"]] == ["310101"]
+    jiading = next(d for d in result["districts"] if d["code"] == "310114")
+    assert jiading["veto"]["found"] == ["设置重点校或重点班"] and balanced.verdict(jiading) == "未达标（一票否决）"
     pudong = next(d for d in result["districts"] if d["code"] == "310115")
     assert not pudong["levels"]["primary"]["cv_passed"]  # equipment concentrated in one school
     assert pudong["schools_failed"] == []
@@ -411,7 +420,9 @@ def test_a_thematic_unmet_item_becomes_a_ledger_finding_of_the_school_and_a_late
     }
     stats = evaluate("thematic", "2020", "310101")
     pe = next(t for t in stats["themes"] if t["code"] == "pe_hours")
-    assert pe["city"]["schools"] == 5  # 5 schools in 黄浦; the latest visit per school counts
+    assert (
+        pe["city"]["schools"] == 6
+    )  # 黄浦: 5 one-stage schools + its 九年一贯制 one; the latest visit per school counts
     assert not any(i["school"] == school.name for i in pe["open_items"])
 
 
@@ -569,7 +580,7 @@ def test_district_report_html_and_pdf(demo, client):
     page = client.get("/evaluation/balanced/?period=2020&org=310115").content.decode()
     assert "浦东新区" in page and "补短板清单" in page and "差异系数" in page
     html = client.get("/evaluation/balanced/report.html?period=2020&org=310115").content.decode()
-    assert "2020年度浦东新区县域义务教育优质均衡发展督导评估（资源配置）报告" in html and "未达标" in html
+    assert "2020年度浦东新区县域义务教育优质均衡发展督导评估报告" in html and "未达标" in html
     pdf = client.get("/evaluation/balanced/report.pdf?period=2020&org=310115")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     _login(client, "3101011001-principal")

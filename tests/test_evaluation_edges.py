@@ -4,6 +4,7 @@ or above 100% are flagged; empty periods are 无数据; negative figures are ref
 missing value is flagged and scored by the rule hei.yaml states."""
 
 import copy
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -16,6 +17,7 @@ from dudao.evaluation.run import evaluate
 from dudao.evaluation.schemes import balanced, hei, preschool
 from dudao.inputs import parse_number
 from dudao.orgs.models import OrgUnit
+from dudao.surveys.selectors import SurveyResult
 
 from .test_evaluation import _school, _uni
 
@@ -90,14 +92,20 @@ def test_collection_refuses_negative_counts_by_the_catalog_minimum(world):
 
 
 @pytest.mark.django_db
-def test_changning_with_its_failing_school_unapproved_is_incomplete_not_passed(demo):
+def test_changning_with_its_failing_school_unapproved_is_incomplete_not_passed(demo, monkeypatch):
+    # every district's 社会认可度 survey complete at 90%: the verdicts below come from the data the demo plants
+    survey = SurveyResult("balanced_recognition", "", "2020", 500, 400, Decimal("90"))
+    monkeypatch.setattr("dudao.surveys.selectors.result", lambda *args: survey)
     assert evaluate("balanced", "2020", "310105")["districts"][0]["passed"] is False
     _unapprove("3101051001", "compulsory_conditions")
     d = evaluate("balanced", "2020", "310105")["districts"][0]
     assert d["passed"] is None and d["incomplete"]
     assert [m["code"] for m in d["missing"]] == ["3101051001"]
     city = evaluate("balanced", "2020")
-    assert city["summary"] == {"passed": 13, "failed": 2, "no_data": 0, "incomplete": 1}
+    # 资源配置 alone: 13 districts pass, 杨浦 and 浦东 fail, 长宁 is open; over all four parts and the veto only 黄浦
+    # passes (demo.balanced plants one unmet item or a veto in every other district but 长宁, 杨浦, 浦东)
+    assert city["parts_summary"][0] == {"name": "资源配置", "passed": 13, "failed": 2, "missing": 1}
+    assert city["summary"] == {"passed": 1, "failed": 14, "no_data": 0, "incomplete": 1}
     out = StringIO()
     call_command("evaluate", "balanced", "--period", "2020", "--org", "310105", stdout=out)
     assert "长宁区：数据不全" in out.getvalue() and "上海市长宁区实验小学（未核准）" in out.getvalue()

@@ -20,6 +20,7 @@ import yaml
 
 from dudao.orgs.services import save_school
 
+from . import balanced
 from .generator import allocate
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ def compulsory_schools(districts: list[OrgUnit]) -> list[OrgUnit]:
             kind = "primary" if n <= len(PRIMARY_NAMES) else "junior"
             groups = [("school_type", kind), ("affiliation", "district_bureau"), ("ownership", "public")]
             schools.append(_unit(f"{d.code}1{n:03d}", f"上海市{_short(d.name)}区{name}", d, groups))
-    return schools
+    return schools + balanced.spanning_schools(districts)  # 九年一贯制, 完全中学: after, so the rest stays as it was
 
 
 def kindergartens(districts: list[OrgUnit]) -> list[OrgUnit]:
@@ -101,8 +102,11 @@ def compulsory_values(districts: list[OrgUnit], schools: list[OrgUnit]) -> dict[
     """Raw 办学条件 per school code; indicators 5–60% above standard except the planted weaknesses."""
     rng = random.Random(SEED)
     index = {d.pk: i for i, d in enumerate(districts)}
-    out = {}
+    out = balanced.spanning_values(districts, schools)
+    extra = random.Random(balanced.SEED + 2)  # the 学校保障条件 of the one-stage schools, apart from ``rng``
     for school in schools:
+        if balanced.is_spanning(school.code):
+            continue
         kind = "primary" if school.code[-3:] <= f"{len(PRIMARY_NAMES):03d}" else "junior"
         assert school.parent_id is not None  # every demo school hangs under its district
         d = index[school.parent_id]
@@ -132,6 +136,7 @@ def compulsory_values(districts: list[OrgUnit], schools: list[OrgUnit]) -> dict[
             "bal_sports_area": _money(ratio[4] * students, "0.1", factors[4] >= 1),
             "bal_equipment": _money(ratio[5] * students / 10000, "0.01", factors[5] >= 1),
             "bal_multimedia": _per100(ratio[6], students, True),
+            **balanced.provision(d, int(school.code[-3:]), kind, math.ceil(students / 40), extra),
         }
     return out
 

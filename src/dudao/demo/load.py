@@ -220,6 +220,7 @@ def _load_evaluations(city, districts, compulsory, kindergartens, universities, 
         "compulsory_conditions": [(2020, compulsory, evaluation.compulsory_values(districts, compulsory))],
         "kindergarten": [(2020, kindergartens, kg_rows)],
         "district_preschool": [(2020, districts, district_rows)],
+        "district_balanced": [(2020, districts, evaluation.balanced.district_values(districts))],
         "hei": [(year, units, rows) for year, rows in evaluation.university_values(universities, [2019, 2020]).items()],
     }
     for code in dict.fromkeys(code for s in registry.all_schemes() for code in s.inputs):
