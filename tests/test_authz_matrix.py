@@ -536,6 +536,21 @@ WRITES: dict[str, Write] = {
         writers=frozenset({"inspector", "city_admin"}),
         allowed="inspector",
     ),
+    "evaluation:preschool_check": Write(
+        url=lambda c: reverse("evaluation:preschool_check"),
+        data=lambda c: {
+            "org": "310104",
+            "period": "2020",
+            "on": "2020-11-20",
+            "onsite_conditions": "1",
+            "onsite_data": "1",
+            "note": "抽查3所幼儿园",  # 无“小学化” left unticked: a real answer ("否"), not a missing one
+            "version": str(version_of("evaluation.PreschoolCheck", district__code="310104", period__code="2020")),
+        },
+        writers=frozenset({"inspector", "city_admin"}),  # 督学 of 徐汇, and the city's
+        allowed="inspector",
+        watch=lambda c: [model("evaluation.PreschoolCheck").objects.filter(district__code="310104")],
+    ),
     "evaluation:duty_findings": Write(
         url=lambda c: reverse("evaluation:duty_findings"),
         data=lambda c: {"org": "310104", "period": "2020"},
