@@ -107,7 +107,7 @@ def test_units_are_picked_from_a_list_of_what_the_scheme_evaluates(demo, client)
     codes = re.findall(r'<option value="([^"]+)"', picker)
     assert codes[0] == "310000" and "310101" in codes and "3101011001" in codes  # city, districts, 义务教育学校
     assert "3101010001" not in codes  # a vocational school: not evaluated by 优质均衡
-    assert len(codes) == 1 + 16 + 80
+    assert len(codes) == 1 + 16 + 85  # 80 primary and junior schools, and the 5 九年一贯制 / 完全中学 of demo.balanced
     assert 'data-filters="org-picker"' in html and '<input name="org"' not in html
 
     hei = client.get("/evaluation/hei/").content.decode()

@@ -101,7 +101,7 @@ def test_the_schemes_in_their_order():
         if scheme.forms_template:
             get_template(scheme.forms_template)
     assert registry.get("preschool").inputs == ("kindergarten", "district_preschool")
-    assert registry.get("balanced").inputs == ("compulsory_conditions",)
+    assert registry.get("balanced").inputs == ("compulsory_conditions", "district_balanced")
     assert registry.get("hei").inputs == ("hei",)
     assert registry.get("district_duty").inputs == registry.get("thematic").inputs == ()
 

@@ -36,10 +36,6 @@ TOKEN = re.compile(r"\{([a-z_][a-z0-9_]*)(?::([^{}]+))?\}")
 WORDS = ("year", "org", "scope", "here")  # tokens that are words of the scope, not figures
 
 
-class _Missing(Exception):
-    """A figure a clause needs is not there: the clause is left out."""
-
-
 @cache
 def spec() -> dict[str, Any]:
     path = Path(settings.CATALOG_DIR) / "reports" / "annual_overview.yaml"
@@ -107,8 +103,9 @@ def fill(
     current: dict[str, Decimal],
     previous: dict[str, Decimal],
     words: dict[str, str],
-) -> str:
-    """``text`` with its tokens filled; raises :class:`_Missing` when a figure it needs is not there."""
+) -> str | None:
+    """``text`` with its tokens filled; None when a figure it needs is not there (the clause is left out)."""
+    missing: list[str] = []
 
     def one(match: re.Match[str]) -> str:
         name, fmt = match.group(1), match.group(2)
@@ -116,14 +113,16 @@ def fill(
             return words[name]
         value = _value(chapter, name, current)
         if value is None:
-            raise _Missing(name)
+            missing.append(name)
+            return ""
         if fmt in chapter["changes"]:
             rule = chapter["changes"][fmt]
             unit = _unit_of(chapter, text, name)
             return format_change(value, _value(chapter, name, previous), rule, unit)
         return format_figure(value, chapter["formats"][fmt])
 
-    return TOKEN.sub(one, text)
+    filled = TOKEN.sub(one, text)
+    return None if missing else filled
 
 
 def _unit_of(chapter: dict[str, Any], text: str, name: str) -> str:
@@ -147,16 +146,14 @@ def render(
     for paragraph in chapter["paragraphs"]:
         sentences = []
         for sentence in paragraph:
-            try:
-                head = fill(chapter, sentence["head"], current, previous, words)
-            except _Missing:
+            head = fill(chapter, sentence["head"], current, previous, words)
+            if head is None:
                 continue
-            parts = []
-            for part in sentence.get("parts", []):
-                try:
-                    parts.append(fill(chapter, part, current, previous, words))
-                except _Missing:
-                    continue
+            parts = [
+                filled
+                for part in sentence.get("parts", [])
+                if (filled := fill(chapter, part, current, previous, words)) is not None
+            ]
             if parts:
                 head += "，" + sentence.get("lead", "") + sentence.get("sep", "，").join(parts)
             sentences.append(head + "。")
