@@ -8,6 +8,7 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from dudao.statistics import overview
 
@@ -156,3 +157,24 @@ def test_demo_2020_work_report_carries_nine_tenths_of_the_seed_chapter_six_figur
     assert sum(expected.values()) == 37
     carried = sum(min(n, found[f]) for f, n in expected.items())
     assert carried / 37 >= 0.9, f"missing: {sorted((expected - found).elements())}"
+
+
+def test_demo_publishes_the_2020_work_report_on_the_portal(demo, client):
+    """The demo's city admin asked for the 2020 工作年报, a second city admin approved it (four eyes): anyone reads it
+    on the portal's 2020 column, as HTML and PDF, without logging in."""
+    from dudao.compiling import workreport
+    from dudao.plans.models import Plan
+    from dudao.portal.models import Publication
+
+    plan = Plan.objects.get(year=2020)
+    published = Publication.objects.get(template=workreport.template_of(plan), status="published")
+    assert published.requested_by.username == "city_admin"
+    assert published.reviewed_by.username == "city_admin2"
+    assert published.title == workreport.title_of(plan)
+    index = client.get("/portal/?period=2020")
+    assert index.status_code == 200
+    assert reverse("portal:report", args=[published.pk]) in index.content.decode()
+    html = client.get(reverse("portal:report", args=[published.pk]))
+    assert html.status_code == 200 and "基本情况" in html.content.decode()
+    pdf = client.get(reverse("portal:pdf", args=[published.pk]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

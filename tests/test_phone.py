@@ -84,3 +84,35 @@ def test_supervision_pages_fit_a_phone(transactional_db, live_server, browser, s
     for path in (f"/supervision/school/{sv.school_a.code}/", "/portal/supervision/"):
         assert public.goto(f"{live_server.url}{path}").status == 200, path
         assert public.evaluate(FITS), f"{path}: {overflow(public)}"
+
+
+def test_year_end_account_pages_fit_a_phone(transactional_db, live_server, browser, world):  # noqa: F811
+    """The office's list of accounts, one account's form (with a long task title and targets), the head's review
+    queue and the plan owner's compile page — at phone width."""
+    from dudao.orgs.models import OrgUnit
+    from dudao.orgs.vocabulary import Role
+    from dudao.plans import accounts
+    from dudao.plans.parser import parse_file
+
+    from .conftest import make_user
+    from .test_plans import SEED
+
+    admin = world.users["city_admin"]
+    work_plan = plans.import_plan(parse_file(SEED), 2020, admin, "vocational_work_plan_2020.txt")
+    zjc = OrgUnit.objects.get(code="310000-ZJC")
+    writer = make_user("zjc-writer", zjc, Role.CITY_ADMIN)
+    make_user("zjc-head", zjc, Role.CHECKER)
+    a10, a12 = (plans.assign(work_plan.tasks.get(no=n), zjc, "lead", date(2020, 12, 31), admin) for n in (10, 12))
+    accounts.save(a12, writer, "组建新一届{{实际1}}个中心教研组。" * 6, [30], version=0, submit=True)
+    pages = {
+        "zjc-writer": ["/plans/accounts/", f"/plans/assignments/{a10.pk}/account/"],
+        "zjc-head": ["/plans/accounts/review/", f"/plans/assignments/{a12.pk}/account/"],
+        "city": [f"/compiling/work/{work_plan.pk}/"],
+    }
+    for username, paths in pages.items():
+        page = signed_in(browser, live_server, username)
+        assert page.evaluate(FITS), f"{username} home: {overflow(page)}"
+        for path in paths:
+            response = page.goto(f"{live_server.url}{path}")
+            assert response is not None and response.status == 200, (username, path)
+            assert page.evaluate(FITS), f"{username} {path}: {overflow(page)}"

@@ -1,6 +1,7 @@
 """Demo year-end accounts (年终交账) of the 2020 vocational plan, from ``data/vocational_accounts_2020.yaml`` (its
 header states the format): each account is filed by the responsible unit's writer, submitted and approved by the
-office head — through ``plans.accounts``, as people would — so the 工作年报 compiles from them."""
+office head — through ``plans.accounts``, as people would — so the 工作年报 compiles from them; then the plan's owner
+compiles and publishes the 工作年报 through the portal's four-eyes step (:func:`publish`)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from django.contrib.auth import get_user_model
 
+from dudao.collection import selectors as collection
+from dudao.compiling import workreport
 from dudao.errors import DudaoError
 from dudao.orgs import selectors as orgs
 from dudao.orgs.services import grant
 from dudao.orgs.vocabulary import Level, Role
 from dudao.plans import accounts, services
 from dudao.plans import selectors as plans
+from dudao.portal import publishing
 
 if TYPE_CHECKING:
     from dudao.plans.models import Plan
@@ -76,3 +80,25 @@ def load(plan: Plan, path: Path = ACCOUNTS) -> int:
         accounts.review(account, reviewer, "approve", version=None)
         approved += 1
     return approved
+
+
+SECOND_ADMIN = "city_admin2"  # a second 市管理员: the four-eyes step needs someone other than the requester
+
+
+def publish(plan: Plan) -> Any:
+    """Compile the plan's 工作年报 and publish it on the portal as the city would: the plan's owner (the city admin
+    who imported it) asks from the compile page, a second city admin approves at the publication desk."""
+    User = get_user_model()
+    owner = plan.imported_by or User.objects.get(username="city_admin")
+    city, period = orgs.city(), collection.period(str(plan.year))
+    if city is None or period is None:
+        raise DudaoError(f"演示数据缺少市级机构或 {plan.year} 年度，不能发布工作年报")
+    approver, created = User.objects.get_or_create(
+        username=SECOND_ADMIN, defaults={"first_name": "市教委管理员（发布复核）"}
+    )
+    if created:
+        approver.password = owner.password  # the demo password
+        approver.save()
+        grant(approver, city, Role.CITY_ADMIN)
+    requested = publishing.request(city, period, owner, workreport.template_of(plan), notify=False)
+    return publishing.approve(requested, approver, "年终交账已全部审核通过")

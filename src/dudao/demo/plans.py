@@ -75,6 +75,7 @@ def load_plans() -> int:
     accounts.load(
         work_plan
     )  # 年终交账 of the 2020 plan, approved by the office heads (data/vocational_accounts_2020.yaml)
+    accounts.publish(work_plan)  # the 2020 工作年报 compiled from them, published on the portal (four eyes)
     return work_plan.tasks.count()
 
 

@@ -22,9 +22,12 @@ from dudao.collection import selectors as collection
 from dudao.collection.workflows import Workflow, workflow_of
 from dudao.compiling import selectors as compiling_selectors
 from dudao.compiling import services as compiling
+from dudao.compiling import workreport
 from dudao.monitoring import selectors as monitoring
+from dudao.orgs import selectors as orgs
 from dudao.orgs.access import visible_units
 from dudao.orgs.vocabulary import Role
+from dudao.plans import accounts as plan_accounts
 from dudao.plans import selectors as plans
 from dudao.plans.vocabulary import Status
 from dudao.portal import publishing
@@ -88,6 +91,9 @@ class Inbox:
     findings: list[Any] = field(default_factory=list)  # 督导问题 my unit still has to rectify (open or returned)
     rechecks: list[Any] = field(default_factory=list)  # rectifications waiting for my re-check
     monitoring: list[Any] = field(default_factory=list)  # 质量监测 checklists of my sampled school not yet ready
+    accounts_to_write: list[Any] = field(default_factory=list)  # (assignment, account) my office still owes
+    accounts_to_review: list[Any] = field(default_factory=list)  # submitted year-end accounts I approve or return
+    work_reports: list[Any] = field(default_factory=list)  # plans whose accounts are all approved: compile, publish
 
     def counts(self) -> dict[str, int]:
         return {
@@ -101,6 +107,9 @@ class Inbox:
             "findings": len(self.findings),
             "rechecks": len(self.rechecks),
             "monitoring": len(self.monitoring),
+            "accounts_to_write": len(self.accounts_to_write),
+            "accounts_to_review": len(self.accounts_to_review),
+            "work_reports": len(self.work_reports),
         }
 
     @property
@@ -161,6 +170,21 @@ def chapters(user: Any) -> list[Any]:
     ]
 
 
+def work_reports(user: Any) -> list[Any]:
+    """Plans whose year-end accounts are all approved and whose 工作年报 has not been asked for yet — for the plan's
+    owner who may request its publication (a pending or published version means the step is taken)."""
+    city = orgs.city()
+    if city is None or not (workreport.may_compile(user) and publishing.may_request(user, city)):
+        return []
+    ready = []
+    for plan in plan_accounts.ready_plans():
+        period = collection.period(str(plan.year))
+        versions = portal.versions_of(city, period, workreport.template_of(plan)) if period else None
+        if versions is None or not versions.filter(status__in=("pending", "published")).exists():
+            ready.append(plan)
+    return ready
+
+
 def inbox(user: Any, today: date | None = None) -> Inbox:
     """Everything waiting for ``user``."""
     today = today or timezone.localdate()
@@ -176,4 +200,7 @@ def inbox(user: Any, today: date | None = None) -> Inbox:
         findings=supervision.owed_by(user),
         rechecks=supervision.to_recheck(user),
         monitoring=monitoring.tasks_of(user),
+        accounts_to_write=plan_accounts.to_write(user, today),
+        accounts_to_review=plan_accounts.review_queue(user),
+        work_reports=work_reports(user),
     )

@@ -14,3 +14,5 @@ class Kind(models.TextChoices):
     REMINDER = "reminder", _("督办提醒")
     PUBLICATION_REQUEST = "publication_request", _("报告发布待审核")
     FINDING_ESCALATED = "finding_escalated", _("督导问题逾期升级")
+    ACCOUNT_SUBMITTED = "account_submitted", _("年终交账待审核")
+    ACCOUNT_APPROVED = "account_approved", _("年终交账已通过")

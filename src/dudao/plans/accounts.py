@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -202,7 +204,28 @@ def save(
             account.reviewed_by, account.reviewed_at = None, None
         set_author(account, user)
         account.save()
+        if submit:
+            _tell_reviewers(account)
     return account
+
+
+def _subject(account: Account) -> dict[str, Any]:
+    task = account.assignment.task
+    return {"year": task.plan.year, "no": task.no, "office": account.assignment.org.name}
+
+
+def _tell_reviewers(account: Account) -> None:
+    """A submitted account → the office's heads (else the city admins), who are to approve or return it. Keyed by
+    the account and its version: telling again for the same submission is a no-op, a resubmission after a return is
+    news again."""
+    notify(
+        reviewers(account),
+        Kind.ACCOUNT_SUBMITTED,
+        _("年终交账待审核：%(office)s · %(year)s年工作要点第%(no)s项") % _subject(account),
+        account.assignment.task.title,
+        reverse("plans:account", args=[account.assignment_id]),
+        key=f"account:{account.pk}:{account.version}",
+    )
 
 
 def review(account: Account, user, decision: str, note: str = "", *, version: int | None) -> Account:
@@ -236,14 +259,26 @@ def review(account: Account, user, decision: str, note: str = "", *, version: in
         account.reviewed_by, account.reviewed_at, account.review_note = user, timezone.now(), note
         set_author(account, user)
         account.save()
-        if decision == "return":
-            task = account.assignment.task
+        link = reverse("plans:account", args=[account.assignment_id])
+        key = f"account:{account.pk}:{account.version}"
+        if decision == "return":  # the office's writers, and whoever submitted it (a city admin may write for it)
+            office = holders(account.assignment.org, UNIT_ROLES, nearest=True, exclude=[user.pk])
             notify(
-                holders(account.assignment.org, UNIT_ROLES, nearest=True, exclude=[user.pk]),
+                [*office, account.submitted_by],
                 Kind.RETURNED,
-                _("年终交账被退回：%(year)s年工作要点第%(no)s项") % {"year": task.plan.year, "no": task.no},
+                _("年终交账被退回：%(year)s年工作要点第%(no)s项") % _subject(account),
                 note,
-                reverse("plans:account", args=[account.assignment_id]),
+                link,
+                key=key,
+            )
+        else:  # the writer (and the submitter, when another) learns that the account stands in the 工作年报
+            notify(
+                [account.written_by, account.submitted_by],
+                Kind.ACCOUNT_APPROVED,
+                _("年终交账已审核通过：%(year)s年工作要点第%(no)s项") % _subject(account),
+                note,
+                link,
+                key=key,
             )
     return account
 
@@ -274,6 +309,42 @@ def review_queue(user) -> list[Account]:
         .order_by("submitted_at", "pk")
     )
     return [a for a in found if may_review(user, a)]
+
+
+def current_year(today: date) -> int | None:
+    """The plan year whose accounts are due now: the latest plan year that has begun (None: no plan yet)."""
+    return Plan.objects.filter(year__lte=today.year).aggregate(latest=Max("year"))["latest"]
+
+
+def to_write(user, today: date) -> list[tuple[Assignment, Account | None]]:
+    """(assignment, its account or None) of the current plan year that this user's office still owes: no account,
+    a draft, or one the head returned — what 我的待办 lists for the office's writers."""
+    year = current_year(today)
+    if year is None:
+        return []
+    found = Assignment.objects.filter(org__in=visible_units(user, UNIT_ROLES), task__plan__year=year)
+    from .selectors import _mine
+
+    mine = _mine(user, found.select_related("org", "task__plan").order_by("task__no", "org__code"))
+    stored = {a.assignment_id: a for a in Account.objects.filter(assignment__in=[m.pk for m in mine])}
+    return [(a, stored.get(a.pk)) for a in mine if a.pk not in stored or stored[a.pk].status in EDITABLE]
+
+
+def ready_plans() -> list[Plan]:
+    """Plans whose every assignment has an approved account (and that have assignments): the owner may compile and
+    publish the 工作年报 without an annex of missing accounts."""
+    return list(
+        Plan.objects.annotate(
+            assigned=Count("tasks__assignments", distinct=True),
+            approved=Count(
+                "tasks__assignments__account",
+                filter=Q(tasks__assignments__account__status=State.APPROVED),
+                distinct=True,
+            ),
+        )
+        .filter(assigned__gt=0, approved=F("assigned"))
+        .order_by("-year", "pk")
+    )
 
 
 def resolved_text(account: Account) -> str:

@@ -71,6 +71,12 @@ def build(plan: Plan) -> list[SectionSummary]:
     return [sections[k] for k in sorted(sections)]
 
 
+def heading(section: SectionSummary) -> str:
+    """A section's heading, "3. 深化产教融合"; section 0 — the tasks a fragment of a plan has before any heading
+    (``parser.UNKNOWN_SECTION``) — by its title alone: "0. （未识别部分）" numbers a section the document lacks."""
+    return f"{section.no}. {section.title}" if section.no else section.title
+
+
 def totals(sections: list[SectionSummary]) -> dict[str, int]:
     return {
         "completed": sum(len(s.completed) for s in sections),
@@ -100,7 +106,7 @@ def to_docx(plan: Plan) -> bytes:
     )
     groups = (("completed", "已完成"), ("in_progress", "推进中"), ("lagging", "滞后"), ("not_started", "未启动"))
     for s in sections:
-        doc.add_heading(f"{s.no}. {s.title}", level=1)
+        doc.add_heading(heading(s), level=1)
         for attr, label in groups:
             items = getattr(s, attr)
             if not items:
