@@ -14,3 +14,6 @@ class Kind(models.TextChoices):
     REMINDER = "reminder", _("督办提醒")
     PUBLICATION_REQUEST = "publication_request", _("报告发布待审核")
     FINDING_ESCALATED = "finding_escalated", _("督导问题逾期升级")
+    DUTY_PART_SUBMITTED = "duty_part_submitted", _("部门履职自评待审核")
+    DUTY_PART_REVIEWED = "duty_part_reviewed", _("部门履职自评审核结果")
+    FINDING_RAISED = "finding_raised", _("收到督导问题")
