@@ -234,6 +234,10 @@ def test_a_group_below_its_target_makes_the_result_incomplete_though_the_total_i
     r = selectors.result("duty_satisfaction", "2021", sw.huangpu)
     assert (r.responses, r.target, r.score) == (50, 50, Decimal(80))  # 4/5 = 80%
     assert r.short_groups == ("teacher",) and not r.complete
+    client = Client()
+    client.force_login(sw.users["district_reviewer"])
+    page = client.get(reverse("surveys:survey", args=[survey.pk])).content.decode()
+    assert page.count('class="short-group"') == 1  # the 教师 row only
     services.load_responses(links["teacher"], [full] * 9, timezone.now())  # 9 of 10: still short
     assert selectors.result("duty_satisfaction", "2021", sw.huangpu).short_groups == ("teacher",)
     services.load_responses(links["teacher"], [full], timezone.now())  # 10 of 10

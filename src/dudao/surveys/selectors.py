@@ -3,7 +3,8 @@ period and org (a school, a district or the city — the responses in its subtre
 
 The score follows dudao.surveys.questionnaires (favourable ÷ answered scored questions, pooled); the target is the
 sum of the sample targets of the links in the subtree, so a district whose schools answered too little is
-``complete = False`` and a scheme says 数据不全 instead of judging a thin sample."""
+``complete = False`` and a scheme says 数据不全 instead of judging a thin sample — as is one where any respondent group
+with a target fell below it (``short_groups``), whatever the total."""
 
 from __future__ import annotations
 
