@@ -308,3 +308,17 @@ def test_the_duty_office_reviews_but_inspection_follows_the_ledgers_rule(duty_wo
     assert refused.value.status == 403
     with pytest.raises(DudaoError):  # nor through the ledger directly
         ledger.raise_finding(w.czj, w.dds_user, theme="督政", text="x", deadline=date(2021, 9, 1))
+
+
+def test_timeline_names_follow_the_language():
+    from django.utils import translation
+
+    with translation.override("en"):
+        stages = duty.timeline(10, {"self": (3, None)}, None, (0, 5), [])
+    assert [(s["name"], s["state_name"]) for s in stages[:2]] == [
+        ("District self-evaluation", "Running"),
+        ("Satisfaction survey", "Not conducted"),
+    ]
+    assert stages[0]["detail"] == "3/10 items scored"
+    with translation.override("zh-hans"):
+        assert duty.timeline(10, {}, None, (0, 5), [])[0]["name"] == "区政府自评"
