@@ -257,3 +257,68 @@ def test_district_page_shows_the_rounds_stages(duty_world, client, monkeypatch):
     client.force_login(w.users["inspector"])
     page = client.get("/evaluation/district_duty/?org=310101&period=2020").content.decode()
     assert "综合督政进程" in page and "满意度 86.5%" in page
+
+
+@pytest.mark.django_db
+def test_submitting_and_reviewing_a_part_tells_the_other_side_once(duty_world):
+    from dudao.notifications.models import Notification
+    from dudao.notifications.vocabulary import Kind
+
+    w = duty_world
+    s = spec()
+    colleague = make_user("czj2", w.czj, Role.COLLECTOR)
+    part = provincial.save_part(s, w.period, w.czj, w.czj_user, full_answers("310000-CZJ"), 0)
+    assert not Notification.objects.filter(kind=Kind.DUTY_PART_SUBMITTED).exists()  # a saved draft tells nobody
+    part = provincial.save_part(s, w.period, w.czj, w.czj_user, {}, part.version, submit=True)
+    # the 督导室 has its own 督学, so the city's admin and inspector are not told (nearest unit only)
+    submitted = Notification.objects.filter(kind=Kind.DUTY_PART_SUBMITTED)
+    assert [(n.user.username, n.link) for n in submitted] == [
+        ("dds", "/evaluation/provincial_duty/departments/310000-CZJ/?period=2020")
+    ]
+    provincial.review_part(s, w.period, w.czj, w.dds_user, approve=False, note="请补充佐证材料", version=part.version)
+    returned = Notification.objects.filter(kind=Kind.DUTY_PART_REVIEWED)
+    # the department's staff (checker and collector), not the reviewer who acted
+    assert {n.user.username for n in returned} == {"czj", "czj2"} and colleague.pk in {n.user_id for n in returned}
+    assert "退回" in returned.first().title and returned.first().body == "请补充佐证材料"
+    part.refresh_from_db()
+    part = provincial.save_part(s, w.period, w.czj, w.czj_user, {}, part.version, submit=True)
+    assert (
+        Notification.objects.filter(kind=Kind.DUTY_PART_SUBMITTED).count() == 2
+    )  # submitted again after the return: told again (a new version)
+    provincial.review_part(s, w.period, w.czj, w.dds_user, approve=True, note="", version=part.version)
+    approved = Notification.objects.filter(kind=Kind.DUTY_PART_REVIEWED, title__contains="通过")
+    assert approved.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_duty_office_reviews_but_inspection_follows_the_ledgers_rule(duty_world):
+    """Decided: a role held only at the 督导室 approves parts but neither scores nor raises findings — the ledger lets
+    only a unit above the owner raise them, and the 督导室 sits beside the departments."""
+    w = duty_world
+    s = spec()
+    inspector, admin = w.users["inspector"], w.users["city_admin"]
+    assert provincial.may_compile(s, w.dds_user) and not provincial.may_inspect(w.dds_user)
+    assert provincial.may_compile(s, inspector) and provincial.may_inspect(inspector)
+    # one rule: may_inspect agrees with the ledger's raise and re-check rights for every department
+    for department in provincial.departments(s):
+        for user in (w.dds_user, inspector, admin, w.czj_user, w.users["district_reviewer"]):
+            assert provincial.may_inspect(user) == ledger.may_raise(user, department), (user, department)
+    with pytest.raises(DudaoError) as refused:
+        provincial.raise_inspection_findings(s, w.period, w.czj, w.dds_user, date(2021, 4, 1))
+    assert refused.value.status == 403
+    with pytest.raises(DudaoError):  # nor through the ledger directly
+        ledger.raise_finding(w.czj, w.dds_user, theme="督政", text="x", deadline=date(2021, 9, 1))
+
+
+def test_timeline_names_follow_the_language():
+    from django.utils import translation
+
+    with translation.override("en"):
+        stages = duty.timeline(10, {"self": (3, None)}, None, (0, 5), [])
+    assert [(s["name"], s["state_name"]) for s in stages[:2]] == [
+        ("District self-evaluation", "Running"),
+        ("Satisfaction survey", "Not conducted"),
+    ]
+    assert stages[0]["detail"] == "3/10 items scored"
+    with translation.override("zh-hans"):
+        assert duty.timeline(10, {}, None, (0, 5), [])[0]["name"] == "区政府自评"

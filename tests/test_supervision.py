@@ -14,9 +14,11 @@ from dudao.errors import DudaoError
 from dudao.inbox.selection import inbox
 from dudao.notifications.models import Notification
 from dudao.notifications.vocabulary import Kind
+from dudao.orgs.vocabulary import Role
 from dudao.supervision import selectors, services
 from dudao.supervision.models import Assignment, ContactMessage, Finding, Step
 from dudao.supervision.vocabulary import FindingState, InspectorKind, SourceKind
+from tests.conftest import make_user
 
 TODAY = date(2021, 3, 1)
 
@@ -315,7 +317,8 @@ def test_overdue_items_are_escalated_once_and_the_district_is_told(sv):
     assert not Notification.objects.filter(
         user=sv.users["city_admin"], kind=Kind.FINDING_ESCALATED
     ).exists()  # nearest only
-    assert not Notification.objects.filter(user=sv.users["principal"]).exists()
+    # the school was told of each new item when it was raised, not of the escalation (that is for the district)
+    assert not Notification.objects.filter(user=sv.users["principal"], kind=Kind.FINDING_ESCALATED).exists()
     assert services.escalate_overdue(date(2021, 4, 2)) == []
     assert told.count() == 1
 
@@ -416,6 +419,42 @@ def test_board_and_registry_are_for_district_and_city_only(ledger):
     rows = {code: counts for code, _name, counts in board["districts"]}
     assert rows == {"310101": [2, 0, 0, 0], "310104": [1, 0, 0, 0]}
     assert selectors.board(w.reviewer)["districts"] == [("310101", "黄浦区", [2, 0, 0, 0])]
+
+
+def test_the_board_counts_a_departments_duzheng_findings_in_its_own_row(ledger):
+    w = ledger
+    from dudao.orgs.models import OrgUnit
+
+    czj = OrgUnit.objects.get(code="310000-CZJ")
+    first = raised(w, owner=czj, by=w.users["inspector"], theme="教育经费")
+    raised(w, owner=czj, by=w.users["inspector"], theme="教育经费")
+    services.submit_rectification(first, make_user("czj-checker", czj, Role.CHECKER), "已追加预算。", first.version)
+    board = selectors.board(w.users["city_admin"])
+    # 市财政局: 2 findings, one open, one rectifying → [open 1, rectifying 1, returned 0, closed 0]
+    assert board["departments"] == [("310000-CZJ", "市财政局", [1, 1, 0, 0])]
+    assert {code for code, _name, _counts in board["districts"]} == {"310101", "310104"}  # not a district
+    themes = dict(board["themes"])
+    assert themes["教育经费"] == [1, 1, 0, 0]
+    assert selectors.board(w.reviewer)["departments"] == []  # a district does not read the city's departments
+    client = Client()
+    client.force_login(w.users["city_admin"])
+    page = client.get(reverse("supervision:board")).content.decode()
+    assert 'id="board-departments"' in page and "市财政局" in page
+
+
+def test_raising_a_finding_tells_the_owners_writers_once(sv):
+    finding = raised(sv)  # 张督学 raises for 甲职业学校: its principal and checker are told, not its collector
+    told = Notification.objects.filter(kind=Kind.FINDING_RAISED, key=f"finding-{finding.pk}")
+    assert set(told.values_list("user__username", flat=True)) == {"a-principal", "a-checker"}
+    assert told.get(user=sv.users["principal"]).link == reverse("supervision:finding", args=[finding.pk])
+    # a district's own 督政 finding goes to its reviewers and clerks, the one who raised it excluded
+    district = raised(sv, owner=sv.huangpu, by=sv.users["city_admin"])
+    got = Notification.objects.filter(kind=Kind.FINDING_RAISED, key=f"finding-{district.pk}")
+    assert set(got.values_list("user__username", flat=True)) == {"huangpu", "huangpu-clerk"}
+    # the key makes telling again a no-op
+    from dudao.notifications.services import notify
+
+    assert notify([sv.users["principal"]], Kind.FINDING_RAISED, "x", key=f"finding-{finding.pk}") == []
 
 
 def test_registry_lists_only_ones_own_districts_inspectors(ledger):

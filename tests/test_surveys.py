@@ -221,6 +221,36 @@ def test_complete_once_the_responses_reach_the_target(sw):
     assert (r.responses, r.target, r.score, r.complete) == (49, 50, Decimal(80), False)  # 4/5 = 80%
     services.load_responses(links["public"], [full], timezone.now())
     assert selectors.result("duty_satisfaction", "2021", sw.huangpu).complete
+    assert r.short_groups == ("public",)  # 19 of 20
+
+
+def test_a_group_below_its_target_makes_the_result_incomplete_though_the_total_is_reached(sw):
+    survey = services.open_survey("duty_satisfaction", "2021", sw.huangpu, sw.users["district_reviewer"], **window())
+    full = {"q1": "满意", "q2": "满意", "q3": "不满意", "q4": "满意", "q5": "不了解", "q6": "满意"}  # 4 of 5 scored
+    links = {lk.group: lk for lk in survey.links.all()}  # targets 家长 20, 教师 10, 社会公众 20 = 50
+    services.load_responses(links["parent"], [full] * 30, timezone.now())  # 10 over its target
+    services.load_responses(links["public"], [full] * 20, timezone.now())
+    # total 30 + 0 + 20 = 50 = the target, but 教师 answered 0 of 10: the surplus of 家长 does not stand in for them
+    r = selectors.result("duty_satisfaction", "2021", sw.huangpu)
+    assert (r.responses, r.target, r.score) == (50, 50, Decimal(80))  # 4/5 = 80%
+    assert r.short_groups == ("teacher",) and not r.complete
+    client = Client()
+    client.force_login(sw.users["district_reviewer"])
+    page = client.get(reverse("surveys:survey", args=[survey.pk])).content.decode()
+    assert page.count('class="short-group"') == 1  # the 教师 row only
+    services.load_responses(links["teacher"], [full] * 9, timezone.now())  # 9 of 10: still short
+    assert selectors.result("duty_satisfaction", "2021", sw.huangpu).short_groups == ("teacher",)
+    services.load_responses(links["teacher"], [full], timezone.now())  # 10 of 10
+    r = selectors.result("duty_satisfaction", "2021", sw.huangpu)
+    assert (r.responses, r.short_groups, r.complete) == (60, (), True)
+
+
+def test_short_groups_alone_decide_against_a_reached_total():
+    r = selectors.SurveyResult("q", "310101", "2021", responses=50, target=50, score=Decimal(80))
+    assert r.complete
+    assert not selectors.SurveyResult(
+        "q", "310101", "2021", responses=50, target=50, score=Decimal(80), short_groups=("principal",)
+    ).complete
 
 
 # ----------------------------------------------------------------------------------------------- pages

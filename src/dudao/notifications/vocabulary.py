@@ -16,3 +16,6 @@ class Kind(models.TextChoices):
     FINDING_ESCALATED = "finding_escalated", _("督导问题逾期升级")
     ACCOUNT_SUBMITTED = "account_submitted", _("年终交账待审核")
     ACCOUNT_APPROVED = "account_approved", _("年终交账已通过")
+    DUTY_PART_SUBMITTED = "duty_part_submitted", _("部门履职自评待审核")
+    DUTY_PART_REVIEWED = "duty_part_reviewed", _("部门履职自评审核结果")
+    FINDING_RAISED = "finding_raised", _("收到督导问题")

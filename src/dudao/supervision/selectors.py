@@ -94,7 +94,8 @@ def accountabilities(finding: Finding) -> list[Any]:
 
 
 def board(user: Any) -> dict[str, Any]:
-    """The city board: counts by status for each district and for each theme, over what the user may read."""
+    """The city board: counts by status for each district, each 市政府部门 (its 督政 findings) and each theme, over
+    what the user may read."""
     found = visible_findings(user)
     states = list(FindingState.values)
     by_district: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(states, 0))
@@ -108,12 +109,26 @@ def board(user: Any) -> dict[str, Any]:
         for code, name, status, n in rows:
             by_district[code][status] += n
             names[code] = name
+    # 督政 findings owned by a 市政府部门: a row per department, apart from the districts (they are no district's)
+    by_department: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(states, 0))
+    department_names: dict[str, str] = {}
+    rows = (
+        found.filter(owner__level=Level.DEPARTMENT)
+        .values_list("owner__code", "owner__name", "status")
+        .annotate(n=Count("pk"))
+    )
+    for code, name, status, n in rows:
+        by_department[code][status] += n
+        department_names[code] = name
     by_theme: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(states, 0))
     for theme, status, n in found.values_list("theme", "status").annotate(n=Count("pk")):
         by_theme[theme][status] += n
     return {
         "states": [(s, label) for s, label in FindingState.choices],
         "districts": [(code, names[code], [by_district[code][s] for s in states]) for code in sorted(by_district)],
+        "departments": [
+            (code, department_names[code], [by_department[code][s] for s in states]) for code in sorted(by_department)
+        ],
         "themes": [(theme, [counts[s] for s in states]) for theme, counts in sorted(by_theme.items())],
         "escalated": found.filter(escalated_at__isnull=False).count(),
     }

@@ -262,7 +262,8 @@ def raise_finding(
     source_kind: str = SourceKind.VISIT,
     source_ref: str = "",
 ) -> Finding:
-    """A new ledger item for ``owner`` (a school, or a district for 督政). Visits, 督政 and evaluations call this."""
+    """A new ledger item for ``owner`` (a school, a district or a 市政府部门 for 督政). Visits, 督政 and evaluations
+    call this — and only this — so the owner's writers are told of every new item here, whoever raised it."""
     if owner.level not in OWNER_ROLES:
         raise _invalid("owner", _("问题的责任单位须为学校、区或市政府部门"))
     if not may_raise(by, owner):
@@ -286,7 +287,21 @@ def raise_finding(
         created_by=by,
     )
     Step.objects.create(finding=finding, action=Step.Action.RAISE, to_state=finding.status, by=by, text=finding.text)
+    notify(
+        owners(finding.owner, exclude=[by.pk]),
+        Kind.FINDING_RAISED,
+        _("收到督导问题：%(theme)s") % {"theme": finding.theme},
+        _("整改期限 %(deadline)s。%(text)s") % {"deadline": finding.deadline.isoformat(), "text": finding.text},
+        reverse("supervision:finding", args=[finding.pk]),
+        key=f"finding-{finding.pk}",
+    )
     return finding
+
+
+def owners(owner: OrgUnit, exclude: list[Any] | tuple[Any, ...] = ()) -> list[Any]:
+    """Who answers the owner unit's findings and is told of a new one: its own writers (:data:`OWNER_ROLES`) — a
+    school's principal and checkers, a district's reviewers and clerks, a department's checkers and collectors."""
+    return holders(owner, OWNER_ROLES.get(owner.level, ()), nearest=True, exclude=exclude)
 
 
 @transaction.atomic

@@ -3,7 +3,8 @@ period and org (a school, a district or the city — the responses in its subtre
 
 The score follows dudao.surveys.questionnaires (favourable ÷ answered scored questions, pooled); the target is the
 sum of the sample targets of the links in the subtree, so a district whose schools answered too little is
-``complete = False`` and a scheme says 数据不全 instead of judging a thin sample."""
+``complete = False`` and a scheme says 数据不全 instead of judging a thin sample — as is one where any respondent group
+with a target fell below it (``short_groups``), whatever the total."""
 
 from __future__ import annotations
 
@@ -33,7 +34,12 @@ MANAGERS = (Role.CITY_ADMIN, Role.DISTRICT_REVIEWER)
 class SurveyResult:
     """``score`` is the share of favourable answers in percent (0–100, the 满意度 / 社会认可度 a scheme compares with
     its threshold); ``target`` the sample target (None when the questionnaire sets none); ``complete`` whether the
-    responses reached it, so a scheme can say 数据不全 rather than judge on a thin sample."""
+    responses reached it, so a scheme can say 数据不全 rather than judge on a thin sample.
+
+    ``short_groups`` names the respondent groups that have a target and fell below it. A surplus in one group does not
+    make up for another: 社会认可度 is asked of 学生、家长、教师、校长… because each group's view counts, so a district
+    whose parents over-answered but whose 校长 did not answer at all is incomplete though its total reached the sum
+    of the targets."""
 
     questionnaire: str
     org_code: str
@@ -42,6 +48,7 @@ class SurveyResult:
     target: int | None
     score: Decimal | None
     by_group: dict[str, Decimal] = field(default_factory=dict)
+    short_groups: tuple[str, ...] = ()
 
     @property
     def response_rate(self) -> Decimal | None:
@@ -51,7 +58,17 @@ class SurveyResult:
 
     @property
     def complete(self) -> bool:
-        return self.score is not None and (self.target is None or self.responses >= self.target)
+        return (
+            self.score is not None and (self.target is None or self.responses >= self.target) and not self.short_groups
+        )
+
+
+def short_group_names(survey: SurveyResult) -> list[str]:
+    """The names of the respondent groups below their target (校长、教师…), for a 数据不全 reason."""
+    if not survey.short_groups:
+        return []
+    names = questionnaires.get(survey.questionnaire).group_names
+    return [names.get(g, g) for g in survey.short_groups]
 
 
 def _links(questionnaire: str, period_code: str, org: OrgUnit) -> QuerySet[Link]:
@@ -64,6 +81,7 @@ def _result_of(questionnaire: str, period_code: str, org: OrgUnit, links: QueryS
     target = links.aggregate(t=Sum("target"))["t"]
     if target is None:  # no link in the subtree: not run there
         return None
+    targets = {row["group"]: row["t"] for row in links.values("group").annotate(t=Sum("target"))}
     rows = (
         Response.objects.filter(link__in=links)
         .values("link__group")
@@ -71,8 +89,10 @@ def _result_of(questionnaire: str, period_code: str, org: OrgUnit, links: QueryS
     )
     responses = favourable = answered = 0
     by_group: dict[str, Decimal] = {}
+    counted: dict[str, int] = {}
     for row in rows:
         responses, favourable, answered = responses + row["n"], favourable + row["fav"], answered + row["ans"]
+        counted[row["link__group"]] = row["n"]
         share = questionnaires.percent(row["fav"], row["ans"])
         if share is not None:
             by_group[row["link__group"]] = share
@@ -84,6 +104,7 @@ def _result_of(questionnaire: str, period_code: str, org: OrgUnit, links: QueryS
         target=target or None,
         score=questionnaires.percent(favourable, answered),
         by_group=by_group,
+        short_groups=tuple(sorted(g for g, t in targets.items() if t and counted.get(g, 0) < t)),
     )
 
 

@@ -18,6 +18,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dudao import concurrency
 from dudao.collection import selectors as collected
@@ -249,23 +251,29 @@ def rectification_rows(period, districts, today: date) -> list[dict]:
 
 # ----------------------------------------------------------------------------- the stages of a round
 
+# named lazily: the module is imported before a request picks its language
 STAGE_NAMES = {
-    "self": "区政府自评",
-    "survey": "满意度问卷",
-    "census": "学校普查",
-    "onsite": "实地督查",
-    "rectify": "整改",
-    "revisit": "回访核查",
+    "self": gettext_lazy("区政府自评"),
+    "survey": gettext_lazy("满意度问卷"),
+    "census": gettext_lazy("学校普查"),
+    "onsite": gettext_lazy("实地督查"),
+    "rectify": gettext_lazy("整改"),
+    "revisit": gettext_lazy("回访核查"),
 }
-STATE_NAMES = {"done": "已完成", "partial": "进行中", "pending": "未开展", "incomplete": "数据不全"}
+STATE_NAMES = {
+    "done": gettext_lazy("已完成"),
+    "partial": gettext_lazy("进行中"),
+    "pending": gettext_lazy("未开展"),
+    "incomplete": gettext_lazy("数据不全"),
+}
 
 
 def _stage(key: str, state: str, on: date | str | None, detail: str) -> dict:
     return {
         "key": key,
-        "name": STAGE_NAMES[key],
+        "name": str(STAGE_NAMES[key]),
         "state": state,
-        "state_name": STATE_NAMES[state],
+        "state_name": str(STATE_NAMES[state]),
         "on": on.isoformat() if isinstance(on, date) else (on or ""),
         "detail": detail,
     }
@@ -286,14 +294,23 @@ def timeline(
     def scores(key: str) -> dict:
         n, on = scored.get(key, (0, None))
         state = "done" if n >= items > 0 else ("partial" if n else "pending")
-        return _stage(key, state, on, f"{n}/{items} 项已评分")
+        return _stage(key, state, on, _("%(n)s/%(items)s 项已评分") % {"n": n, "items": items})
 
     if survey is None:
-        polled = _stage("survey", "pending", None, "未开展")
+        polled = _stage("survey", "pending", None, _("未开展"))
     elif not survey.complete:
-        polled = _stage("survey", "incomplete", None, f"回收 {survey.responses} 份，目标 {survey.target} 份")
+        detail = _("回收 %(n)s 份，目标 %(t)s 份") % {"n": survey.responses, "t": survey.target}
+        short = surveys.short_group_names(survey)
+        if short:
+            detail += _("；未达样本量：%(groups)s") % {"groups": "、".join(short)}
+        polled = _stage("survey", "incomplete", None, detail)
     else:
-        polled = _stage("survey", "done", None, f"满意度 {fixed(float(survey.score), 1)}%，回收 {survey.responses} 份")
+        polled = _stage(
+            "survey",
+            "done",
+            None,
+            _("满意度 %(s)s%%，回收 %(n)s 份") % {"s": fixed(float(survey.score), 1), "n": survey.responses},
+        )
     approved, asked = census
     census_state = "pending" if not approved else ("done" if approved >= asked else "partial")
     onsite = scores("onsite")
@@ -304,27 +321,33 @@ def timeline(
             "rectify",
             "partial" if open_items else "done",
             max(raised) if raised else None,
-            f"{len(findings)} 项，未销号 {open_items} 项",
+            _("%(n)s 项，未销号 %(open)s 项") % {"n": len(findings), "open": open_items},
         )
     elif onsite["state"] == "done":
-        rectify = _stage("rectify", "done", None, "无整改事项")
+        rectify = _stage("rectify", "done", None, _("无整改事项"))
     else:
-        rectify = _stage("rectify", "pending", None, "实地督查完成后列出")
+        rectify = _stage("rectify", "pending", None, _("实地督查完成后列出"))
     visits = [v["on"] for f in findings for v in f.get("revisits", [])]
     closed = sum(f["status"] == "closed" for f in findings)
     if not findings:
-        revisit = _stage("revisit", rectify["state"], None, "无需回访" if rectify["state"] == "done" else "")
+        revisit = _stage("revisit", rectify["state"], None, _("无需回访") if rectify["state"] == "done" else "")
     else:
         revisit = _stage(
             "revisit",
             "done" if closed == len(findings) else ("partial" if visits else "pending"),
             max(visits) if visits else None,
-            f"已回访核查 {len(visits)} 次，销号 {closed}/{len(findings)} 项",
+            _("已回访核查 %(visits)s 次，销号 %(closed)s/%(n)s 项")
+            % {"visits": len(visits), "closed": closed, "n": len(findings)},
         )
     return [
         scores("self"),
         polled,
-        _stage("census", census_state, None, f"{approved}/{asked} 所学校数据已核准"),
+        _stage(
+            "census",
+            census_state,
+            None,
+            _("%(approved)s/%(asked)s 所学校数据已核准") % {"approved": approved, "asked": asked},
+        ),
         onsite,
         rectify,
         revisit,

@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,8 +27,10 @@ from dudao import concurrency
 from dudao.documents import check_upload_size
 from dudao.errors import UNPROCESSABLE, DudaoError, conflict, forbidden
 from dudao.inputs import parse_number
+from dudao.notifications.services import notify
+from dudao.notifications.vocabulary import Kind
 from dudao.orgs import selectors as orgs
-from dudao.orgs.access import can_view, has_role
+from dudao.orgs.access import can_view, has_role, holders
 from dudao.orgs.vocabulary import Level, Role
 from dudao.rounding import fixed
 from dudao.surveys import selectors as surveys
@@ -129,11 +132,11 @@ def satisfaction(survey: Any) -> dict:
         return {"state": "none", "text": _("未开展"), "score": None}
     if not survey.complete:
         target = survey.target if survey.target is not None else "—"
-        return {
-            "state": "incomplete",
-            "text": _("数据不全：回收 %(n)s 份，目标 %(t)s 份") % {"n": survey.responses, "t": target},
-            "score": None,
-        }
+        text = _("数据不全：回收 %(n)s 份，目标 %(t)s 份") % {"n": survey.responses, "t": target}
+        short = surveys.short_group_names(survey)
+        if short:
+            text += _("；未达样本量：%(groups)s") % {"groups": "、".join(short)}
+        return {"state": "incomplete", "text": text, "score": None}
     return {
         "state": "done",
         "text": _("满意度 %(s)s%%（回收 %(n)s 份）") % {"s": fixed(float(survey.score), 1), "n": survey.responses},
@@ -201,7 +204,10 @@ def may_fill(user, department) -> bool:
 
 
 def may_compile(spec: dict, user) -> bool:
-    """The city's 督导室 (市管理员 or 督学 there) or a 市管理员 / 市督学 of the city itself."""
+    """The city's 督导室 (市管理员 or 督学 there) or a 市管理员 / 市督学 of the city itself.
+
+    Reviewing a part is desk work on papers the departments sent to the 督导室, so a role held only at the 督导室
+    is enough. Inspecting a department is not: see :func:`may_inspect`."""
     office = orgs.unit(spec["office"])
     city = orgs.city()
     return any(u is not None and has_role(user, u, *INSPECT_ROLES) for u in (office, city))
@@ -209,7 +215,14 @@ def may_compile(spec: dict, user) -> bool:
 
 def may_inspect(user) -> bool:
     """Inspecting a department and raising its findings: a 市管理员 / 市督学 of the city, the unit above every
-    department — the same rule the ledger applies to raising a finding for it."""
+    department — the same rule the ledger applies to raising a finding for it.
+
+    Decided (#18): a user whose role is held only at the 督导室 reviews parts (:func:`may_compile`) but neither scores
+    nor raises findings. The 督导室 is itself a unit beside the departments, not above them; the follow-up ledger
+    (``supervision.services.may_raise`` / ``may_recheck``) lets only a unit *above* the owner raise and re-check its
+    findings, and only such a user reads them there. Letting the 督导室 score here would produce findings its own
+    staff could neither raise nor follow up; city inspectors who work in the 督导室 are granted 市督学 at the city.
+    Kept equal to the ledger's rule for every department (tests/test_provincial_duty.py checks both agree)."""
     city = orgs.city()
     return city is not None and has_role(user, city, *INSPECT_ROLES)
 
@@ -274,6 +287,8 @@ def save_part(
         part.stage = Stage.SUBMITTED
         part.submitted_by, part.submitted_at = user, timezone.now()
     part.save()
+    if submit:
+        _tell_reviewers(spec, period, department, user, part)
     own = {i["code"] for i in items_of(spec, department.code)}
     for code, upload in (files or {}).items():
         if code not in own:
@@ -301,7 +316,47 @@ def review_part(spec: dict, period, department, user, *, approve: bool, note: st
     part.stage = Stage.APPROVED if approve else Stage.RETURNED
     part.reviewed_by, part.reviewed_at, part.review_note = user, timezone.now(), note
     part.save()
+    _tell_department(period, department, user, part)
     return part
+
+
+def _link(period, department) -> str:
+    return f"{reverse('evaluation:duty_department', args=[department.code])}?period={period.code}"
+
+
+def reviewers(spec: dict, exclude: tuple[Any, ...] = ()) -> list[Any]:
+    """Who reviews a submitted part: the 督导室's own 督学 / 市管理员, or the city's when it has none."""
+    office = orgs.unit(spec["office"]) or orgs.city()
+    return holders(office, INSPECT_ROLES, nearest=True, exclude=exclude) if office is not None else []
+
+
+def _tell_reviewers(spec: dict, period, department, user, part: DutyPart) -> None:
+    """A submitted part waits for the 督导室. Keyed by the part's version: submitting again after a return tells the
+    reviewers again; re-running the same submission does not."""
+    notify(
+        reviewers(spec, exclude=(user.pk,)),
+        Kind.DUTY_PART_SUBMITTED,
+        _("%(department)s提交了履职自评，待审核") % {"department": department.name},
+        _("%(period)s年度省级履行教育职责自评") % {"period": period.code},
+        _link(period, department),
+        key=f"duty-part-{part.pk}-v{part.version}",
+    )
+
+
+def _tell_department(period, department, user, part: DutyPart) -> None:
+    """The department's own staff learn the 督导室's decision (and the reason of a return)."""
+    if part.stage == Stage.APPROVED:
+        title = _("%(period)s年度履职自评已审核通过") % {"period": period.code}
+    else:
+        title = _("%(period)s年度履职自评被退回修改") % {"period": period.code}
+    notify(
+        holders(department, FILL_ROLES, nearest=True, exclude=(user.pk,)),
+        Kind.DUTY_PART_REVIEWED,
+        title,
+        part.review_note,
+        _link(period, department),
+        key=f"duty-part-{part.pk}-v{part.version}",
+    )
 
 
 def inspection(spec: dict) -> dict:
