@@ -117,4 +117,4 @@ def test_units_are_picked_from_a_list_of_what_the_scheme_evaluates(demo, client)
     _login(client, "d310101")
     mine = client.get("/evaluation/balanced/").content.decode()
     codes = re.findall(r'<option value="([^"]+)"', re.search(r'id="org-picker">(.*?)</select>', mine, re.S)[1])
-    assert codes == ["310101", *[f"31010110{n:02d}" for n in range(1, 6)]]
+    assert codes == ["310101", *[f"31010110{n:02d}" for n in range(1, 7)]]  # the 6th: demo.balanced's 九年一贯制

@@ -19,8 +19,10 @@ def test_the_city_publishes_the_board_as_counts_and_the_portal_shows_only_that(d
     page = Client().get(reverse("portal:supervision")).content.decode()
     assert summary.title in page and "黄浦区" in page
     assert finding.text not in page and finding.owner.name not in page  # counts, no finding, no school
-    total = sum(sum(counts) for _code, _name, counts in summary.counts["districts"])
-    assert total == Finding.objects.count()  # every finding of the city counted once, by its district
+    rows = summary.counts["districts"] + summary.counts["departments"]
+    total = sum(sum(counts) for _code, _name, counts in rows)
+    assert total == Finding.objects.count()  # every finding counted once, by its district or its 市政府部门
+    assert summary.counts["departments"] and "按市政府部门" in page  # the demo's 市规划资源局 督政 finding
     assert reverse("portal:supervision") in Client().get(reverse("portal:index")).content.decode()
 
 
