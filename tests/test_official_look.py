@@ -24,7 +24,10 @@ A4 = (595.28, 841.89)  # points
 
 
 def published(org_code: str) -> Publication:
-    return Publication.objects.get(org__code=org_code, period__code="2020", status="published")
+    # the quality report (the city also publishes its 工作年报 for 2020)
+    return Publication.objects.get(
+        org__code=org_code, period__code="2020", status="published", template="quality_annual"
+    )
 
 
 def pages_text(pdf_bytes: bytes) -> tuple[list[str], list[tuple[float, float]]]:

@@ -33,12 +33,14 @@ def test_district_column_lists_only_its_own(demo, client):
 
 
 def test_reports_open_without_login(demo, client):
-    pub = Publication.objects.filter(org__code="310000", period__code="2020", status="published").get()
+    pub = Publication.objects.filter(
+        org__code="310000", period__code="2020", status="published", template="quality_annual"
+    ).get()
     html = client.get(reverse("portal:report", args=[pub.pk])).content.decode()
     assert "148.05亿元，比2019年增长5.73%" in html
     pdf = client.get(reverse("portal:pdf", args=[pub.pk]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
-    old = Publication.objects.get(org__code="310000", period__code="2020", version=1)
+    old = Publication.objects.get(org__code="310000", period__code="2020", version=1, template="quality_annual")
     assert old.status == "superseded"
     assert "已被" in client.get(reverse("portal:report", args=[old.pk])).content.decode()
 

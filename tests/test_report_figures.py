@@ -176,7 +176,7 @@ def published_city_report(demo, db):
     """The demo's 2020 city report as the public reads it: the portal's published version."""
     from dudao.portal.selectors import public_publications
 
-    return public_publications(period="2020", org="310000").filter(status="published").get()
+    return public_publications(period="2020", org="310000").filter(status="published", template="quality_annual").get()
 
 
 @pytest.mark.django_db
