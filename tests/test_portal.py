@@ -42,7 +42,13 @@ def test_reports_open_without_login(demo, client):
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     old = Publication.objects.get(org__code="310000", period__code="2020", version=1, template="quality_annual")
     assert old.status == "superseded"
-    assert "已被" in client.get(reverse("portal:report", args=[old.pk])).content.decode()
+    # the city's other 2020 report, its 工作年报, already at a higher version number than this one
+    Publication.objects.filter(org__code="310000", period__code="2020").exclude(template="quality_annual").update(
+        version=9
+    )
+    banner = client.get(reverse("portal:report", args=[old.pk])).content.decode()
+    # the banner leads to this report's newer version, not to the city's other 2020 report (its 工作年报)
+    assert f'已被<a href="{reverse("portal:report", args=[pub.pk])}">第{pub.version}版</a>替代' in banner
 
 
 def test_pending_and_rejected_versions_are_not_public(demo, client):

@@ -118,7 +118,9 @@ def report_html(request, pk):
     publication = _public(pk)
     newer = None
     if publication.status == Publication.Status.SUPERSEDED:
-        newer = Publication.objects.filter(org=publication.org, period=publication.period, status="published").first()
+        newer = Publication.objects.filter(
+            org=publication.org, period=publication.period, template=publication.template, status="published"
+        ).first()  # the same report's newer version: a city publishes several reports a year
     html = publishing.html_of(publication)
     if newer:
         banner = (
