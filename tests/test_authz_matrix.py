@@ -551,6 +551,30 @@ WRITES: dict[str, Write] = {
         allowed="inspector",
         watch=lambda c: [model("evaluation.PreschoolCheck").objects.filter(district__code="310104")],
     ),
+    "evaluation:self_evaluation": Write(
+        # 黄浦 has no 学前普及普惠 自评报告 in the demo: its own 区审核员 starts it (version 0); 徐汇's, the
+        # clerk and the city are refused — the city returns a report, it never writes the district's text
+        url=lambda c: reverse("evaluation:self_evaluation", args=["preschool"]),
+        data=lambda c: {"org": "310101", "period": "2020", "version": "0", "action": "save", "overview": "矩阵"},
+        writers=frozenset({"d310101"}),
+        allowed="d310101",
+    ),
+    "evaluation:self_evaluation_return": Write(
+        # 徐汇 submitted its 优质均衡 自评报告: a 市管理员 or 市督学 of the city sends it back (zjc sits beside
+        # the city)
+        url=lambda c: reverse("evaluation:self_evaluation_return", args=["balanced"]),
+        data=lambda c: {
+            "org": "310104",
+            "period": "2020",
+            "reason": "矩阵测试退回",
+            "version": str(
+                version_of("evaluation.SelfEvaluation", scheme="balanced", district__code="310104", period__code="2020")
+            ),
+        },
+        writers=frozenset({"inspector", "city_admin"}),
+        allowed="inspector",
+        watch=lambda c: [model("evaluation.SelfEvaluation").objects.filter(district__code="310104")],
+    ),
     "evaluation:duty_findings": Write(
         url=lambda c: reverse("evaluation:duty_findings"),
         data=lambda c: {"org": "310104", "period": "2020"},

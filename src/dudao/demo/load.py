@@ -203,6 +203,7 @@ def _load_evaluations(city, districts, compulsory, kindergartens, universities, 
     from dudao.evaluation.schemes import district_duty, hei, thematic
 
     from . import preschool as preschool_demo
+    from . import selfeval as selfeval_demo
 
     datasets = {d.code: d for d in collection.datasets()}
     opens = datetime(2021, 1, 5, 9, tzinfo=SHANGHAI)
@@ -250,6 +251,7 @@ def _load_evaluations(city, districts, compulsory, kindergartens, universities, 
         inspector,
     )
     preschool_demo.load(period, districts, inspector)  # 学前普及普惠 实地核查 (demo/preschool.py)
+    selfeval_demo.load(period, districts, users)  # 区县自评报告 for 优质均衡 and 普及普惠 (demo/selfeval.py)
     # 督政 findings go to the follow-up ledger, owned by each district: every district answered them; the city
     # inspector accepted most, sent a few back (those are overdue now, and escalate with the rest of the ledger's)
     # and has not yet re-checked some — so the escalations the demo shows stay a handful, not every old item

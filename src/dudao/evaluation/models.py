@@ -187,3 +187,43 @@ class DutyMaterial(models.Model):
 
     class Meta:
         ordering = ["item", "pk"]
+
+
+class SelfEvaluation(models.Model):
+    """A district's annual self-evaluation report (督导评估自评报告) for one scheme and period: the narrative sections
+    the scheme's YAML lists (``self_evaluation:``), written by the district's 区审核员. Submitting locks it; the city
+    may return it with a reason, which makes it editable again. The figures and the verdict are never stored here:
+    the report prints them from the engine next to this text. ``version`` counts every save: a form read before
+    someone else's save is refused (409) instead of overwriting it."""
+
+    class Stage(models.TextChoices):
+        DRAFT = "draft", _("填写中")
+        SUBMITTED = "submitted", _("已提交")
+        RETURNED = "returned", _("已退回修改")
+
+    scheme = models.SlugField(max_length=32)
+    period = models.ForeignKey("collection.Period", on_delete=models.CASCADE)
+    district = models.ForeignKey("orgs.OrgUnit", on_delete=models.CASCADE, related_name="self_evaluations")
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.DRAFT)
+    sections = models.JSONField(default=dict)  # section code → text
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    saved_at = models.DateTimeField(auto_now=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    returned_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.TextField(blank=True, max_length=2000)
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        unique_together = [("scheme", "period", "district")]
+        ordering = ["district__code"]
+        verbose_name = _("区县督导评估自评报告")
+        verbose_name_plural = _("区县督导评估自评报告")

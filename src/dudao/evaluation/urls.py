@@ -25,6 +25,8 @@ urlpatterns = [
     path("developmental/schools/<str:school>/report.<str:fmt>", views.developmental_report, name="dev_report"),
     path("developmental/evidence/<int:pk>/", views.developmental_evidence, name="dev_evidence"),
     path("developmental/summary.xlsx", views.developmental_export, name="dev_export"),
+    path("<slug:code>/self-evaluation/", views.self_evaluation, name="self_evaluation"),
+    path("<slug:code>/self-evaluation/return/", views.self_evaluation_return, name="self_evaluation_return"),
     path("<slug:code>/", views.scheme_page, name="scheme"),
     path("<slug:code>/report.<str:fmt>", views.report, name="report"),
 ]

@@ -16,20 +16,21 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dudao import concurrency
 from dudao.collection import selectors
 from dudao.documents import html_to_pdf
 from dudao.errors import DudaoError
-from dudao.inputs import parse_number
+from dudao.inputs import checks_its_own_text, parse_number
 from dudao.orgs.access import has_role
 from dudao.orgs.selectors import unit
 from dudao.orgs.vocabulary import Level, Role
 from dudao.reports import render as rendering
 
 from . import developmental_report as output
-from . import registry, scopes
+from . import registry, scopes, selfeval
 from .common import INSPECT_ROLES
 from .run import evaluate
 from .schemes import developmental as dev
@@ -138,6 +139,7 @@ def scheme_page(request, code):
     }
     if scheme.page_context:
         context.update(scheme.page_context(request, scheme.spec, org, period, result))
+    context.update(selfeval.page_context(request, scheme, org, period, result))  # 区县自评报告, if the YAML has one
     # a unit the scheme cannot evaluate is a bad request; a period without data is an answer: 无数据
     status = 400 if error and not no_data else 200
     return render(request, "evaluation/scheme.html", context, status=status)
@@ -152,6 +154,7 @@ def report(request, code, fmt):
     period = _period(request, scheme, org)
     result = evaluate(code, period.code, org.code)  # a scope the scheme cannot evaluate: the error page, its status
     context = {"code": code, "spec": scheme.spec, "result": result, "today": timezone.localdate()}
+    context.update(selfeval.report_context(scheme, org, period, result))  # the submitted 自评报告 after the figures
     html = render_to_string("evaluation/report.html", {**context, **_blocks(scheme, result)})
     if fmt == "html":
         return HttpResponse(html)
@@ -590,3 +593,59 @@ def developmental_export(request):
     )
     response["Content-Disposition"] = f'attachment; filename="developmental_{org.code}_{period.code}.xlsx"'
     return response
+
+
+# ----------------------------------------------------------------------------- 区县自评报告 (any scheme with one)
+
+
+def _self_evaluation_scope(request, code):
+    """(scheme, district, period) of a self-evaluation write; 404 for a scheme without one or a unit not a district."""
+    scheme = _scheme(code)
+    if selfeval.config(scheme.spec) is None:
+        raise Http404
+    org = _org(request, scheme)
+    if org.level != Level.DISTRICT:
+        raise Http404
+    return scheme, org, _period(request, scheme, org)
+
+
+def _self_evaluation_refused(request, code, exc: DudaoError):
+    """The scheme page again with the typed text and the problem, answered with the error's status (409 for a stale
+    version, 422 for a bad section): the district's writing is never thrown away by a refused save."""
+    request.self_evaluation_error = exc
+    response = scheme_page(request, code)
+    response.status_code = exc.status
+    return response
+
+
+@login_required
+@require_POST
+@checks_its_own_text  # each section is checked against its own limit and shown again with the problem
+def self_evaluation(request, code):
+    scheme, org, period = _self_evaluation_scope(request, code)
+    if not selfeval.may_write(request.user, org):
+        raise Http404
+    raw = {s["code"]: request.POST.get(s["code"], "") for s in selfeval.sections(scheme.spec)}
+    submit = request.POST.get("action") == "submit"
+    try:
+        version = concurrency.expected_version(request.POST.get("version"))
+        selfeval.save(code, period, org, request.user, raw, version, submit=submit)
+    except DudaoError as exc:
+        return _self_evaluation_refused(request, code, exc)
+    messages.success(request, _("自评报告已提交") if submit else _("自评报告已保存"))
+    return redirect(_back(code, org, period))
+
+
+@login_required
+@require_POST
+def self_evaluation_return(request, code):
+    scheme, org, period = _self_evaluation_scope(request, code)
+    if not selfeval.may_return(request.user):
+        raise Http404
+    try:
+        version = concurrency.expected_version(request.POST.get("version"))
+        selfeval.return_(code, period, org, request.user, request.POST.get("reason", ""), version)
+        messages.success(request, _("已退回%(name)s的自评报告") % {"name": org.name})
+    except DudaoError as exc:
+        messages.error(request, _("未退回：%(reason)s") % {"reason": exc})
+    return redirect(_back(code, org, period))
