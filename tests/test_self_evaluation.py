@@ -11,6 +11,7 @@ from dudao.collection.selectors import period as period_of
 from dudao.errors import DudaoError
 from dudao.evaluation import registry, selfeval
 from dudao.evaluation.run import evaluate
+from dudao.notifications.models import Notification
 from dudao.orgs.selectors import city, unit
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +72,8 @@ def test_submit_locks_and_the_city_returns_it_with_a_reason(demo, client):
     assert client.post(RETURN.format(code="balanced"), data).status_code == 302
     returned = stored("balanced", "310101")
     assert returned.stage == "returned" and returned.return_reason == "请补充问题分析"
+    told = Notification.objects.filter(user=user("d310101"), kind="returned", body="请补充问题分析")
+    assert told.count() == 1 and "?org=310101&period=2020" in told.get().link  # the district hears of it, once
     client.force_login(user("d310101"))
     page = client.get("/evaluation/balanced/?org=310101&period=2020").content.decode()
     assert 'id="self-evaluation-form"' in page and "请补充问题分析" in page

@@ -16,14 +16,17 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dudao import concurrency
 from dudao.errors import UNPROCESSABLE, DudaoError, conflict, forbidden
 from dudao.inputs import text_problem
+from dudao.notifications.services import notify
+from dudao.notifications.vocabulary import Kind
 from dudao.orgs import selectors as orgs
-from dudao.orgs.access import can_view, has_role
+from dudao.orgs.access import can_view, has_role, holders
 from dudao.orgs.vocabulary import Level, Role
 
 from . import registry
@@ -279,8 +282,9 @@ def save(
 
 @transaction.atomic
 def return_(code: str, period: Period, district: OrgUnit, user, reason: str, version: int) -> SelfEvaluation:
-    """The city sends a submitted report back with a reason; the district may edit and submit it again."""
-    _scheme(code)
+    """The city sends a submitted report back with a reason; the district may edit and submit it again — and is told
+    so (its 区审核员 get the reason in 我的消息: a returned report nobody hears of is never resubmitted)."""
+    scheme = _scheme(code)
     if not may_return(user):
         raise forbidden(_("只有市级管理员或市督学可以退回区县自评报告"))
     found = SelfEvaluation.objects.select_for_update().filter(scheme=code, period=period, district=district).first()
@@ -294,4 +298,12 @@ def return_(code: str, period: Period, district: OrgUnit, user, reason: str, ver
     found.stage = Stage.RETURNED
     found.returned_by, found.returned_at, found.return_reason = user, timezone.now(), reason
     found.save()
+    notify(
+        holders(district, [Role.DISTRICT_REVIEWER], nearest=True, exclude=[user.pk]),
+        Kind.RETURNED,
+        _("%(district)s的%(scheme)s自评报告被退回") % {"district": district.name, "scheme": scheme.spec["name"]},
+        reason,
+        link=f"{reverse('evaluation:scheme', args=[code])}?org={district.code}&period={period.code}",
+        key=f"selfeval:{found.pk}:{found.version}",
+    )
     return found
