@@ -211,3 +211,35 @@ def test_pages_answer_their_roles(setup, client):
     client.force_login(users["compiler"])
     assert client.get(reverse("compiling:work", args=[plan.pk])).status_code == 200
     assert Plan.objects.count() == 1
+
+
+def test_review_queue_is_may_review_in_one_query(setup, world, django_assert_max_num_queries):
+    """The queue the home page shows each user holds exactly the submitted accounts :func:`accounts.may_review`
+    allows them — the office's head and a city admin, not the submitter, nobody else — in a bounded number of
+    queries however many accounts wait."""
+    plan, users, a = setup
+    dds_head = make_user("dds-head", OrgUnit.objects.get(code="310000-DDS"), Role.CHECKER)
+    for no in (10, 12):
+        accounts.save(
+            a[no], users["zjc"], "完成{{实际1}}。", [1, 1][: a[no].task.targets.count()], version=0, submit=True
+        )
+    accounts.save(a[17], users["dds"], "完成{{实际1}}。", [10], version=0, submit=True)
+    eleven = _assign(plan, 11, users)  # a city admin may write for an office — and may not review what it submitted
+    accounts.save(eleven, users["admin"], "完成{{实际1}}。", [9], version=0, submit=True)
+    submitted = list(Account.objects.filter(status="submitted").order_by("submitted_at", "pk"))
+    assert len(submitted) == 4
+    people = [
+        *users.values(),
+        dds_head,
+        world.users["district_reviewer"],
+        world.users["checker"],
+        world.users["inspector"],
+    ]
+    for person in people:
+        with django_assert_max_num_queries(6):
+            queue = accounts.review_queue(person)
+        assert queue == [x for x in submitted if accounts.may_review(person, x)], person.username
+    assert [x.assignment.task.no for x in accounts.review_queue(users["zjc_head"])] == [10, 12, 11]
+    assert [x.assignment.task.no for x in accounts.review_queue(dds_head)] == [17]
+    assert [x.assignment.task.no for x in accounts.review_queue(users["admin"])] == [10, 12, 17]  # not its own 11
+    assert accounts.review_queue(users["zjc"]) == []
