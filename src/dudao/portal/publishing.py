@@ -172,23 +172,13 @@ def draft(org, period, user, template: str = "quality_annual", reason: str = "",
             note = coverage_note(cover, reason)
     report = build(org, period, template)
     report.coverage_note = note
-    report.verify_url = verify_url()
-    html = to_html(report)
-    return Draft(
-        org=org,
-        period=period,
-        template=template,
-        title=report.title,
-        content=report.to_json(),
-        html=html,
-        coverage_reason=reason if note else "",
-        requested_by=user,
-        pdf=to_pdf(report) if print_pdf else None,
-    )
+    return _draft_from(report, org, period, template, user, print_pdf, coverage_reason=reason if note else "")
 
 
-def _draft_from(report: Report, org, period, template: str, user, print_pdf: bool) -> Draft:
-    """A registered builder's report, frozen as :func:`draft` freezes the schools' reports."""
+def _draft_from(
+    report: Report, org, period, template: str, user, print_pdf: bool, *, coverage_reason: str = ""
+) -> Draft:
+    """``report`` frozen as a draft — the quality reports' and a registered builder's alike."""
     report.verify_url = verify_url()
     return Draft(
         org=org,
@@ -197,7 +187,7 @@ def _draft_from(report: Report, org, period, template: str, user, print_pdf: boo
         title=report.title,
         content=report.to_json(),
         html=to_html(report),
-        coverage_reason="",
+        coverage_reason=coverage_reason,
         requested_by=user,
         pdf=to_pdf(report) if print_pdf else None,
     )
