@@ -66,16 +66,30 @@
 
   function status(text) { document.getElementById("net-status").textContent = text; }
 
+  // One sync at a time. A request that arrives while one runs (typically the "online" event firing while the
+  // sync started by a save made offline is still failing) is not dropped: it runs once the current one ends —
+  // otherwise the visit would wait until the next save or reload.
   var syncing = null;
+  var again = false;
   function sync() {
-    if (syncing) return syncing;
+    if (syncing) { again = true; return syncing; }
+    again = false;
     syncing = queued().then(function (records) {
       return records.reduce(function (chain, r) {
-        return chain.then(function () { return send(r); });
+        return r.refused ? chain : chain.then(function () { return send(r); });
       }, Promise.resolve());
-    }).then(render, render).then(function () { syncing = null; }, function () { syncing = null; });
+    }).then(render, render).then(finish, finish);
     return syncing;
   }
+  function finish() {
+    syncing = null;
+    if (again) return sync();
+  }
+  // Phones do not always fire "online" (a captive portal, a weak signal that comes back): while visits wait,
+  // try again every half minute.
+  setInterval(function () {
+    if (navigator.onLine && document.querySelector("#queue li.waiting")) sync();
+  }, 30000);
 
   function send(record) {
     var body = new FormData();
