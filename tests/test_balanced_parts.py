@@ -177,6 +177,13 @@ def test_recognition_from_the_survey(spec):
     assert none["passed"] is None and none["reason"] == "社会认可度调查尚无结果"
     thin = balanced.evaluate_recognition(part, _survey(Decimal("95"), responses=300, target=400))
     assert thin["passed"] is None and thin["reason"] == "社会认可度调查样本不足（300/400 份）"
+    # a total over the target with no 校长 answering is still short, and the reason says whom to ask again
+    no_heads = SurveyResult(
+        "balanced_recognition", "d", "2020", 500, 400, Decimal("95"), short_groups=("principal", "npc")
+    )
+    short = balanced.evaluate_recognition(part, no_heads)
+    assert short["passed"] is None
+    assert short["reason"] == "社会认可度调查样本不足（500/400 份）；未达样本量：校长、人大代表"
 
 
 def test_veto(spec):

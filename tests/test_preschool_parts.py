@@ -132,6 +132,13 @@ def test_a_district_missing_the_survey_is_incomplete_with_the_reason():
     # a survey short of its sample is missing too: 60 of 100 responses
     thin = district(found=survey(responses=60, target=100))
     assert thin["incomplete"] and thin["gaps"][0]["reason"] == "样本不足：回收 60 份，目标 100 份"
+    # enough answers in all, but no 社会人士 among them: still short, and the reason names the group
+    parents_only = SurveyResult(
+        "preschool_satisfaction", "d", "2020", 200, 100, Decimal("90"), short_groups=("public",)
+    )
+    lopsided = district(found=parents_only)
+    assert lopsided["incomplete"]
+    assert lopsided["gaps"][0]["reason"] == "样本不足：回收 200 份，目标 100 份；未达样本量：社会人士"
     # a complete survey under 85% fails: 84.9 < 85
     low = district(found=survey("84.9"))
     assert low["passed"] is False and not item(low, "recognition")["met"]

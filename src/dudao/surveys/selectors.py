@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from dudao.orgs import access
 from dudao.orgs import selectors as orgs
@@ -69,6 +70,13 @@ def short_group_names(survey: SurveyResult) -> list[str]:
         return []
     names = questionnaires.get(survey.questionnaire).group_names
     return [names.get(g, g) for g in survey.short_groups]
+
+
+def short_groups_clause(survey: SurveyResult) -> str:
+    """ "；未达样本量：校长、教师" when groups fell short, else "" — appended to every 数据不全 reason a scheme gives, so
+    the district knows whom to ask again (a total that reached its target does not say it)."""
+    names = short_group_names(survey)
+    return _("；未达样本量：%(groups)s") % {"groups": "、".join(names)} if names else ""
 
 
 def _links(questionnaire: str, period_code: str, org: OrgUnit) -> QuerySet[Link]:

@@ -402,7 +402,7 @@ def evaluate_recognition(spec_part: dict, survey) -> dict:
     score = None if survey.score is None else float(survey.score)
     if not survey.complete:
         target = f"/{survey.target}" if survey.target else ""
-        reason = f"社会认可度调查样本不足（{survey.responses}{target} 份）"
+        reason = f"社会认可度调查样本不足（{survey.responses}{target} 份）{surveys.short_groups_clause(survey)}"
         return {**base, "passed": None, "score": _round(score, 2), "no_data": True, "reason": reason}
     assert score is not None  # complete implies a score
     return {

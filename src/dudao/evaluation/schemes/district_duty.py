@@ -300,9 +300,7 @@ def timeline(
         polled = _stage("survey", "pending", None, _("未开展"))
     elif not survey.complete:
         detail = _("回收 %(n)s 份，目标 %(t)s 份") % {"n": survey.responses, "t": survey.target}
-        short = surveys.short_group_names(survey)
-        if short:
-            detail += _("；未达样本量：%(groups)s") % {"groups": "、".join(short)}
+        detail += surveys.short_groups_clause(survey)
         polled = _stage("survey", "incomplete", None, detail)
     else:
         polled = _stage(

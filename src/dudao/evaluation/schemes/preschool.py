@@ -172,7 +172,8 @@ def survey_rows(spec: dict, results: Mapping[str, Any]) -> list[dict]:
         if found is None:
             value, reason = None, "未开展满意度调查或无结果"
         elif not found.complete:
-            value, reason = None, f"样本不足：回收 {found.responses} 份，目标 {found.target} 份"
+            value = None
+            reason = f"样本不足：回收 {found.responses} 份，目标 {found.target} 份{surveys.short_groups_clause(found)}"
         else:
             value, reason = float(found.score), ""
         responses = None if found is None else found.responses

@@ -133,9 +133,7 @@ def satisfaction(survey: Any) -> dict:
     if not survey.complete:
         target = survey.target if survey.target is not None else "—"
         text = _("数据不全：回收 %(n)s 份，目标 %(t)s 份") % {"n": survey.responses, "t": target}
-        short = surveys.short_group_names(survey)
-        if short:
-            text += _("；未达样本量：%(groups)s") % {"groups": "、".join(short)}
+        text += surveys.short_groups_clause(survey)
         return {"state": "incomplete", "text": text, "score": None}
     return {
         "state": "done",
