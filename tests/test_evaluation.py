@@ -300,9 +300,9 @@ def test_demo_universities_split_and_ranked(demo):
         "applied_technology": 17,
         "applied_skills": 22,
     }
-    # one planted return (more doctoral teachers than teachers) is held as 数据待核: no score, no rank
+    # one planted return (a third of its teachers: 生师比 63.5) is held as 数据待核: no score, no rank
     held = [r for r in result["universities"] if r["status"] == "held"]
-    assert [r["checks"] for r in held] == [["具有博士学位专任教师数超过专任教师数"]]
+    assert [r["checks"] for r in held] == [["生师比为 63.50，不在合理范围 3—40 内"]]
     for cls in result["classes"]:
         ranks = sorted(r["rank"] for r in result["universities"] if r["type"] == cls["key"] and r["rank"])
         assert ranks[0] == 1 and len(ranks) == cls["count"] - (held[0]["type"] == cls["key"])

@@ -217,6 +217,36 @@ def test_a_universitys_own_page_and_report(demo, client):
     held = next(r for r in result["universities"] if r["status"] == "held")
     client.force_login(users.get(username="inspector"))
     page = client.get(f"/evaluation/hei/?period=2020&org={held['code']}").content.decode()
-    assert "数据待核" in page and "具有博士学位专任教师数超过专任教师数" in page
+    assert "数据待核" in page and "生师比为 63.50，不在合理范围 3—40 内" in page
     city = client.get("/evaluation/hei/?period=2020").content.decode()
     assert "分类矩阵" in city and "数据待核" in city
+
+
+@pytest.mark.django_db
+def test_an_impossible_return_is_refused_at_entry(demo):
+    """博士 > 专任 (and graduates or dropouts above the students) are errors of the form itself, naming the rule, so the
+    university corrects them before submitting; the scheme's check before scoring stays for data from elsewhere."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from dudao.collection import services
+    from dudao.collection.campaigns import open_campaign, yearly_period
+    from dudao.collection.models import DataSet, Submission
+    from dudao.orgs.models import OrgUnit
+
+    uni = Submission.objects.filter(campaign__dataset__code="hei").order_by("org__code").first().org
+    city = OrgUnit.objects.get(level="city")
+    now = timezone.now()
+    campaign = open_campaign(
+        DataSet.objects.get(code="hei"), yearly_period(2021), city, now, now + timedelta(days=9), schools=[uni]
+    )
+    sub = campaign.submissions.get(org=uni)
+    clerk = get_user_model().objects.get(username=f"{uni.code}-collector")
+    services.save_values(sub, _values(hei_doctoral_faculty=120), clerk)
+    errors = {f.key: f.message for f in services.blocking(services.check_submission(sub))}
+    assert errors == {"doctoral_le_faculty": "具有博士学位专任教师数不能超过专任教师数"}
+    services.save_values(sub, {"hei_doctoral_faculty": 30, "hei_graduates": 5000, "hei_dropouts": 5000}, clerk)
+    errors = {f.key for f in services.blocking(services.check_submission(sub))}
+    assert errors == {"graduates_le_students", "dropouts_le_students"}

@@ -234,8 +234,8 @@ PROFILES = {  # per function type: (faculty range, students per faculty, researc
 
 def university_values(units: list[tuple[OrgUnit, str]], years: list[int]) -> dict[int, dict[str, dict]]:
     """Two years per university; a few planted anomalies (a sharp employment drop, one misconduct case, one
-    university whose 2020 return counts more doctoral teachers than teachers — 数据待核 — and one with a high
-    dropout rate)."""
+    university whose 2020 return counts only a third of its teachers — a 生师比 no university has, 数据待核: the
+    entry rules cannot see it, the scheme's range check does — and one with a high dropout rate)."""
     rng = random.Random(SEED + 2)
     out: dict[int, dict[str, dict]] = {y: {} for y in years}
     for n, (u, function) in enumerate(units):
@@ -251,9 +251,10 @@ def university_values(units: list[tuple[OrgUnit, str]], years: list[int]) -> dic
             drop = 0.08 if (n in (5, 40) and k == len(years) - 1) else 0.0
             graduates = students // 4
             rate = employment + 0.003 * k - drop
+            reported = faculty // 3 if (n == 30 and k == len(years) - 1) else faculty
             out[year][u.code] = {
-                "hei_faculty": faculty,
-                "hei_doctoral_faculty": faculty + 15 if (n == 30 and k == len(years) - 1) else int(faculty * doctoral),
+                "hei_faculty": reported,
+                "hei_doctoral_faculty": int(reported * doctoral),
                 "hei_students": students,
                 "hei_dropouts": int(students * dropout),
                 "hei_funding": _dec(faculty * 45 * growth, "0.1"),

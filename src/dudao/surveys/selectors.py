@@ -73,8 +73,8 @@ def short_group_names(survey: SurveyResult) -> list[str]:
 
 
 def short_groups_clause(survey: SurveyResult) -> str:
-    """ "；未达样本量：校长、教师" when groups fell short, else "" — appended to every 数据不全 reason a scheme gives, so
-    the district knows whom to ask again (a total that reached its target does not say it)."""
+    """The clause 「；未达样本量：校长、教师」 when groups fell short, else an empty string — appended to every 数据不全
+    reason a scheme gives, so the district knows whom to ask again (a total that reached its target does not say it)."""
     names = short_group_names(survey)
     return _("；未达样本量：%(groups)s") % {"groups": "、".join(names)} if names else ""
 
