@@ -803,6 +803,17 @@ WRITES: dict[str, Write] = {
         writers=frozenset({"city_admin"}),  # the city organises; zjc's city_admin is held at a 处室, not the city
         allowed="city_admin",
     ),
+    "monitoring:move_date": Write(
+        url=lambda c: reverse("monitoring:move_date", args=[c.monitoring_task.campaign.schedule.get(code="test").pk]),
+        data=lambda c: {
+            "due": f"{c.monitoring_task.campaign.year}-12-01",
+            "version": str(c.monitoring_task.campaign.schedule.get(code="test").version),
+            "reason": "国家监测中心通知调整",
+        },
+        writers=frozenset({"city_admin"}),  # the city organises; the districts and schools are told
+        allowed="city_admin",
+        watch=lambda c: [model("monitoring.ScheduleEntry").objects.filter(campaign=c.monitoring_task.campaign)],
+    ),
     "monitoring:confirm": Write(
         url=lambda c: reverse("monitoring:confirm", args=[c.monitoring_task.pk]),
         data=lambda c: {"step": "roster", "version": str(c.monitoring_task.version)},

@@ -228,3 +228,56 @@ def test_the_city_admin_creates_through_the_page(mw):
     assert answer.status_code == 302
     assert c.get(answer["Location"]).status_code == 200
     assert c.get(reverse("monitoring:index")).status_code == 200
+
+
+def test_the_city_moves_a_date_and_the_schools_and_districts_are_told_once(mw):
+    """The centre postpones the test: the 市管理员 moves 现场测试 with a reason (the campaign's 监测日 follows), each
+    sampled school's principal and each 样本区's reviewer is told once per move, the school's page shows the new date
+    and the reason; nobody else may move it, a page read before the move is refused (409), and the 监测日 stays in
+    the monitoring year."""
+    from dudao.monitoring.models import ScheduleEntry
+
+    campaign = national(mw)
+    services.notify_sampled(campaign, mw.city_admin)
+    test = campaign.schedule.get(code="test")
+    assert test.due == date(2020, 10, 20)
+    row = campaign.sampled.get(school=mw.xh_primary[0])
+    principal = mw.principals[mw.xh_primary[0].code]
+    for user in (mw.xh_reviewer, principal):
+        with pytest.raises(DudaoError) as refused:
+            services.move_date(test, date(2020, 11, 3), user, 0, "疫情防控")
+        assert refused.value.status == 403
+    with pytest.raises(DudaoError) as no_reason:
+        services.move_date(test, date(2020, 11, 3), mw.city_admin, 0, "  ")
+    assert no_reason.value.errors == {"reason": "请填写调整原因"}
+    with pytest.raises(DudaoError) as next_year:
+        services.move_date(test, date(2021, 1, 5), mw.city_admin, 0, "推迟")
+    assert next_year.value.errors == {"due": "监测日应在监测年度内"}
+    before = Notification.objects.count()
+
+    c = Client()
+    c.force_login(mw.city_admin)
+    url = reverse("monitoring:move_date", args=[test.pk])
+    answer = c.post(url, {"due": "2020-11-03", "version": "0", "reason": "国家监测中心通知推迟两周"})
+    assert answer.status_code == 302
+    test.refresh_from_db()
+    campaign.refresh_from_db()
+    assert (test.due, test.version, campaign.test_day) == (date(2020, 11, 3), 1, date(2020, 11, 3))
+    # told: every sampled school with a principal (as notify_sampled counted them) and the two districts' reviewers
+    told = Notification.objects.filter(title__contains="时间安排调整")
+    assert told.count() == Notification.objects.count() - before > 0
+    assert told.filter(user=mw.xh_reviewer).count() == 1 and told.filter(user=mw.ja_reviewer).count() == 0
+    notice = told.get(user=principal)
+    assert "现场测试由 2020-10-20 调整为 2020-11-03。原因：国家监测中心通知推迟两周" in notice.body
+    assert notice.link == reverse("monitoring:task", args=[row.pk])
+    school_page = Client()
+    school_page.force_login(principal)
+    page = school_page.get(reverse("monitoring:task", args=[row.pk])).content.decode()
+    assert "2020-11-03 现场测试" in page and "国家监测中心通知推迟两周" in page
+
+    stale = c.post(url, {"due": "2020-11-10", "version": "0", "reason": "再推迟"})  # a page read before the move
+    assert stale.status_code == 409
+    assert ScheduleEntry.objects.get(pk=test.pk).due == date(2020, 11, 3)
+    assert c.post(url, {"due": "11/10", "version": "1", "reason": "再推迟"}).status_code == 422
+    # the other dates keep their days
+    assert campaign.schedule.get(code="roster").due == date(2020, 9, 20)

@@ -36,6 +36,8 @@ class ScheduleEntry(models.Model):
     code = models.CharField(max_length=16)
     name = models.CharField(max_length=64)
     due = models.DateField()
+    version = models.PositiveIntegerField(default=0)  # a date moved twice at once: the second is refused (409)
+    moved_reason = models.CharField(max_length=200, blank=True)  # why the last move (shown next to the date)
 
     class Meta:
         ordering = ["due", "id"]

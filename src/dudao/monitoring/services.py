@@ -210,6 +210,64 @@ def notify_sampled(campaign: Campaign, by: Any) -> int:
     return told
 
 
+@transaction.atomic
+def move_date(entry: ScheduleEntry, due: date, by: Any, version: int, reason: str) -> ScheduleEntry:
+    """The 市管理员 moves one date of the schedule (the centre postponed the test, a training was rescheduled) and
+    says why; the sampled schools' principals and the districts' reviewers are told of the change — each move once.
+    Moving the 现场测试 date moves the campaign's 监测日, which must stay in the monitoring year; the other dates keep
+    their days (the centre's notices move them one by one, and the city repeats what the centre says)."""
+    if not may_create(by):
+        raise forbidden(_("只有市管理员可以调整监测时间安排"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise _invalid("reason", _("请填写调整原因"))
+    campaign = entry.campaign
+    if entry.code == "test" and due.year != campaign.year:
+        raise _invalid("due", _("监测日应在监测年度内"))
+    before = entry.due
+    concurrency.advance(entry, version, what=_("监测时间安排"), labels={"due": _("日期")}, yours={"due": due})
+    entry.due = due
+    entry.moved_reason = reason[:200]
+    entry.save(update_fields=["due", "moved_reason", "version"])
+    if entry.code == "test":
+        Campaign.objects.filter(pk=campaign.pk).update(test_day=due)
+        campaign.test_day = due
+    if due != before:
+        _tell_move(campaign, entry, before, by)
+    return entry
+
+
+def _tell_move(campaign: Campaign, entry: ScheduleEntry, before: date, by: Any) -> None:
+    title = _("%(title)s：时间安排调整") % {"title": campaign.title}
+    body = _("%(name)s由 %(before)s 调整为 %(after)s。原因：%(reason)s") % {
+        "name": entry.name,
+        "before": f"{before:%Y-%m-%d}",
+        "after": f"{entry.due:%Y-%m-%d}",
+        "reason": entry.moved_reason,
+    }
+    key = f"monitoring:{campaign.pk}:move:{entry.pk}:{entry.version}"
+    districts: dict[int, OrgUnit] = {}
+    for sampled in campaign.sampled.select_related("school", "district"):
+        districts[sampled.district_id] = sampled.district
+        notify(
+            holders(sampled.school, [Role.PRINCIPAL], nearest=True),
+            NoticeKind.REMINDER,
+            title,
+            body,
+            reverse("monitoring:task", args=[sampled.pk]),
+            key=f"{key}:{sampled.school_id}",
+        )
+    for district in districts.values():
+        notify(
+            holders(district, [Role.DISTRICT_REVIEWER], nearest=True),
+            NoticeKind.REMINDER,
+            title,
+            body,
+            reverse("monitoring:campaign", args=[campaign.pk]),
+            key=f"{key}:{district.pk}",
+        )
+
+
 def may_confirm(user: Any, sampled: SampledSchool) -> bool:
     return has_role(user, sampled.school, *CONFIRM_ROLES)
 

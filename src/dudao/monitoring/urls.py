@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.create, name="create"),
     path("<int:pk>/", views.campaign, name="campaign"),
+    path("schedule/<int:pk>/", views.move_date, name="move_date"),
     path("schools/<int:pk>/", views.task, name="task"),
     path("schools/<int:pk>/confirm/", views.confirm, name="confirm"),
 ]

@@ -19,6 +19,7 @@ from dudao.errors import UNPROCESSABLE, DudaoError
 from dudao.orgs import selectors as orgs
 
 from . import catalog, selectors, services
+from .models import ScheduleEntry
 from .vocabulary import Kind, State
 
 
@@ -29,6 +30,14 @@ def _number(value: str, field: str) -> int:
         raise DudaoError(
             _("请填写数字"), locator=field, status=UNPROCESSABLE, errors={field: _("请填写数字")}
         ) from None
+
+
+def _date(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        message = _("日期格式应为 YYYY-MM-DD")
+        raise DudaoError(message, locator=field, status=UNPROCESSABLE, errors={field: message}) from None
 
 
 @login_required
@@ -59,15 +68,7 @@ def index(request):
 def create(request):
     kind = request.POST.get("kind", "")
     year = _number(request.POST.get("year", ""), "year")
-    try:
-        test_day = date.fromisoformat((request.POST.get("test_day") or "").strip())
-    except ValueError:
-        raise DudaoError(
-            _("日期格式应为 YYYY-MM-DD"),
-            locator="test_day",
-            status=UNPROCESSABLE,
-            errors={"test_day": _("日期格式应为 YYYY-MM-DD")},
-        ) from None
+    test_day = _date(request.POST.get("test_day", ""), "test_day")
     districts = [u for u in (orgs.unit(c) for c in request.POST.getlist("districts")) if u is not None]
     quota = _number(request.POST["quota"], "quota") if request.POST.get("quota") else None
     campaign = services.create_campaign(
@@ -104,8 +105,26 @@ def campaign(request, pk: int):
             "strata": catalog.spec("national")["strata"] if found.kind == Kind.NATIONAL else [],
             "source": catalog.subjects_of(found.year)[1] if found.kind == Kind.NATIONAL else "",
             "grades": catalog.spec("national")["grades"],
+            "may_move": services.may_create(request.user),
         },
     )
+
+
+@login_required
+@require_POST
+def move_date(request, pk: int):
+    entry = ScheduleEntry.objects.select_related("campaign").filter(pk=pk).first()
+    if entry is None or selectors.campaign_for(request.user, entry.campaign_id) is None:
+        raise Http404
+    services.move_date(
+        entry,
+        _date(request.POST.get("due", ""), "due"),
+        request.user,
+        expected_version(request.POST.get("version")),
+        request.POST.get("reason", ""),
+    )
+    messages.success(request, _("已调整时间安排并通知样本校和各区"))
+    return redirect("monitoring:campaign", pk=entry.campaign_id)
 
 
 @login_required
