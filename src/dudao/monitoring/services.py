@@ -14,7 +14,7 @@ anyone can replay any one of them from the campaign's seed and the population ru
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -182,18 +182,42 @@ def notify_sampled(campaign: Campaign, by: Any) -> int:
     if not may_create(by):
         raise forbidden(_("只有市管理员可以发送监测通知"))
     dates = "；".join(f"{e.name} {e.due:%Y-%m-%d}" for e in campaign.schedule.all())
+    return _tell(
+        campaign,
+        lambda school: (
+            _("%(school)s被抽为%(title)s样本校") % {"school": school.name, "title": campaign.title},
+            _("请按时间表完成准备并在平台确认：%(dates)s") % {"dates": dates},
+        ),
+        (
+            _("%(title)s：本区样本校名单") % {"title": campaign.title},
+            _("请督促本区样本校按时间表完成准备：%(dates)s") % {"dates": dates},
+        ),
+        key=f"monitoring:{campaign.pk}",
+    )
+
+
+def _tell(
+    campaign: Campaign,
+    to_school: Callable[[OrgUnit], tuple[str, str]],
+    to_district: tuple[str, str],
+    key: str,
+) -> int:
+    """The one list of who hears about a campaign: each sampled school's principals (linked to its task page) and
+    each 样本区's reviewers (linked to the campaign), keyed ``<key>:<unit pk>`` so a repeat tells nobody twice.
+    Returns how many were told."""
     told = 0
     districts: dict[int, OrgUnit] = {}
     for sampled in campaign.sampled.select_related("school", "district"):
         districts[sampled.district_id] = sampled.district
+        title, body = to_school(sampled.school)
         told += len(
             notify(
                 holders(sampled.school, [Role.PRINCIPAL], nearest=True),
                 NoticeKind.REMINDER,
-                _("%(school)s被抽为%(title)s样本校") % {"school": sampled.school.name, "title": campaign.title},
-                _("请按时间表完成准备并在平台确认：%(dates)s") % {"dates": dates},
+                title,
+                body,
                 reverse("monitoring:task", args=[sampled.pk]),
-                key=f"monitoring:{campaign.pk}:{sampled.school_id}",
+                key=f"{key}:{sampled.school_id}",
             )
         )
     for district in districts.values():
@@ -201,10 +225,9 @@ def notify_sampled(campaign: Campaign, by: Any) -> int:
             notify(
                 holders(district, [Role.DISTRICT_REVIEWER], nearest=True),
                 NoticeKind.REMINDER,
-                _("%(title)s：本区样本校名单") % {"title": campaign.title},
-                _("请督促本区样本校按时间表完成准备：%(dates)s") % {"dates": dates},
+                *to_district,
                 reverse("monitoring:campaign", args=[campaign.pk]),
-                key=f"monitoring:{campaign.pk}:{district.pk}",
+                key=f"{key}:{district.pk}",
             )
         )
     return told
@@ -233,11 +256,11 @@ def move_date(entry: ScheduleEntry, due: date, by: Any, version: int, reason: st
         Campaign.objects.filter(pk=campaign.pk).update(test_day=due)
         campaign.test_day = due
     if due != before:
-        _tell_move(campaign, entry, before, by)
+        _tell_move(campaign, entry, before)
     return entry
 
 
-def _tell_move(campaign: Campaign, entry: ScheduleEntry, before: date, by: Any) -> None:
+def _tell_move(campaign: Campaign, entry: ScheduleEntry, before: date) -> None:
     title = _("%(title)s：时间安排调整") % {"title": campaign.title}
     body = _("%(name)s由 %(before)s 调整为 %(after)s。原因：%(reason)s") % {
         "name": entry.name,
@@ -245,27 +268,12 @@ def _tell_move(campaign: Campaign, entry: ScheduleEntry, before: date, by: Any) 
         "after": f"{entry.due:%Y-%m-%d}",
         "reason": entry.moved_reason,
     }
-    key = f"monitoring:{campaign.pk}:move:{entry.pk}:{entry.version}"
-    districts: dict[int, OrgUnit] = {}
-    for sampled in campaign.sampled.select_related("school", "district"):
-        districts[sampled.district_id] = sampled.district
-        notify(
-            holders(sampled.school, [Role.PRINCIPAL], nearest=True),
-            NoticeKind.REMINDER,
-            title,
-            body,
-            reverse("monitoring:task", args=[sampled.pk]),
-            key=f"{key}:{sampled.school_id}",
-        )
-    for district in districts.values():
-        notify(
-            holders(district, [Role.DISTRICT_REVIEWER], nearest=True),
-            NoticeKind.REMINDER,
-            title,
-            body,
-            reverse("monitoring:campaign", args=[campaign.pk]),
-            key=f"{key}:{district.pk}",
-        )
+    _tell(
+        campaign,
+        lambda school: (title, body),
+        (title, body),
+        key=f"monitoring:{campaign.pk}:move:{entry.pk}:{entry.version}",
+    )
 
 
 def may_confirm(user: Any, sampled: SampledSchool) -> bool:
