@@ -113,6 +113,230 @@ def html_to_pdf(html: str) -> bytes:
     return pdf
 
 
+def word_field(paragraph: Any, instruction: str, placeholder: str = "") -> None:
+    """A Word field (TOC, PAGE) as begin/instruction/separate/result/end runs; Word computes it (see updateFields)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def run_with(tag: str, **attrs: str) -> Any:
+        run = paragraph.add_run()
+        element = OxmlElement(tag)
+        for key, value in attrs.items():
+            element.set(qn(key), value)
+        if tag == "w:instrText":
+            element.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            element.text = instruction
+        run._r.append(element)
+        return run
+
+    run_with("w:fldChar", **{"w:fldCharType": "begin", "w:dirty": "true"})
+    run_with("w:instrText")
+    run_with("w:fldChar", **{"w:fldCharType": "separate"})
+    paragraph.add_run(placeholder)
+    run_with("w:fldChar", **{"w:fldCharType": "end"})
+
+
+def official_page(doc: WordDocument, *, cover: bool = False) -> None:
+    """A4 with the margins of GB/T 9704 (top 37 mm, bottom 35 mm, inside 28 mm, outside 26 mm), page numbers「— 1 —」
+    in the footer (none on a ``cover``), and fields (the table of contents, page numbers) brought up to date when
+    Word opens the file. Every Word file the platform writes for print goes through here."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+
+    for section in doc.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+        section.left_margin, section.right_margin = Mm(28), Mm(26)
+        section.different_first_page_header_footer = cover  # no number on a cover
+        footer = section.footer.paragraphs[0]
+        footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        footer.add_run("— ")
+        word_field(footer, "PAGE", "1")
+        footer.add_run(" —")
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    settings = doc.settings.element
+    # Word rejects settings.xml whose children are out of the schema's order: updateFields goes before these
+    later = {qn(f"w:{tag}") for tag in _AFTER_UPDATE_FIELDS} | {qn("m:mathPr"), qn("sl:schemaLibrary")}
+    follower = next((child for child in settings if child.tag in later), None)
+    if follower is None:
+        settings.append(update)
+    else:
+        follower.addprevious(update)
+
+
+# CT_Settings children that come after w:updateFields (ECMA-376 Part 1, 17.15.1.78)
+_AFTER_UPDATE_FIELDS = (
+    "hdrShapeDefaults footnotePr endnotePr compat docVars rsids attachedSchema themeFontLang clrSchemeMapping "
+    "doNotIncludeSubdocsInStats doNotAutoCompressPictures forceUpgrade captions readModeInkLockDown smartTagType "
+    "shapeDefaults doNotEmbedSmartTags decimalSymbol listSeparator"
+).split()
+
+
+class _WordWriter:
+    """Feeds :func:`html_to_docx`: walks the HTML of a printed report (headings, paragraphs, lists, tables) and
+    writes the same blocks into a Word document. Kept to what report templates use; anything else contributes its
+    text to the paragraph around it, so nothing printed is lost in Word."""
+
+    BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "caption", "dt", "dd", "blockquote"}
+    SKIP = {"head", "style", "script", "title", "template", "form", "button", "input", "select", "textarea"}
+
+    def __init__(self, doc: WordDocument) -> None:
+        self.doc = doc
+        self.text: list[str] = []
+        self.block: tuple[str, str] = ("p", "")  # tag and class of the block being read
+        self.skipping = 0
+        self.lists: list[list[int]] = []  # per open list: [ordered?, counter]
+        self.table: list[list[tuple[str, bool]]] | None = None  # rows of (text, is header)
+        self.cell: list[str] | None = None
+        self.cell_header = False
+        self.tables_open = 0
+
+    # -- the parser's callbacks
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        if tag in self.SKIP:
+            self.skipping += 1
+            return
+        if self.skipping:
+            return
+        if tag == "table":
+            self.tables_open += 1
+            if self.tables_open == 1:
+                self.flush()
+                self.table = []
+            return
+        if self.table is not None:
+            if tag == "tr" and self.tables_open == 1:
+                self.table.append([])
+            elif tag in ("td", "th") and self.tables_open == 1:
+                self.cell, self.cell_header = [], tag == "th"
+            elif tag == "br" and self.cell is not None:
+                self.cell.append("\n")
+            return
+        if tag in ("ul", "ol"):
+            self.flush()
+            self.lists.append([tag == "ol", 0])
+        elif tag in self.BLOCKS:
+            self.flush()
+            self.block = (tag, attrs.get("class") or "")
+        elif tag == "br":
+            self.text.append("\n")
+
+    def end(self, tag: str) -> None:
+        if tag in self.SKIP:
+            self.skipping = max(0, self.skipping - 1)
+            return
+        if self.skipping:
+            return
+        if tag == "table":
+            self.tables_open = max(0, self.tables_open - 1)
+            if self.tables_open == 0 and self.table is not None:
+                self.write_table(self.table)
+                self.table = None
+            return
+        if self.table is not None:
+            if tag in ("td", "th") and self.cell is not None and self.tables_open == 1:
+                if not self.table:
+                    self.table.append([])
+                self.table[-1].append((" ".join("".join(self.cell).split(" ")).strip(), self.cell_header))
+                self.cell = None
+            return
+        if tag in ("ul", "ol"):
+            self.flush()
+            if self.lists:
+                self.lists.pop()
+        elif tag in self.BLOCKS:
+            self.flush()
+
+    def data(self, text: str) -> None:
+        if self.skipping:
+            return
+        text = re.sub(r"\s+", " ", text)
+        if self.table is not None:
+            if self.cell is not None:
+                self.cell.append(text)
+            return
+        self.text.append(text)
+
+    # -- writing
+    def flush(self) -> None:
+        """Write the text read since the last block boundary as the block it belongs to."""
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.shared import Pt
+
+        text = "\n".join(line.strip() for line in "".join(self.text).split("\n")).strip()
+        self.text = []
+        tag, css = self.block
+        self.block = ("p", "")
+        if not text:
+            return
+        text = clean_text(text)
+        if tag == "h1":
+            self.doc.add_heading(text, level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
+        elif tag in ("h2", "h3", "h4", "h5", "h6"):
+            self.doc.add_heading(text, level=min(int(tag[1]) - 1, 3))
+        elif tag == "li" and self.lists:
+            ordered = self.lists[-1]
+            ordered[1] += 1
+            self.doc.add_paragraph(f"{ordered[1]}. {text}" if ordered[0] else f"· {text}")
+        else:
+            paragraph = self.doc.add_paragraph(text)
+            if "meta" in css.split():
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            elif tag == "p":
+                paragraph.paragraph_format.first_line_indent = Pt(24)
+
+    def write_table(self, rows: list[list[tuple[str, bool]]]) -> None:
+        rows = [row for row in rows if row]
+        if not rows:
+            return
+        width = max(len(row) for row in rows)
+        table = self.doc.add_table(rows=0, cols=width)
+        table.style = "Table Grid"
+        for row in rows:
+            cells = table.add_row().cells
+            for cell, (text, header) in zip(cells, row):
+                run = cell.paragraphs[0].add_run(clean_text(text))
+                run.bold = header
+        self.doc.add_paragraph()
+
+
+def html_to_docx(html: str) -> bytes:
+    """A printed report's HTML as a Word file, for the offices that edit in Word: the same headings, paragraphs,
+    lists and tables, A4 with CJK fonts (:func:`cjk_document`). For the reports rendered from a template (the
+    evaluation reports); the quality report has its own builder, which knows its figures and captions."""
+    from html.parser import HTMLParser
+
+    doc = cjk_document()
+    official_page(doc)
+    writer = _WordWriter(doc)
+
+    class Reader(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            writer.start(tag, {k: v or "" for k, v in attrs})
+
+        def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            writer.start(tag, {k: v or "" for k, v in attrs})
+            if tag not in ("br", "img", "hr", "input", "meta", "link"):
+                writer.end(tag)
+
+        def handle_endtag(self, tag: str) -> None:
+            writer.end(tag)
+
+        def handle_data(self, data: str) -> None:
+            writer.data(data)
+
+    reader = Reader(convert_charrefs=True)
+    reader.feed(html)
+    reader.close()
+    writer.flush()
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
 # ----------------------------------------------------------------------------- text written into Office files
 
 # Characters XML 1.0 cannot carry: C0 controls other than tab, line feed and carriage return, lone surrogates, and

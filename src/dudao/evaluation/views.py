@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from dudao import concurrency
 from dudao.collection import selectors
-from dudao.documents import html_to_pdf
+from dudao.documents import html_to_docx, html_to_pdf
 from dudao.errors import DudaoError
 from dudao.inputs import checks_its_own_text, parse_number
 from dudao.orgs.access import has_role
@@ -41,6 +41,8 @@ from .schemes import provincial_duty as provincial
 if TYPE_CHECKING:
     from dudao.collection.models import Period
     from dudao.orgs.models import OrgUnit
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _period(request, scheme: registry.Scheme | None = None, org: OrgUnit | None = None) -> Period:
@@ -147,7 +149,7 @@ def scheme_page(request, code):
 
 @login_required
 def report(request, code, fmt):
-    if fmt not in ("html", "pdf"):
+    if fmt not in rendering.FORMATS:
         raise Http404
     scheme = _scheme(code)
     org = _org(request, scheme)
@@ -158,8 +160,13 @@ def report(request, code, fmt):
     html = render_to_string("evaluation/report.html", {**context, **_blocks(scheme, result)})
     if fmt == "html":
         return HttpResponse(html)
+    name = f"{code}_{org.code}_{period.code}.{fmt}"
+    if fmt == "docx":  # for the offices that edit the report in Word before sending it on
+        response = HttpResponse(html_to_docx(html), content_type=DOCX)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
     response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{code}_{org.code}_{period.code}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{name}"'
     return response
 
 
@@ -572,10 +579,7 @@ def developmental_report(request, school, fmt):
     built = output.build(spec, org, period, evaluation)
     if fmt == "html":
         return HttpResponse(rendering.to_html(built))
-    types = {
-        "pdf": "application/pdf",
-        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    }
+    types = {"pdf": "application/pdf", "docx": DOCX}
     response = HttpResponse(rendering.render(built, fmt), content_type=types[fmt])
     response["Content-Disposition"] = f'attachment; filename="developmental_{org.code}_{period.code}.{fmt}"'
     return response

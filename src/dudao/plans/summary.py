@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
 
-from dudao.documents import cjk_document, clean_text, html_to_pdf, printable
+from dudao.documents import cjk_document, clean_text, html_to_pdf, official_page, printable
 
 from .models import Plan
 from .services import BoardRow, board
@@ -97,6 +97,7 @@ def to_pdf(plan: Plan) -> bytes:
 
 def to_docx(plan: Plan) -> bytes:
     doc = cjk_document()
+    official_page(doc)
     doc.add_heading(f"《{clean_text(plan.title)}》年终完成情况", level=0)
     sections = printable(build(plan))  # units' narratives may hold control characters, which Word's XML cannot carry
     t = totals(sections)

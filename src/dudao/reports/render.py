@@ -8,7 +8,7 @@ import io
 
 from django.template.loader import render_to_string
 
-from dudao.documents import cjk_document, printable
+from dudao.documents import cjk_document, official_page, printable, word_field
 
 from .builder import Case, Chart, Note, Paragraph, Report, Table
 
@@ -23,67 +23,6 @@ def to_pdf(report: Report) -> bytes:
     from .typeset import to_pdf as typeset  # imported lazily: the Typst library is needed only for a PDF
 
     return typeset(report)
-
-
-def _field(paragraph, instruction: str, placeholder: str = "") -> None:
-    """A Word field (TOC, PAGE) as begin/instruction/separate/result/end runs; Word computes it (see updateFields)."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    def run_with(tag: str, **attrs: str):
-        run = paragraph.add_run()
-        element = OxmlElement(tag)
-        for key, value in attrs.items():
-            element.set(qn(key), value)
-        if tag == "w:instrText":
-            element.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-            element.text = instruction
-        run._r.append(element)
-        return run
-
-    run_with("w:fldChar", **{"w:fldCharType": "begin", "w:dirty": "true"})
-    run_with("w:instrText")
-    run_with("w:fldChar", **{"w:fldCharType": "separate"})
-    paragraph.add_run(placeholder)
-    run_with("w:fldChar", **{"w:fldCharType": "end"})
-
-
-def _official_page(doc) -> None:
-    """A4 with the margins of GB/T 9704 (top 37 mm, bottom 35 mm, inside 28 mm, outside 26 mm), page numbers in the
-    footer, and fields (the table of contents, page numbers) brought up to date when Word opens the file."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Mm
-
-    for section in doc.sections:
-        section.page_width, section.page_height = Mm(210), Mm(297)
-        section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-        section.left_margin, section.right_margin = Mm(28), Mm(26)
-        section.different_first_page_header_footer = True  # no number on the cover
-        footer = section.footer.paragraphs[0]
-        footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        footer.add_run("— ")
-        _field(footer, "PAGE", "1")
-        footer.add_run(" —")
-    update = OxmlElement("w:updateFields")
-    update.set(qn("w:val"), "true")
-    settings = doc.settings.element
-    # Word rejects settings.xml whose children are out of the schema's order: updateFields goes before these
-    later = {qn(f"w:{tag}") for tag in _AFTER_UPDATE_FIELDS} | {qn("m:mathPr"), qn("sl:schemaLibrary")}
-    follower = next((child for child in settings if child.tag in later), None)
-    if follower is None:
-        settings.append(update)
-    else:
-        follower.addprevious(update)
-
-
-# CT_Settings children that come after w:updateFields (ECMA-376 Part 1, 17.15.1.78)
-_AFTER_UPDATE_FIELDS = (
-    "hdrShapeDefaults footnotePr endnotePr compat docVars rsids attachedSchema themeFontLang clrSchemeMapping "
-    "doNotIncludeSubdocsInStats doNotAutoCompressPictures forceUpgrade captions readModeInkLockDown smartTagType "
-    "shapeDefaults doNotEmbedSmartTags decimalSymbol listSeparator"
-).split()
 
 
 def _caption(doc, text: str):
@@ -102,7 +41,7 @@ def to_docx(report: Report) -> bytes:
     report = printable(report)  # old texts may hold control characters, which Word's XML cannot carry
     doc = cjk_document()
     doc.styles["Normal"].font.size = Pt(12)
-    _official_page(doc)
+    official_page(doc, cover=True)
     for _ in range(6):
         doc.add_paragraph()
     doc.add_heading(report.title, level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -118,7 +57,7 @@ def to_docx(report: Report) -> bytes:
     toc_title = doc.add_paragraph()
     toc_title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     toc_title.add_run("目　录").bold = True
-    _field(doc.add_paragraph(), 'TOC \\o "1-3" \\h \\z \\u', "（打开文件时更新目录；如未更新，请右键“更新域”。）")
+    word_field(doc.add_paragraph(), 'TOC \\o "1-3" \\h \\z \\u', "（打开文件时更新目录；如未更新，请右键“更新域”。）")
     doc.add_page_break()
     for section in report.sections:
         doc.add_heading(f"{section.number} {section.title}".strip(), level=section.level)
