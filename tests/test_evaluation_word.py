@@ -28,7 +28,8 @@ def test_the_blocks_of_the_html_become_word_blocks():
     <h3>（一）小学</h3>
     <table><thead><tr><th>指标</th><th class="num">数值</th></tr></thead>
     <tbody><tr><td>生均教学用房</td><td class="num">6.10</td></tr>
-    <tr><td>备注<br>第二行</td><td><table><tr><td>内表</td></tr></table>外</td></tr></tbody></table>
+    <tr><td>备注 <br>
+      第二行</td><td><table><tr><td>内表</td></tr></table>外</td></tr></tbody></table>
     <ul><li>甲 &amp; 乙</li><li>丙\x01丁</li></ul><ol><li>第一</li><li>第二</li></ol>
     <form><input value="x"><button>保存</button></form>
     </body></html>"""

@@ -175,6 +175,12 @@ _AFTER_UPDATE_FIELDS = (
 ).split()
 
 
+def _lines(text: str) -> str:
+    """Text read from HTML (runs of white space already one space) with each line trimmed: a ``<br>`` between two
+    indented template lines must not leave spaces at the start of the next line in Word."""
+    return "\n".join(line.strip() for line in text.split("\n")).strip()
+
+
 class _WordWriter:
     """Feeds :func:`html_to_docx`: walks the HTML of a printed report (headings, paragraphs, lists, tables) and
     writes the same blocks into a Word document. Kept to what report templates use; anything else contributes its
@@ -240,7 +246,7 @@ class _WordWriter:
             if tag in ("td", "th") and self.cell is not None and self.tables_open == 1:
                 if not self.table:
                     self.table.append([])
-                self.table[-1].append((" ".join("".join(self.cell).split(" ")).strip(), self.cell_header))
+                self.table[-1].append((_lines("".join(self.cell)), self.cell_header))
                 self.cell = None
             return
         if tag in ("ul", "ol"):
@@ -266,7 +272,7 @@ class _WordWriter:
         from docx.enum.text import WD_ALIGN_PARAGRAPH
         from docx.shared import Pt
 
-        text = "\n".join(line.strip() for line in "".join(self.text).split("\n")).strip()
+        text = _lines("".join(self.text))
         self.text = []
         tag, css = self.block
         self.block = ("p", "")
