@@ -8,6 +8,8 @@ as 2⁵³ — refused instead of silently changed. The collection form, its auto
 statistics import and the evaluation and plan forms all call it (the collection through
 ``collection.services.parse_value``).
 
+Dates (:func:`parse_date`): ISO, as the date inputs send them.
+
 Text (:func:`check_text`). Control characters (U+0000–U+001F except tab, line feed and carriage return, and U+007F)
 make the .xlsx and .docx writers fail and have no business in a form; a text longer than its field allows is refused
 with the field named, not truncated. :class:`dudao.middleware.InputGuardMiddleware` applies it to every field of
@@ -19,11 +21,12 @@ to every text cell, and :func:`check_model_text` to every model's text fields on
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from dudao.errors import DudaoError
+from dudao.errors import UNPROCESSABLE, DudaoError
 from dudao.rounding import half_up
 
 MAX_EXPONENT = 15  # |x| < 10¹⁵
@@ -81,6 +84,16 @@ def parse_number(
     if len(rounded.normalize().as_tuple().digits) > MAX_DIGITS:
         raise _refuse(_("有效数字过多（不超过 15 位）"), field)
     return rounded
+
+
+def parse_date(raw: object, field: str) -> date:
+    """A date typed as YYYY-MM-DD (what ``<input type="date">`` sends); anything else is refused (422), the field
+    named, so a page shows the message beside it and the API returns it under the field."""
+    try:
+        return date.fromisoformat(str(raw or "").strip())
+    except ValueError:
+        message = _("日期格式应为 YYYY-MM-DD")
+        raise DudaoError(message, locator=field, status=UNPROCESSABLE, errors={field: message}) from None
 
 
 def parse_id(raw: object) -> int | None:

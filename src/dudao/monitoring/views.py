@@ -4,8 +4,6 @@ what (404 otherwise), :mod:`.services` who may act."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -16,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from dudao.concurrency import expected_version
 from dudao.errors import UNPROCESSABLE, DudaoError
+from dudao.inputs import parse_date
 from dudao.orgs import selectors as orgs
 
 from . import catalog, selectors, services
@@ -30,14 +29,6 @@ def _number(value: str, field: str) -> int:
         raise DudaoError(
             _("请填写数字"), locator=field, status=UNPROCESSABLE, errors={field: _("请填写数字")}
         ) from None
-
-
-def _date(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat((value or "").strip())
-    except ValueError:
-        message = _("日期格式应为 YYYY-MM-DD")
-        raise DudaoError(message, locator=field, status=UNPROCESSABLE, errors={field: message}) from None
 
 
 @login_required
@@ -68,7 +59,7 @@ def index(request):
 def create(request):
     kind = request.POST.get("kind", "")
     year = _number(request.POST.get("year", ""), "year")
-    test_day = _date(request.POST.get("test_day", ""), "test_day")
+    test_day = parse_date(request.POST.get("test_day", ""), "test_day")
     districts = [u for u in (orgs.unit(c) for c in request.POST.getlist("districts")) if u is not None]
     quota = _number(request.POST["quota"], "quota") if request.POST.get("quota") else None
     campaign = services.create_campaign(
@@ -118,7 +109,7 @@ def move_date(request, pk: int):
         raise Http404
     services.move_date(
         entry,
-        _date(request.POST.get("due", ""), "due"),
+        parse_date(request.POST.get("due", ""), "due"),
         request.user,
         expected_version(request.POST.get("version")),
         request.POST.get("reason", ""),

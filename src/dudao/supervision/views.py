@@ -5,7 +5,6 @@ a finding the user may not read — its existence does not leak), :mod:`.service
 from __future__ import annotations
 
 import json
-from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,24 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dudao.errors import UNPROCESSABLE, DudaoError, forbidden
+from dudao.inputs import parse_date
 from dudao.orgs import selectors as orgs
 from dudao.security import client_ip
 
 from . import checklists, selectors, services
 from .models import Inspector, Step
 from .vocabulary import FindingState, Severity, SourceKind
-
-
-def _date(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat((value or "").strip())
-    except ValueError:
-        raise DudaoError(
-            _("日期格式应为 YYYY-MM-DD"),
-            locator=field,
-            status=UNPROCESSABLE,
-            errors={field: _("日期格式应为 YYYY-MM-DD")},
-        ) from None
 
 
 @login_required
@@ -78,7 +66,7 @@ def raise_finding(request):
         request.user,
         theme=request.POST.get("theme", ""),
         text=request.POST.get("text", ""),
-        deadline=_date(request.POST.get("deadline", ""), "deadline"),
+        deadline=parse_date(request.POST.get("deadline", ""), "deadline"),
         severity=request.POST.get("severity", Severity.MEDIUM),
         source_kind=request.POST.get("source_kind", SourceKind.VISIT),
         source_ref=request.POST.get("source_ref", ""),
@@ -224,7 +212,7 @@ def assign(request):
     person = Inspector.objects.filter(pk=request.POST.get("inspector") or 0).first()
     if person is None or not selectors.may_see_registry_of(request.user, person.district):
         raise forbidden(_("只能挂牌本区在册督学"))
-    services.assign(school, person, request.user, _date(request.POST.get("on", ""), "on"))
+    services.assign(school, person, request.user, parse_date(request.POST.get("on", ""), "on"))
     messages.success(request, _("已挂牌"))
     return redirect(reverse("supervision:inspectors") + "#assignments")
 
@@ -325,7 +313,7 @@ def visit_sync(request):
             request.user,
             client_uuid=str(body.get("client_uuid") or ""),
             school=school,
-            visited_on=_date(str(body.get("visited_on") or ""), "visited_on"),
+            visited_on=parse_date(str(body.get("visited_on") or ""), "visited_on"),
             kind=str(body.get("kind") or ""),
             theme=str(body.get("theme") or ""),
             answers=answers,
