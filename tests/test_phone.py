@@ -120,8 +120,9 @@ def test_year_end_account_pages_fit_a_phone(transactional_db, live_server, brows
 
 def test_the_18_evaluation_and_survey_pages_fit_a_phone(demo, transactional_db, live_server, browser):  # noqa: F811
     """#18's pages on the demo at phone width: 问卷调查 (the list and one survey's results), the provincial 履职自评
-    (the city's page and a department's), one university's 4×3 grid page, and 学前普及普惠 with the on-site form an
-    inspector fills. (Last in this module: a browser test commits, so the demo is flushed after it.)"""
+    (the city's page and a department's), one university's 4×3 grid page, a 质量监测 campaign with its date-move form
+    opened, and 学前普及普惠 with the on-site form an inspector fills. (Last in this module: a browser test commits, so
+    the demo is flushed after it.)"""
     from django.contrib.auth import get_user_model
 
     from dudao.orgs.models import OrgUnit
@@ -130,12 +131,16 @@ def test_the_18_evaluation_and_survey_pages_fit_a_phone(demo, transactional_db, 
     for user in get_user_model().objects.filter(username__in=["city_admin", "inspector", "fgw"]):
         user.set_password("pw-12345-dudao")  # the demo's hashes are slow PBKDF2 of another password
         user.save()
+    from dudao.monitoring.models import Campaign
+
     survey = Survey.objects.order_by("pk").first()
     university = OrgUnit.objects.get(name="复旦大学")
+    campaign = Campaign.objects.order_by("pk").first()
     pages = {
         "city_admin": [
             "/surveys/",
             f"/surveys/{survey.pk}/",
+            f"/monitoring/{campaign.pk}/",
             "/evaluation/provincial_duty/?period=2020",
             "/evaluation/provincial_duty/departments/310000-CZJ/?period=2020",
             f"/evaluation/hei/?period=2020&org={university.code}",
@@ -149,5 +154,9 @@ def test_the_18_evaluation_and_survey_pages_fit_a_phone(demo, transactional_db, 
             response = page.goto(f"{live_server.url}{path}")
             assert response is not None and response.status == 200, (username, path)
             assert page.evaluate(FITS), f"{username} {path}: {overflow(page)}"
+            if path.startswith("/monitoring/"):  # the date-move form, opened
+                page.locator("#schedule summary").first.click()
+                page.locator("#schedule input[name=reason]").first.wait_for()
+                assert page.evaluate(FITS), f"{username} {path} (move form): {overflow(page)}"
         if username == "inspector":
             assert page.locator("#preschool-check").count() == 1  # the on-site form is on the page it measured
